@@ -1,0 +1,33 @@
+/**
+ * The `claude` argv for a kept-alive stream-json session (DESIGN.md §2; flags from Claude Code's
+ * CLI reference and measured on 2.1.330). Pure: builds an array, never a shell string.
+ */
+import type { PermissionMode } from '@anthropic-ai/claude-agent-sdk';
+import type { ClaudeSessionId } from '../core/ids.js';
+
+export type { PermissionMode };
+
+export interface ClaudeArgsOptions {
+  /** Which conversation: a fresh one with a chosen id, or an existing one to resume. */
+  session: { kind: 'new'; id: ClaudeSessionId } | { kind: 'resume'; id: ClaudeSessionId };
+  /** Model alias or full id (`sonnet`, `claude-sonnet-4-5`…); omitted → the CLI's default. */
+  model?: string;
+  permissionMode?: PermissionMode;
+}
+
+/** Argument vector after the binary (argv[1..]). */
+export function buildClaudeArgs(opts: ClaudeArgsOptions): string[] {
+  const args = [
+    '-p',
+    '--input-format', 'stream-json',
+    '--output-format', 'stream-json',
+    '--verbose',
+    '--include-partial-messages',
+    '--permission-prompt-tool', 'stdio',
+  ];
+  if (opts.session.kind === 'new') args.push('--session-id', opts.session.id);
+  else args.push('--resume', opts.session.id);
+  if (opts.model) args.push('--model', opts.model);
+  if (opts.permissionMode) args.push('--permission-mode', opts.permissionMode);
+  return args;
+}

@@ -1,0 +1,80 @@
+/**
+ * The configuration schema. The variable names are a contract: outside tooling sets them.
+ * Every value comes from the environment (or `.env`) as a string; the schema turns it into a value.
+ */
+import { z } from 'zod';
+
+const SNOWFLAKE = /^\d{17,20}$/;
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0', 'yes', 'no'], { error: 'expected true or false' })
+    .optional()
+    .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
+
+const positiveInt = (fallback: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return fallback;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) {
+        ctx.addIssue({ code: 'custom', message: 'expected a whole number of at least 1' });
+        return z.NEVER;
+      }
+      return n;
+    });
+
+const snowflakeList = z
+  .string()
+  .optional()
+  .transform((v, ctx) => {
+    const ids = (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    const bad = ids.find((id) => !SNOWFLAKE.test(id));
+    if (bad !== undefined) {
+      ctx.addIssue({ code: 'custom', message: `expected comma-separated Discord ids (17–20 digits), got "${bad}"` });
+      return z.NEVER;
+    }
+    return ids;
+  });
+
+const optionalString = z.string().optional().transform((v) => (v === '' ? undefined : v));
+
+export const configSchema = z.object({
+  /** Bot token from the Discord developer portal (Bot → Reset Token). */
+  DISCORD_TOKEN: optionalString,
+  /** Register `/claude` in this guild only (instant); else globally. */
+  DISCORD_GUILD_ID: optionalString.refine((v) => v === undefined || SNOWFLAKE.test(v), {
+    message: 'expected a Discord guild id (17–20 digits)',
+  }),
+  /** REST base URL passed to discord.js `rest.api`. */
+  DISCORD_API_URL: z.url({ error: 'expected a URL such as https://discord.com/api' }).default('https://discord.com/api'),
+  /** Path of the `claude` binary; else `claude` on PATH, else the one bundled with the Agent SDK. */
+  CLAUDE_BIN: optionalString,
+  /** Default working directory of sessions. */
+  CLAUDE_WORKDIR: optionalString.transform((v) => v ?? process.cwd()),
+  /** SQLite file of the session store. */
+  DATABASE_PATH: z.string().min(1).default('data/sessions.db'),
+  /** false: an in-memory store; nothing survives a restart. */
+  ENABLE_PERSISTENCE: bool(true),
+  /** Upper bound on live `claude` processes. */
+  MAX_SESSIONS: positiveInt(10),
+  /** Seconds without activity before a session is suspended. */
+  DEFAULT_TIMEOUT: positiveInt(300),
+  /** How each session's `claude` process is run. */
+  SESSION_BACKEND: z.enum(['auto', 'tmux', 'pty'], { error: 'expected auto, tmux or pty' }).default('auto'),
+  ALLOWED_USER_IDS: snowflakeList,
+  ALLOWED_ROLE_IDS: snowflakeList,
+  LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+      error: 'expected one of fatal, error, warn, info, debug, trace, silent',
+    })
+    .default('info'),
+  /** tmux socket name (`tmux -L`): one tmux server per bot install. */
+  TMUX_SOCKET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, _ or -').default('cdb'),
+  /** Directory for each live session's FIFO and output file. */
+  RUN_DIR: z.string().min(1).default('data/run'),
+});
+
+export type Config = z.output<typeof configSchema>;

@@ -1,0 +1,56 @@
+/**
+ * `BridgeError(code, params, { cause })`: every failure a user may hear about. Users see only the
+ * safe text from {@link MESSAGES}; anything else is shown as "internal error (ref …)" and logged.
+ */
+import { randomBytes } from 'node:crypto';
+
+type Params = Record<string, string | number | undefined>;
+
+/** The one message table. Texts are safe to show to any Discord user. */
+const MESSAGES = {
+  INVALID_ID: (p: Params) => `That is not a valid ${p.kind}.`,
+  NOT_ALLOWED: (p: Params) =>
+    `You are not allowed to use this bot. Ask its admin to add your user id \`${p.userId}\` to ALLOWED_USER_IDS (or give you a role listed in ALLOWED_ROLE_IDS).`,
+  PROMPT_EMPTY: () => 'The prompt is empty. Usage: `/claude ask prompt:<what you want Claude to do>`.',
+  SESSION_NOT_FOUND: () => 'This session has ended.',
+  NOT_SESSION_OWNER: () => 'Only the person who started this session can do that.',
+  SESSION_LIMIT: (p: Params) =>
+    `All ${p.max} session slots are busy right now. Try again when a running answer has finished.`,
+  PROCESS_START_FAILED: (p: Params) => `Claude Code could not be started (${p.reason}).`,
+  PROCESS_EXITED: (p: Params) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,
+  TURN_FAILED: (p: Params) => `Claude Code reported an error: ${p.reason}`,
+  BACKEND_UNAVAILABLE: (p: Params) => `No way to run Claude Code on this machine: ${p.reason}`,
+  CONFIG_INVALID: (p: Params) => `${p.detail}`,
+  STORE_FAILED: () => 'The session store failed; the admin has the details in the log.',
+} as const satisfies Record<string, (p: Params) => string>;
+
+export type BridgeErrorCode = keyof typeof MESSAGES;
+
+export class BridgeError extends Error {
+  override readonly name = 'BridgeError';
+  constructor(
+    readonly code: BridgeErrorCode,
+    readonly params: Params = {},
+    options?: { cause?: unknown },
+  ) {
+    super(MESSAGES[code](params), options);
+  }
+
+  /** The text a user may see. */
+  get userMessage(): string {
+    return this.message;
+  }
+}
+
+/** A short random reference that ties a user-visible "internal error" to its log line. */
+export function makeErrorRef(): string {
+  return randomBytes(4).toString('hex');
+}
+
+/**
+ * What to show a user for any thrown value: a BridgeError's safe text, else
+ * `internal error (ref <ref>)` — the caller logs the cause with the same ref.
+ */
+export function userFacingMessage(err: unknown, ref: string): string {
+  return err instanceof BridgeError ? err.userMessage : `Something went wrong on our side (internal error, ref ${ref}).`;
+}
