@@ -1,0 +1,133 @@
+/**
+ * A local stub of the Anthropic Messages API (`POST /v1/messages`), enough for the real `claude` CLI.
+ *
+ * Protocol source: Anthropic Messages API streaming docs — SSE events `message_start`,
+ * `content_block_start`, `content_block_delta` (`text_delta`), `content_block_stop`,
+ * `message_delta` (stop_reason, usage), `message_stop`. Claude Code calls
+ * `POST /v1/messages?beta=true`; its `messages` may contain `role:"system"` entries.
+ *
+ * The answer depends on the history received, so a test can prove context carried over:
+ * `echo: <last prompt> (turn <number of user prompts in the history>)`.
+ * A prompt containing `SLOW` streams its answer in many small pieces with a delay
+ * (`slowDelayMs`), long enough for a test to interrupt it.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface StubRequest {
+  readonly path: string;
+  readonly body: { model?: string; stream?: boolean; messages?: Array<{ role: string; content: unknown }> };
+}
+
+export interface AnthropicStub {
+  readonly url: string;
+  readonly requests: StubRequest[];
+  close(): Promise<void>;
+}
+
+export interface AnthropicStubOptions {
+  /** Delay between pieces of a `SLOW` answer, ms. */
+  slowDelayMs?: number;
+  /** Number of pieces a `SLOW` answer streams. */
+  slowPieces?: number;
+}
+
+type Block = { type?: string; text?: string };
+
+/** The user's prompts in a request: text of user messages that are not tool results or reminders. */
+export function userPrompts(messages: StubRequest['body']['messages'] = []): string[] {
+  const prompts: string[] = [];
+  for (const m of messages) {
+    if (m.role !== 'user') continue;
+    const blocks: Block[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as Block[]);
+    const texts = blocks
+      .filter((b) => b.type === 'text' && typeof b.text === 'string' && !b.text.trimStart().startsWith('<'))
+      .map((b) => b.text as string);
+    if (texts.length > 0) prompts.push(texts.join('\n'));
+  }
+  return prompts;
+}
+
+/** Start the stub on 127.0.0.1 with an ephemeral port. */
+export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promise<AnthropicStub> {
+  const slowDelayMs = opts.slowDelayMs ?? 200;
+  const slowPieces = opts.slowPieces ?? 100;
+  const requests: StubRequest[] = [];
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const path = req.url ?? '/';
+      if (req.method !== 'POST' || !path.startsWith('/v1/messages')) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: `no route ${path}` } }));
+        return;
+      }
+      let body: StubRequest['body'];
+      try {
+        body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      requests.push({ path, body });
+      if (path.startsWith('/v1/messages/count_tokens')) {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ input_tokens: 10 }));
+        return;
+      }
+      const prompts = userPrompts(body.messages);
+      const last = prompts.at(-1) ?? '';
+      const text = `echo: ${last} (turn ${prompts.length})`;
+      const slow = last.includes('SLOW');
+      void answer(res, body, text, slow ? slowPieces : 1, slow ? slowDelayMs : 0);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+let messageCounter = 0;
+
+async function answer(res: http.ServerResponse, body: StubRequest['body'], text: string, pieces: number, delayMs: number) {
+  const id = `msg_stub_${++messageCounter}`;
+  const model = body.model ?? 'claude-stub';
+  const usage = { input_tokens: 12, output_tokens: Math.max(1, Math.ceil(text.length / 4)) };
+  if (body.stream === false) {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({
+      id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text }],
+      stop_reason: 'end_turn', stop_sequence: null, usage,
+    }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('message_start', {
+    type: 'message_start',
+    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null,
+      usage: { input_tokens: usage.input_tokens, output_tokens: 1 } },
+  });
+  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+  for (let i = 0; i < pieces; i++) {
+    if (res.destroyed) return;
+    const piece = pieces === 1 ? text : i === pieces - 1 ? text : `${i} `;
+    send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
+  }
+  send('content_block_stop', { type: 'content_block_stop', index: 0 });
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null },
+    usage: { output_tokens: usage.output_tokens } });
+  send('message_stop', { type: 'message_stop' });
+  res.end();
+}
