@@ -1,0 +1,37 @@
+/** Numbered migrations, applied in order inside one transaction each; `PRAGMA user_version` holds the last. */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'sessions',
+    sql: `
+      CREATE TABLE sessions (
+        id                TEXT PRIMARY KEY,
+        owner_id          TEXT NOT NULL,
+        guild_id          TEXT,
+        channel_id        TEXT NOT NULL,
+        cwd               TEXT NOT NULL,
+        claude_session_id TEXT NOT NULL UNIQUE,
+        parent_session_id TEXT REFERENCES sessions(id) ON DELETE SET NULL,
+        model             TEXT,
+        state             TEXT NOT NULL CHECK (state IN ('starting','idle','running','suspended','stopped','failed')),
+        backend           TEXT CHECK (backend IN ('tmux','pty')),
+        output_offset     INTEGER NOT NULL DEFAULT 0,
+        created_at        INTEGER NOT NULL,
+        updated_at        INTEGER NOT NULL,
+        last_activity_at  INTEGER NOT NULL,
+        message_count     INTEGER NOT NULL DEFAULT 0,
+        turn_count        INTEGER NOT NULL DEFAULT 0,
+        input_tokens      INTEGER NOT NULL DEFAULT 0,
+        output_tokens     INTEGER NOT NULL DEFAULT 0,
+        cost_usd          REAL NOT NULL DEFAULT 0
+      );
+      CREATE INDEX sessions_owner_channel ON sessions (owner_id, channel_id, last_activity_at DESC);
+    `,
+  },
+];

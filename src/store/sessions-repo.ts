@@ -1,0 +1,60 @@
+/** `SqliteSessionStore`: the {@link SessionStore} on better-sqlite3 (prepared statements, snake_case columns). */
+import type { BridgeSessionId, Snowflake } from '../core/ids.js';
+import type { Db } from './db.js';
+import type { SessionPatch, SessionRecord, SessionStore } from './types.js';
+
+const COLUMNS: Record<keyof SessionRecord, string> = {
+  id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
+  claudeSessionId: 'claude_session_id', parentSessionId: 'parent_session_id', model: 'model', state: 'state',
+  backend: 'backend', outputOffset: 'output_offset', createdAt: 'created_at', updatedAt: 'updated_at',
+  lastActivityAt: 'last_activity_at', messageCount: 'message_count', turnCount: 'turn_count',
+  inputTokens: 'input_tokens', outputTokens: 'output_tokens', costUsd: 'cost_usd',
+};
+const KEYS = Object.keys(COLUMNS) as Array<keyof SessionRecord>;
+const SELECT = `SELECT ${KEYS.map((k) => `${COLUMNS[k]} AS ${k}`).join(', ')} FROM sessions`;
+
+export class SqliteSessionStore implements SessionStore {
+  private readonly insertStmt;
+  private readonly getStmt;
+  private readonly currentStmt;
+  private readonly byOwnerStmt;
+
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
+    this.insertStmt = db.prepare(
+      `INSERT INTO sessions (${KEYS.map((k) => COLUMNS[k]).join(', ')}) VALUES (${KEYS.map((k) => `@${k}`).join(', ')})`,
+    );
+    this.getStmt = db.prepare(`${SELECT} WHERE id = ?`);
+    this.currentStmt = db.prepare(
+      `${SELECT} WHERE owner_id = ? AND channel_id = ? AND state != 'stopped' ORDER BY last_activity_at DESC LIMIT 1`,
+    );
+    this.byOwnerStmt = db.prepare(`${SELECT} WHERE owner_id = ? ORDER BY last_activity_at DESC`);
+  }
+
+  insert(record: SessionRecord): void {
+    this.insertStmt.run(record);
+  }
+
+  update(id: BridgeSessionId, patch: SessionPatch): void {
+    const keys = (Object.keys(patch) as Array<keyof SessionPatch>).filter((k) => k in COLUMNS && patch[k] !== undefined);
+    const sets = [...keys.map((k) => `${COLUMNS[k]} = @${k}`), 'updated_at = @__now'];
+    const params: Record<string, unknown> = { __now: this.now(), __id: id };
+    for (const k of keys) params[k] = patch[k];
+    this.db.prepare(`UPDATE sessions SET ${sets.join(', ')} WHERE id = @__id`).run(params);
+  }
+
+  get(id: BridgeSessionId): SessionRecord | null {
+    return (this.getStmt.get(id) as SessionRecord | undefined) ?? null;
+  }
+
+  findCurrent(ownerId: Snowflake, channelId: Snowflake): SessionRecord | null {
+    return (this.currentStmt.get(ownerId, channelId) as SessionRecord | undefined) ?? null;
+  }
+
+  listByOwner(ownerId: Snowflake): SessionRecord[] {
+    return this.byOwnerStmt.all(ownerId) as SessionRecord[];
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
