@@ -1,0 +1,85 @@
+/**
+ * `Turn`: one user message and Claude Code's answer to it, as it streams. Consumers (the Discord
+ * renderer) listen to its typed events; `done` settles once, when the turn's `result` arrives
+ * or its process dies.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { BridgeError } from '../core/errors.js';
+import { assistantText, textDelta, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
+
+export type TurnOutcome = 'success' | 'error' | 'interrupted' | 'process-exited';
+
+export interface TurnResult {
+  outcome: TurnOutcome;
+  /** The answer's text as shown to the user (all main-thread text blocks). */
+  text: string;
+  /** Cost of this turn alone, USD. */
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Wall time the CLI reports for the turn, ms. */
+  durationMs: number;
+  /** Set when `outcome` is not `success`. */
+  error?: BridgeError;
+}
+
+export interface TurnEvents {
+  /** The message was written to the process (it left the session's queue). */
+  started: () => void;
+  /** Answer text grew: `text` is the whole text so far. */
+  text: (text: string, delta: string) => void;
+  /** Every output line of the turn, for renderers that want more than text. */
+  message: (message: KnownMessage) => void;
+  end: (result: TurnResult) => void;
+}
+
+export class Turn extends EventEmitter<TurnEvents> {
+  readonly done: Promise<TurnResult>;
+  private settle!: (r: TurnResult) => void;
+  private streamed = '';
+  private finalTexts: string[] = [];
+  private ended = false;
+  interruptRequested = false;
+
+  constructor(readonly prompt: string) {
+    super();
+    this.done = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  get text(): string {
+    return this.streamed || this.finalTexts.join('\n\n');
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** Feeds one output line; returns the `result` line when it ends the turn. */
+  feed(msg: KnownMessage): SDKResultMessage | null {
+    if (this.ended) return null;
+    this.emit('message', msg);
+    if (msg.type === 'stream_event' && msg.parent_tool_use_id === null) {
+      const ev = msg.event;
+      if (ev.type === 'content_block_start' && ev.content_block.type === 'text' && this.streamed) this.append('\n\n');
+    }
+    const delta = textDelta(msg);
+    if (delta) this.append(delta);
+    const full = assistantText(msg);
+    if (full) this.finalTexts.push(full);
+    return msg.type === 'result' ? msg : null;
+  }
+
+  /** Ends the turn (once). */
+  end(result: Omit<TurnResult, 'text'> & { text?: string }): void {
+    if (this.ended) return;
+    this.ended = true;
+    const full: TurnResult = { ...result, text: result.text ?? this.text };
+    this.emit('end', full);
+    this.settle(full);
+  }
+
+  private append(delta: string): void {
+    this.streamed += delta;
+    this.emit('text', this.streamed, delta);
+  }
+}
