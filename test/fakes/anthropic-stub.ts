@@ -34,16 +34,22 @@ export interface AnthropicStubOptions {
 
 type Block = { type?: string; text?: string };
 
-/** The user's prompts in a request: text of user messages that are not tool results or reminders. */
+/**
+ * The user's prompts in a request, oldest first: user text blocks other than the CLI's own
+ * insertions (`<system-reminder>`-style blocks, `[Request interrupted by user]` markers). The CLI
+ * merges consecutive user messages into one, so prompts are counted per block, not per message.
+ */
 export function userPrompts(messages: StubRequest['body']['messages'] = []): string[] {
   const prompts: string[] = [];
   for (const m of messages) {
     if (m.role !== 'user') continue;
     const blocks: Block[] = typeof m.content === 'string' ? [{ type: 'text', text: m.content }] : (m.content as Block[]);
-    const texts = blocks
-      .filter((b) => b.type === 'text' && typeof b.text === 'string' && !b.text.trimStart().startsWith('<'))
-      .map((b) => b.text as string);
-    if (texts.length > 0) prompts.push(texts.join('\n'));
+    for (const b of blocks) {
+      if (b.type !== 'text' || typeof b.text !== 'string') continue;
+      const t = b.text.trimStart();
+      if (t.startsWith('<') || t.startsWith('[Request interrupted')) continue;
+      prompts.push(b.text);
+    }
   }
   return prompts;
 }
