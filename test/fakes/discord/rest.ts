@@ -1,0 +1,202 @@
+/**
+ * The fake's REST API v10 (Discord API docs: Application Commands, Receiving and Responding to
+ * Interactions, Webhook, Channel/Message). Validates what Discord validates that a bot can get wrong:
+ * 2000-char content, ≤ 5 action rows × 5 buttons, `custom_id` ≤ 100 chars, the 3 s ack deadline,
+ * one ack per interaction, the 15-minute interaction token.
+ */
+import type http from 'node:http';
+import type { Interaction } from './server.js';
+import { messagePayload, userPayload, type FakeUser, type StoredMessage } from './payloads.js';
+import type { RateLimiter } from './rate-limit.js';
+import { snowflake } from './snowflake.js';
+
+export interface RestCall {
+  method: string;
+  /** Path after `/api/v10`, as sent (e.g. `/webhooks/1/t/messages/%40original`). */
+  path: string;
+  query: URLSearchParams;
+  body: Record<string, unknown> | null;
+  files: Array<{ name: string; size: number; text: string }>;
+  status: number;
+  at: number;
+}
+
+export interface RestState {
+  readonly token: string;
+  readonly gateway: string;
+  readonly applicationId: string;
+  readonly bot: FakeUser;
+  readonly calls: RestCall[];
+  readonly messages: Map<string, StoredMessage>;
+  readonly commands: Map<string, { id: string; name: string; options?: unknown[]; guildId: string | null }>;
+  readonly interactions: Map<string, Interaction>;
+  readonly limiter: RateLimiter;
+  readonly opts: { ackDeadlineMs: number; tokenTtlMs: number };
+}
+
+type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+const EPHEMERAL = 64;
+const LOADING = 128;
+
+class ApiError extends Error {
+  constructor(readonly status: number, readonly code: number, message: string, readonly errors?: unknown) { super(message); }
+}
+
+export async function handleRest(state: RestState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const url = new URL(req.url ?? '/', 'http://fake');
+  const path = url.pathname.replace(/^\/api\/v10/, '');
+  const call: RestCall = { method: req.method ?? 'GET', path, query: url.searchParams, body: null, files: [], status: 0, at: Date.now() };
+  let reply: Reply;
+  try {
+    await readBody(req, call);
+    reply = route(state, call, req.headers.authorization);
+  } catch (err) {
+    const e = err instanceof ApiError ? err : new ApiError(500, 0, String(err));
+    reply = { status: e.status, body: { message: e.message, code: e.code, ...(e.errors ? { errors: e.errors } : {}) } };
+  }
+  call.status = reply.status;
+  state.calls.push(call);
+  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+  res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+}
+
+async function readBody(req: http.IncomingMessage, call: RestCall): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  if (chunks.length === 0) return;
+  const raw = Buffer.concat(chunks);
+  const type = req.headers['content-type'] ?? '';
+  if (type.startsWith('multipart/form-data')) {
+    const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': type }, body: raw }).formData();
+    for (const [key, value] of form.entries()) {
+      if (key === 'payload_json') call.body = JSON.parse(String(value));
+      else if (typeof value !== 'string') call.files.push({ name: value.name, size: value.size, text: await value.text() });
+    }
+  } else call.body = JSON.parse(raw.toString('utf8'));
+}
+
+function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
+  const m = (re: RegExp) => re.exec(`${call.method} ${call.path}`);
+  const botAuth = () => { if (auth !== `Bot ${s.token}`) throw new ApiError(401, 0, '401: Unauthorized'); };
+  let r: RegExpExecArray | null;
+
+  if (m(/^GET \/gateway\/bot$/)) {
+    botAuth();
+    return { status: 200, body: { url: s.gateway, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } } };
+  }
+  if (m(/^GET \/users\/@me$/)) { botAuth(); return { status: 200, body: userPayload(s.bot) }; }
+  if ((r = m(/^PUT \/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
+    botAuth();
+    if (r[1] !== s.applicationId) throw new ApiError(403, 50001, 'Missing Access');
+    const registered = (call.body as unknown as Array<{ name: string; options?: unknown[] }>).map((c) => {
+      const cmd = { ...c, id: s.commands.get(c.name)?.id ?? snowflake(), application_id: s.applicationId, version: snowflake(), guildId: r![2] ?? null };
+      s.commands.set(c.name, cmd);
+      return cmd;
+    });
+    return { status: 200, body: registered };
+  }
+  if ((r = m(/^POST \/interactions\/(\d+)\/([^/]+)\/callback$/))) return callback(s, call, decodeURIComponent(r[2]!));
+  if ((r = m(/^(GET|PATCH|DELETE) \/webhooks\/(\d+)\/([^/]+)\/messages\/([^/]+)$/))) {
+    return webhookMessage(s, call, decodeURIComponent(r[3]!), decodeURIComponent(r[4]!));
+  }
+  if ((r = m(/^POST \/webhooks\/(\d+)\/([^/]+)$/))) {
+    const i = liveInteraction(s, decodeURIComponent(r[2]!));
+    return limited(s, `POST /webhooks/${i.token}`, 5, 5000, () => {
+      const msg = createMessage(s, i.channelId, call.body ?? {}, call, { interactionToken: i.token });
+      return { status: 200, body: messagePayload(msg) };
+    });
+  }
+  if ((r = m(/^POST \/channels\/(\d+)\/typing$/))) { botAuth(); return { status: 204 }; }
+  if ((r = m(/^POST \/channels\/(\d+)\/messages$/))) {
+    botAuth();
+    return limited(s, `POST /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(createMessage(s, r![1]!, call.body ?? {}, call)) }));
+  }
+  if ((r = m(/^PATCH \/channels\/(\d+)\/messages\/(\d+)$/))) {
+    botAuth();
+    const msg = s.messages.get(r[2]!);
+    if (!msg || msg.channel_id !== r[1]) throw new ApiError(404, 10008, 'Unknown Message');
+    return limited(s, `PATCH /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(editMessage(msg, call.body ?? {}, call)) }));
+  }
+  throw new ApiError(404, 0, `404: Not Found (${call.method} ${call.path})`);
+}
+
+function limited(s: RestState, key: string, limit: number, windowMs: number, fn: () => Reply): Reply {
+  const d = s.limiter.check(key, limit, windowMs);
+  if (!d.allowed) return { status: 429, headers: d.headers, body: { message: 'You are being rate limited.', retry_after: d.retryAfterS, global: false } };
+  const reply = fn();
+  return { ...reply, headers: { ...d.headers, ...reply.headers } };
+}
+
+function liveInteraction(s: RestState, token: string): Interaction {
+  const i = s.interactions.get(token);
+  if (!i) throw new ApiError(404, 10015, 'Unknown Webhook');
+  if (Date.now() - i.createdAt > s.opts.tokenTtlMs) throw new ApiError(401, 50027, 'Invalid Webhook Token');
+  return i;
+}
+
+function callback(s: RestState, call: RestCall, token: string): Reply {
+  const i = s.interactions.get(token);
+  if (!i || Date.now() - i.createdAt > s.opts.ackDeadlineMs) throw new ApiError(404, 10062, 'Unknown interaction');
+  if (i.acked) throw new ApiError(400, 40060, 'Interaction has already been acknowledged.');
+  const body = (call.body ?? {}) as { type: number; data?: Record<string, unknown> };
+  let message: StoredMessage | undefined;
+  if (body.type === 4) message = createMessage(s, i.channelId, body.data ?? {}, call, { interactionToken: token, type: 20 });
+  else if (body.type === 5) {
+    const flags = (((body.data?.flags as number) ?? 0) & EPHEMERAL) | LOADING;
+    message = createMessage(s, i.channelId, { content: '', flags }, call, { interactionToken: token, type: 20 });
+  } else if (![6, 7, 8, 9].includes(body.type)) throw new ApiError(400, 50035, 'Invalid Form Body');
+  i.acked = true;
+  if (call.query.get('with_response') !== 'true') return { status: 204 };
+  return {
+    status: 200,
+    body: {
+      interaction: { id: i.id, type: 2, response_message_id: message?.id ?? null, response_message_loading: body.type === 5, response_message_ephemeral: ((message?.flags ?? 0) & EPHEMERAL) !== 0 },
+      resource: message ? { type: body.type, message: messagePayload(message) } : { type: body.type },
+    },
+  };
+}
+
+function webhookMessage(s: RestState, call: RestCall, token: string, id: string): Reply {
+  const i = liveInteraction(s, token);
+  const msg = id === '@original'
+    ? [...s.messages.values()].find((m) => m.interactionToken === token && m.type === 20)
+    : s.messages.get(id);
+  if (!msg || msg.interactionToken !== token) throw new ApiError(404, 10008, 'Unknown Message');
+  if (call.method === 'GET') return { status: 200, body: messagePayload(msg) };
+  if (call.method === 'DELETE') { s.messages.delete(msg.id); return { status: 204 }; }
+  return limited(s, `PATCH /webhooks/${i.token}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(editMessage(msg, call.body ?? {}, call)) }));
+}
+
+function validate(body: Record<string, unknown>): void {
+  const content = body.content;
+  if (typeof content === 'string' && content.length > 2000) {
+    throw new ApiError(400, 50035, 'Invalid Form Body', { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } });
+  }
+  const rows = (body.components ?? []) as Array<{ components?: Array<{ custom_id?: string }> }>;
+  const bad = rows.length > 5 || rows.some((row) => (row.components ?? []).length > 5 || (row.components ?? []).some((c) => (c.custom_id ?? '').length > 100));
+  if (bad) throw new ApiError(400, 50035, 'Invalid Form Body', { components: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Invalid components' }] } });
+}
+
+function createMessage(s: RestState, channelId: string, body: Record<string, unknown>, call: RestCall, extra: Partial<StoredMessage> = {}): StoredMessage {
+  validate(body);
+  const msg: StoredMessage = {
+    id: snowflake(), channel_id: channelId, author: userPayload(s.bot), content: String(body.content ?? ''),
+    timestamp: new Date().toISOString(), edited_timestamp: null, flags: Number(body.flags ?? 0),
+    components: (body.components as unknown[]) ?? [], embeds: (body.embeds as unknown[]) ?? [],
+    attachments: call.files.map((f) => ({ id: snowflake(), filename: f.name, size: f.size, url: `http://fake/${f.name}`, text: f.text })),
+    type: 0, ...(extra.interactionToken ? { webhook_id: s.applicationId, application_id: s.applicationId } : {}), ...extra,
+  };
+  s.messages.set(msg.id, msg);
+  return msg;
+}
+
+function editMessage(msg: StoredMessage, body: Record<string, unknown>, call: RestCall): StoredMessage {
+  validate(body);
+  if ('content' in body) msg.content = String(body.content ?? '');
+  if ('components' in body) msg.components = (body.components as unknown[]) ?? [];
+  if ('embeds' in body) msg.embeds = (body.embeds as unknown[]) ?? [];
+  if (call.files.length > 0) msg.attachments = call.files.map((f) => ({ id: snowflake(), filename: f.name, size: f.size, text: f.text }));
+  msg.flags &= ~LOADING;
+  msg.edited_timestamp = new Date().toISOString();
+  return msg;
+}

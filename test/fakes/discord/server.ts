@@ -1,0 +1,166 @@
+/**
+ * `FakeDiscord`: a local, faithful stand-in for Discord's REST API v10 and gateway, for the real
+ * discord.js client (`rest.api` = {@link FakeDiscord.apiUrl}). It records every REST call, keeps the
+ * messages it was sent, enforces interaction rules (ack within 3 s, once; token valid 15 min) and
+ * per-route rate limits with real headers, and injects interactions through the gateway.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { GatewayConnection } from './gateway.js';
+import { channelPayload, guildPayload, memberPayload, userPayload, type FakeUser, type StoredMessage } from './payloads.js';
+import { RateLimiter } from './rate-limit.js';
+import { handleRest, type RestCall, type RestState } from './rest.js';
+import { snowflake } from './snowflake.js';
+
+export type { FakeUser, RestCall, StoredMessage };
+
+export interface Interaction {
+  id: string;
+  token: string;
+  createdAt: number;
+  acked: boolean;
+  channelId: string;
+}
+
+export interface FakeDiscordOptions {
+  token: string;
+  /** Interaction ack deadline, ms (Discord: 3 s). */
+  ackDeadlineMs?: number;
+  /** Interaction token lifetime, ms (Discord: 15 min). */
+  tokenTtlMs?: number;
+}
+
+export class FakeDiscord implements RestState {
+  readonly calls: RestCall[] = [];
+  readonly messages = new Map<string, StoredMessage>();
+  readonly commands = new Map<string, { id: string; name: string; options?: unknown[]; guildId: string | null }>();
+  readonly interactions = new Map<string, Interaction>();
+  readonly limiter = new RateLimiter();
+  readonly applicationId = snowflake();
+  readonly guildId = snowflake();
+  readonly channelId = snowflake();
+  readonly bot: FakeUser = { id: this.applicationId, username: 'claude-bridge', bot: true };
+  readonly users = new Map<string, { user: FakeUser; roles: string[] }>();
+  identifyIntents: number | null = null;
+  apiUrl = '';
+  private gatewayUrl = '';
+  private readonly connections: GatewayConnection[] = [];
+  private readonly server: http.Server;
+  private readonly wss = new WebSocketServer({ noServer: true });
+
+  private constructor(readonly opts: Required<FakeDiscordOptions>) {
+    this.server = http.createServer((req, res) => void handleRest(this, req, res));
+    this.server.on('upgrade', (req, socket, head) => {
+      if (!req.url?.startsWith('/gateway')) return socket.destroy();
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.connections.push(new GatewayConnection(ws, this.gatewayHost())));
+    });
+  }
+
+  static async start(opts: FakeDiscordOptions): Promise<FakeDiscord> {
+    const fake = new FakeDiscord({ ackDeadlineMs: 3000, tokenTtlMs: 15 * 60_000, ...opts });
+    await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
+    const { port } = fake.server.address() as AddressInfo;
+    fake.apiUrl = `http://127.0.0.1:${port}/api`;
+    fake.gatewayUrl = `ws://127.0.0.1:${port}/gateway`;
+    return fake;
+  }
+
+  get token(): string { return this.opts.token; }
+  get gateway(): string { return this.gatewayUrl; }
+
+  addUser(username: string, roles: string[] = []): FakeUser {
+    const user = { id: snowflake(), username };
+    this.users.set(user.id, { user, roles });
+    return user;
+  }
+
+  /** Sends INTERACTION_CREATE for a registered chat-input command with one subcommand. */
+  injectCommand(o: { user: FakeUser; name: string; subcommand: string; options: Record<string, string> }): Interaction {
+    const command = this.commands.get(o.name);
+    if (!command) throw new Error(`/${o.name} was never registered with the fake`);
+    const options = Object.entries(o.options).map(([name, value]) => ({ type: 3, name, value }));
+    return this.inject(o.user, 2, { id: command.id, name: o.name, type: 1, guild_id: this.guildId, options: [{ type: 1, name: o.subcommand, options }] });
+  }
+
+  /** Sends INTERACTION_CREATE for a button press on a stored message. */
+  injectButton(o: { user: FakeUser; message: StoredMessage; customId: string }): Interaction {
+    const exists = o.message.components.some((row) =>
+      ((row as { components?: Array<{ custom_id?: string }> }).components ?? []).some((c) => c.custom_id === o.customId));
+    if (!exists) throw new Error(`message ${o.message.id} has no button ${o.customId}`);
+    return this.inject(o.user, 3, { custom_id: o.customId, component_type: 2 }, o.message);
+  }
+
+  /** Messages visible to everyone in a channel (not ephemeral), oldest first. */
+  channelMessages(channelId = this.channelId): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.channel_id === channelId && (m.flags & 64) === 0);
+  }
+
+  /** The messages answering one interaction (`@original` first, then follow-ups). */
+  responsesTo(i: Interaction): StoredMessage[] {
+    return [...this.messages.values()].filter((m) => m.interactionToken === i.token);
+  }
+
+  /** Polls `probe` until it returns a truthy value. */
+  async waitFor<T>(probe: () => T | undefined | null | false, timeoutMs = 30_000, what = 'condition'): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = probe();
+      if (v) return v;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.connections) c.close();
+    this.wss.close();
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Resolves when a client has identified on the gateway. */
+  identified(): Promise<void> {
+    return this.waitFor(() => this.connections.some((c) => c.identified), 30_000, 'IDENTIFY').then(() => undefined);
+  }
+
+  memberOf(user: FakeUser) {
+    return memberPayload(user, this.users.get(user.id)?.roles ?? []);
+  }
+
+  private inject(user: FakeUser, type: 2 | 3, data: unknown, message?: StoredMessage): Interaction {
+    const conn = this.connections.find((c) => c.identified);
+    if (!conn) throw new Error('no client is connected to the fake gateway');
+    const i: Interaction = { id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId: this.channelId };
+    this.interactions.set(i.token, i);
+    conn.dispatch('INTERACTION_CREATE', {
+      id: i.id, application_id: this.applicationId, type, data, guild_id: this.guildId,
+      guild: { id: this.guildId, locale: 'en-US', features: [] },
+      channel_id: this.channelId, channel: channelPayload(this.channelId, this.guildId, 'general'),
+      member: this.memberOf(user), token: i.token, version: 1, app_permissions: '2251799813685247',
+      locale: 'en-US', guild_locale: 'en-US', entitlements: [], authorizing_integration_owners: { 0: this.guildId },
+      context: 0, attachment_size_limit: 10 * 1024 * 1024,
+      ...(message ? { message: { ...message, interactionToken: undefined } } : {}),
+    });
+    return i;
+  }
+
+  private gatewayHost() {
+    return {
+      token: this.opts.token,
+      gatewayUrl: this.gatewayUrl,
+      onIdentify: (d: { intents: number }) => { this.identifyIntents = d.intents; },
+      readyPayload: (sessionId: string) => ({
+        v: 10, user: userPayload(this.bot), guilds: [{ id: this.guildId, unavailable: true }], session_id: sessionId,
+        resume_gateway_url: this.gatewayUrl, shard: [0, 1], application: { id: this.applicationId, flags: 0 },
+        private_channels: [], relationships: [], presences: [], guild_join_requests: [], geo_ordered_rtc_regions: [],
+        user_settings: {},
+      }),
+      guildPayloads: () => [guildPayload({
+        id: this.guildId, ownerId: this.bot.id, roles: [...new Set([...this.users.values()].flatMap((u) => u.roles))],
+        channels: [channelPayload(this.channelId, this.guildId, 'general')],
+        members: [this.bot, ...[...this.users.values()].map((u) => u.user)].map((u) => this.memberOf(u)),
+      })],
+    };
+  }
+}
