@@ -56,7 +56,9 @@ export async function handleRest(state: RestState, req: http.IncomingMessage, re
   }
   call.status = reply.status;
   state.calls.push(call);
-  res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers });
+  // Like Discord: a body-less answer (204) carries no JSON content type.
+  const type = reply.body === undefined ? {} : { 'content-type': 'application/json' };
+  res.writeHead(reply.status, { ...type, ...reply.headers });
   res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
 }
 
