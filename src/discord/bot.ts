@@ -1,0 +1,84 @@
+/**
+ * `DiscordBot`: the transport adapter. Logs in with discord.js, registers `/claude` on ready (in
+ * `guildId` when given, else globally), checks access, and routes interactions to their handlers.
+ * Users see only safe texts; everything else is logged with a reference they can quote.
+ */
+import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
+import { parseButtonId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import type { SessionManager } from '../sessions/manager.js';
+import { assertAllowed, type AccessPolicy } from './access.js';
+import { handleStop } from './buttons/stop.js';
+import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
+
+export interface DiscordBotOptions extends AccessPolicy {
+  token: string;
+  /** REST base, e.g. `https://discord.com/api` (discord.js `rest.api`). */
+  apiUrl: string;
+  guildId?: string;
+  manager: SessionManager;
+  log: Logger;
+}
+
+export class DiscordBot {
+  readonly client: Client;
+  private readonly log: Logger;
+
+  constructor(private readonly opts: DiscordBotOptions) {
+    this.log = opts.log.child({ component: 'discord' });
+    this.client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: opts.apiUrl } });
+    this.client.on(Events.InteractionCreate, (i) => void this.route(i));
+    this.client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
+  }
+
+  /** Logs in and registers the command; resolves when both are done. */
+  async start(): Promise<void> {
+    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
+    await this.client.login(this.opts.token);
+    await ready;
+    const body = [buildClaudeCommand()];
+    if (this.opts.guildId) await this.client.application!.commands.set(body, this.opts.guildId);
+    else await this.client.application!.commands.set(body);
+    this.log.info({ user: this.client.user?.tag, guild: this.opts.guildId ?? 'global' }, `ready; /${COMMAND_NAME} registered`);
+  }
+
+  async stop(): Promise<void> {
+    await this.client.destroy();
+  }
+
+  private async route(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
+        assertAllowed(interaction, this.opts);
+        const name = interaction.options.getSubcommand();
+        const command = SUBCOMMANDS.find((c) => c.name === name);
+        if (!command) throw new Error(`unknown subcommand ${name}`);
+        await command.execute({ interaction, manager: this.opts.manager, log: this.log });
+      } else if (interaction.isButton()) {
+        const parsed = parseButtonId(interaction.customId);
+        if (!parsed) return; // not one of ours
+        assertAllowed(interaction, this.opts);
+        if (parsed.action === 'stop') await handleStop(interaction, parsed.sessionId, this.opts.manager);
+      }
+    } catch (err) {
+      await this.fail(interaction, err);
+    }
+  }
+
+  private async fail(interaction: Interaction, err: unknown): Promise<void> {
+    const ref = makeErrorRef();
+    if (err instanceof BridgeError) this.log.info({ code: err.code, user: interaction.user.id }, 'refused');
+    else this.log.error({ err, ref, user: interaction.user.id }, 'interaction failed');
+    if (!interaction.isRepliable()) return;
+    const content = userFacingMessage(err, ref);
+    await reply(interaction, content).catch((e) => this.log.warn({ err: e, ref }, 'could not tell the user about an error'));
+  }
+}
+
+/** Ephemeral when nothing was sent yet; else into the deferred reply. */
+async function reply(interaction: RepliableInteraction, content: string): Promise<void> {
+  if (interaction.deferred && !interaction.replied && interaction.isChatInputCommand()) await interaction.editReply({ content: `⚠️ ${content}`, components: [] });
+  else if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+  else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+}

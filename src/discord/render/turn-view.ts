@@ -1,0 +1,120 @@
+/**
+ * `TurnView`: renders one {@link Turn} into Discord as it streams. Edits one message in place, at
+ * most one edit in flight and at least `minEditIntervalMs` apart (discord.js additionally waits on
+ * the `X-RateLimit-*` headers); the first text is shown at once. At the end the whole answer goes out
+ * split at 2000 chars without breaking code fences: the first chunk replaces the streamed message,
+ * the rest follow it.
+ */
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
+import { makeButtonId, type BridgeSessionId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { Turn, TurnResult } from '../../sessions/turn.js';
+import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
+
+export interface RenderedMessage {
+  content: string;
+  components: ActionRowBuilder<ButtonBuilder>[];
+}
+
+/** Where a turn is shown: the interaction's reply and its follow-ups. */
+export interface ReplyTarget {
+  edit(message: RenderedMessage): Promise<void>;
+  followUp(message: { content: string }): Promise<void>;
+}
+
+export interface TurnViewOptions {
+  /** Least time between two edits of the streaming message, ms. */
+  minEditIntervalMs?: number;
+  now?: () => number;
+  log: Logger;
+}
+
+export class TurnView {
+  private readonly minEditIntervalMs: number;
+  private readonly now: () => number;
+  private readonly startedAt: number;
+  private lastEditAt = 0;
+  private inFlight: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private dirty = false;
+  private finished = false;
+  private started = false;
+
+  constructor(
+    private readonly target: ReplyTarget,
+    private readonly turn: Turn,
+    private readonly sessionId: BridgeSessionId,
+    private readonly opts: TurnViewOptions,
+  ) {
+    this.minEditIntervalMs = opts.minEditIntervalMs ?? 1000;
+    this.now = opts.now ?? Date.now;
+    this.startedAt = this.now();
+  }
+
+  /** Shows the turn until it ends; resolves once the final message(s) are posted. */
+  async run(): Promise<TurnResult> {
+    this.turn.on('started', () => { this.started = true; this.schedule(); });
+    this.turn.on('text', () => this.schedule());
+    this.schedule(); // "waiting" or "thinking" right away
+    const result = await this.turn.done;
+    this.finished = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.inFlight;
+    await this.postFinal(result);
+    return result;
+  }
+
+  private schedule(): void {
+    if (this.finished) return;
+    this.dirty = true;
+    if (this.inFlight || this.timer) return;
+    const wait = this.lastEditAt + this.minEditIntervalMs - this.now();
+    if (wait <= 0) this.flush();
+    else this.timer = setTimeout(() => this.flush(), wait);
+  }
+
+  private flush(): void {
+    this.timer = null;
+    if (!this.dirty || this.finished) return;
+    this.dirty = false;
+    this.lastEditAt = this.now();
+    this.inFlight = this.target
+      .edit(this.renderStreaming())
+      .catch((err) => this.opts.log.warn({ err }, 'streaming edit failed'))
+      .finally(() => {
+        this.inFlight = null;
+        if (this.dirty) this.schedule();
+      });
+  }
+
+  private renderStreaming(): RenderedMessage {
+    const stop = new ButtonBuilder().setCustomId(makeButtonId('stop', this.sessionId)).setLabel('Stop').setStyle(ButtonStyle.Danger);
+    const components = [new ActionRowBuilder<ButtonBuilder>().addComponents(stop)];
+    const text = this.turn.text;
+    if (!this.started) return { content: '-# ⏳ waiting for the previous message in this session…', components };
+    const elapsed = ((this.now() - this.startedAt) / 1000).toFixed(0);
+    const status = `\n-# ✍️ Claude is ${text ? 'writing' : 'thinking'}… ${elapsed} s`;
+    const room = DISCORD_MESSAGE_LIMIT - status.length - 2;
+    const body = text.length > room ? `…${text.slice(text.length - room + 1)}` : text;
+    return { content: `${body}${status}`, components };
+  }
+
+  private async postFinal(result: TurnResult): Promise<void> {
+    const footer = this.footer(result);
+    const text = result.text.trim() || (result.outcome === 'success' ? '*(Claude answered with no text)*' : '');
+    const body = text ? `${text}\n${footer}` : footer;
+    const [first = '', ...rest] = splitMessage(body);
+    await this.target.edit({ content: first, components: [] });
+    for (const chunk of rest) await this.target.followUp({ content: chunk });
+  }
+
+  private footer(result: TurnResult): string {
+    const secs = ((this.now() - this.startedAt) / 1000).toFixed(1);
+    const stats = `${secs} s · ${result.inputTokens + result.outputTokens} tokens · $${result.costUsd.toFixed(4)}`;
+    switch (result.outcome) {
+      case 'success': return `-# ${stats}`;
+      case 'interrupted': return `-# ⏹️ stopped · ${stats}`;
+      default: return `⚠️ ${result.error?.userMessage ?? 'The turn failed.'}`;
+    }
+  }
+}
