@@ -1,0 +1,88 @@
+/**
+ * The composition root: the one place where concrete classes meet. `startBridge` wires config →
+ * store → backend → sessions → Discord and returns a handle that stops them in order.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from './config/load.js';
+import { BridgeError } from './core/errors.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { resolveClaudeBinary } from './claude/binary.js';
+import { claudeConfigDir } from './claude/slug.js';
+import { PtyBackend } from './backends/pty.js';
+import { selectBackend } from './backends/select.js';
+import { TmuxBackend } from './backends/tmux.js';
+import { openDatabase } from './store/db.js';
+import { SqliteSessionStore } from './store/sessions-repo.js';
+import { SessionManager } from './sessions/manager.js';
+import { DiscordBot } from './discord/bot.js';
+
+export interface RunningBridge {
+  manager: SessionManager;
+  bot: DiscordBot;
+  log: Logger;
+  /** Stops taking work, leaves tmux-held processes running, closes the store. */
+  stop(): Promise<void>;
+}
+
+/** Variables the `claude` process must not inherit (it can run shell commands). */
+const PRIVATE_ENV = ['DISCORD_TOKEN'];
+
+/** The environment of every `claude` process: the bot's own, minus its secrets. */
+export function claudeEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && !PRIVATE_ENV.includes(k)) out[k] = v;
+  return out;
+}
+
+/** @throws BridgeError on a missing token, working directory, binary, backend or store */
+export async function startBridge(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningBridge> {
+  const log = createLogger(config.LOG_LEVEL);
+  if (!config.DISCORD_TOKEN) throw new BridgeError('CONFIG_INVALID', { detail: 'DISCORD_TOKEN is not set' });
+  let cwd: string;
+  try {
+    cwd = fs.realpathSync(config.CLAUDE_WORKDIR);
+  } catch (err) {
+    throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR: ${config.CLAUDE_WORKDIR} does not exist` }, { cause: err });
+  }
+  const binary = resolveClaudeBinary(config.CLAUDE_BIN, env);
+  log.info({ claude: binary.path, source: binary.source, cwd }, 'claude binary');
+  if (config.ALLOWED_USER_IDS.length === 0 && config.ALLOWED_ROLE_IDS.length === 0) {
+    log.warn('ALLOWED_USER_IDS and ALLOWED_ROLE_IDS are empty: nobody can use the bot until one is set');
+  }
+  if (!config.ENABLE_PERSISTENCE) log.warn('ENABLE_PERSISTENCE=false: sessions are kept in memory; nothing survives a restart');
+
+  const store = new SqliteSessionStore(openDatabase(config.ENABLE_PERSISTENCE ? config.DATABASE_PATH : ':memory:'));
+  const runDir = path.resolve(config.RUN_DIR);
+  const backend = await selectBackend(
+    config.SESSION_BACKEND,
+    { tmux: new TmuxBackend({ socket: config.TMUX_SOCKET, runDir }), pty: new PtyBackend({ runDir }) },
+    log,
+  ).catch((err) => { store.close(); throw err; });
+
+  const manager = new SessionManager({
+    store, backend, claudeBin: binary.path, claudeConfigDir: claudeConfigDir(env), env: claudeEnvironment(env),
+    defaultCwd: cwd, maxSessions: config.MAX_SESSIONS, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000, log,
+  });
+  manager.initialize();
+  const bot = new DiscordBot({
+    token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
+    allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, manager, log,
+  });
+  try {
+    await bot.start();
+  } catch (err) {
+    await manager.shutdown({ keepProcesses: true });
+    store.close();
+    await bot.stop();
+    throw err;
+  }
+  return {
+    manager, bot, log,
+    async stop() {
+      await bot.stop();
+      await manager.shutdown({ keepProcesses: backend.kind === 'tmux' });
+      store.close();
+    },
+  };
+}
