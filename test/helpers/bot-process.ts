@@ -1,0 +1,29 @@
+/** Runs the bot as a child process through the same entry as `npm start` (bin/claude-bridge.js start). */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export interface BotProcess {
+  proc: ChildProcess;
+  /** Everything the bot printed (pino JSON lines and stderr). */
+  output(): string;
+  /** SIGTERM, then wait for exit; returns the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const ENTRY = path.resolve(import.meta.dirname, '../../bin/claude-bridge.js');
+
+export function startBotProcess(env: Record<string, string>): BotProcess {
+  const proc = spawn(process.execPath, [ENTRY, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  proc.stdout!.on('data', (d) => (out += d));
+  proc.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  return {
+    proc,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null) proc.kill('SIGTERM');
+      return exited;
+    },
+  };
+}
