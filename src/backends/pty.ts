@@ -1,23 +1,23 @@
 /**
- * `PtyBackend`: the fallback where tmux is missing or fails. The process runs on a node-pty
- * pseudo-terminal switched to raw mode without echo before exec (`stty raw -echo`): in canonical
- * mode a line over 4096 bytes is cut and input is echoed into stdout. stderr goes to a file so the
- * pty carries only stdout. A pty child dies with the bot; sessions are resumed with `--resume` instead.
+ * `PtyBackend`: the fallback where tmux is missing or fails. The process's stdout is a node-pty
+ * pseudo-terminal put in raw mode without echo before exec (`stty raw -echo`: no `\r\n` rewriting,
+ * nothing typed echoed back); stdin is a FIFO, as under tmux, because Claude Code 2.1.330 in `-p`
+ * mode refuses a terminal on stdin ("Input must be provided either through stdin…"); stderr goes to
+ * a file so the pty carries only stdout. A pty child dies with the bot: sessions resume with `--resume`.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as nodePty from 'node-pty';
 import { BridgeError } from '../core/errors.js';
 import { AsyncQueue } from './async-queue.js';
+import { FifoWriter, makeFifo } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
 import type { ExitInfo, OutputLine, ProcessBackend, ProcessHandle, ProcessSpec } from './types.js';
 
-/** Printed by the wrapper once the tty is raw; nothing is written to stdin before it. */
-const READY = '__cdb_pty_ready__';
-const PTY_SCRIPT = `stty raw -echo && printf '%s\\n' ${READY} && exec "$@" 2>>"$CDB_ERR"`;
+const PTY_SCRIPT = 'stty raw -echo && exec 3<>"$CDB_IN" && exec "$@" <&3 3<&- 2>>"$CDB_ERR"';
 
 export interface PtyBackendOptions {
-  /** Directory for each process's `<name>/stderr.log`. */
+  /** Directory for each process's `<name>/in.fifo` and `<name>/stderr.log`. */
   runDir: string;
   spawn?: typeof nodePty.spawn;
 }
@@ -42,17 +42,21 @@ export class PtyBackend implements ProcessBackend {
 
   async start(spec: ProcessSpec): Promise<ProcessHandle> {
     const dir = path.join(this.opts.runDir, spec.name);
-    await fs.promises.mkdir(dir, { recursive: true });
+    const fifo = path.join(dir, 'in.fifo');
     const errFile = path.join(dir, 'stderr.log');
     try {
+      await fs.promises.rm(dir, { recursive: true, force: true });
+      await fs.promises.mkdir(dir, { recursive: true });
+      await makeFifo(fifo);
+      const stdin = await FifoWriter.open(fifo);
       const pty = this.spawn('/bin/sh', ['-c', PTY_SCRIPT, 'sh', spec.command, ...spec.args], {
         name: 'xterm-256color',
         cols: 200,
         rows: 50,
         cwd: spec.cwd,
-        env: { ...spec.env, CDB_ERR: errFile },
+        env: { ...spec.env, CDB_IN: fifo, CDB_ERR: errFile },
       });
-      return new PtyProcess(spec.name, pty, errFile);
+      return new PtyProcess(spec.name, pty, stdin, dir, errFile);
     } catch (err) {
       throw new BridgeError('PROCESS_START_FAILED', { reason: `node-pty: ${(err as Error).message}` }, { cause: err });
     }
@@ -72,42 +76,23 @@ class PtyProcess implements ProcessHandle {
   readonly exited: Promise<ExitInfo>;
   private readonly queue = new AsyncQueue<OutputLine>();
   private readonly splitter = new LineSplitter();
-  private readonly ready: Promise<void>;
-  private markReady!: () => void;
-  private isReady = false;
-  private writing: Promise<void> = Promise.resolve();
 
-  constructor(readonly name: string, private readonly pty: nodePty.IPty, errFile: string) {
-    this.ready = new Promise((resolve) => (this.markReady = resolve));
+  constructor(readonly name: string, private readonly pty: nodePty.IPty, private readonly stdin: FifoWriter, dir: string, errFile: string) {
     pty.onData((data) => {
-      for (const line of this.splitter.push(Buffer.from(data, 'utf8'))) {
-        if (!this.isReady) {
-          if (line.text === READY) {
-            this.isReady = true;
-            this.markReady();
-          }
-          continue;
-        }
-        this.queue.push(line);
-      }
+      for (const line of this.splitter.push(Buffer.from(data, 'utf8'))) this.queue.push(line);
     });
     this.exited = new Promise((resolve) => {
       pty.onExit(({ exitCode, signal }) => {
-        this.markReady(); // unblock writers; their writes go nowhere
         this.queue.end();
         const stderrTail = readTail(errFile);
+        void this.stdin.close().then(() => fs.promises.rm(dir, { recursive: true, force: true }));
         resolve({ code: signal ? null : exitCode, signal: signal ? `signal ${signal}` : null, stderrTail });
       });
     });
   }
 
   write(line: string): Promise<void> {
-    const next = this.writing.then(async () => {
-      await this.ready;
-      this.pty.write(`${line}\n`);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
+    return this.stdin.writeLine(line);
   }
 
   lines(): AsyncIterable<OutputLine> {

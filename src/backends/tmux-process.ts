@@ -1,6 +1,7 @@
 /** The {@link ProcessHandle} of one tmux-held process: FIFO writes, output-file tail, pane polling. */
 import fs from 'node:fs';
 import path from 'node:path';
+import { FifoWriter } from './fifo.js';
 import { FileTail } from './file-tail.js';
 import type { ExecResult } from './exec.js';
 import type { ExitInfo, OutputLine, ProcessHandle } from './types.js';
@@ -21,13 +22,12 @@ export class TmuxProcess implements ProcessHandle {
   readonly backend = 'tmux' as const;
   readonly exited: Promise<ExitInfo>;
   private resolveExit!: (info: ExitInfo) => void;
-  private writing: Promise<void> = Promise.resolve();
   private poll: NodeJS.Timeout | null = null;
   private done = false;
 
   private constructor(
     private readonly o: OpenOptions,
-    private readonly fifo: fs.promises.FileHandle,
+    private readonly stdin: FifoWriter,
     private readonly tail: FileTail,
   ) {
     this.exited = new Promise((resolve) => (this.resolveExit = resolve));
@@ -38,21 +38,16 @@ export class TmuxProcess implements ProcessHandle {
     return this.o.name;
   }
 
-  /** Opens the FIFO read-write (never blocks, keeps the pipe alive) and starts tailing. */
+  /** Opens the FIFO and starts tailing. */
   static async open(o: OpenOptions): Promise<TmuxProcess> {
-    const fifo = await fs.promises.open(o.fifo, 'r+');
+    const fifo = await FifoWriter.open(o.fifo);
     const tail = new FileTail(o.out, o.fromOffset);
     await tail.start();
     return new TmuxProcess(o, fifo, tail);
   }
 
   write(line: string): Promise<void> {
-    const data = Buffer.from(`${line}\n`, 'utf8');
-    const next = this.writing.then(async () => {
-      await this.fifo.write(data, 0, data.length);
-    });
-    this.writing = next.catch(() => undefined);
-    return next;
+    return this.stdin.writeLine(line);
   }
 
   lines(): AsyncIterable<OutputLine> {
@@ -75,7 +70,7 @@ export class TmuxProcess implements ProcessHandle {
     if (this.poll) clearInterval(this.poll);
     await this.tail.stop();
     this.tail.lines.end();
-    await this.fifo.close().catch(() => undefined);
+    await this.stdin.close();
   }
 
   private async checkPane(): Promise<void> {
@@ -98,8 +93,7 @@ export class TmuxProcess implements ProcessHandle {
     this.done = true;
     if (this.poll) clearInterval(this.poll);
     await this.tail.finish();
-    await this.writing;
-    await this.fifo.close().catch(() => undefined);
+    await this.stdin.close();
     this.resolveExit(info);
   }
 }

@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BridgeError } from '../core/errors.js';
 import { execFileAsync, type Exec } from './exec.js';
+import { makeFifo } from './fifo.js';
 import { TmuxProcess, type TmuxRunner } from './tmux-process.js';
 import type { ProcessBackend, ProcessHandle, ProcessSpec } from './types.js';
 
@@ -60,7 +61,7 @@ export class TmuxBackend implements ProcessBackend {
       await this.run(['kill-session', `-t=${session}`]).catch(() => undefined); // a dead leftover
       await fs.promises.rm(dir, { recursive: true, force: true });
       await fs.promises.mkdir(dir, { recursive: true });
-      await execFileAsync('mkfifo', ['-m', '600', fifo]);
+      await makeFifo(fifo);
       await fs.promises.writeFile(out, '');
       const env = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
       await this.run([

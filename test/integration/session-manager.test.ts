@@ -1,6 +1,7 @@
 /**
  * The domain against real parts: real `claude` (the Agent SDK's bundled CLI) talking to the local
- * Anthropic stub, real tmux (private socket), real SQLite file. No Discord.
+ * Anthropic stub, real SQLite file, and each backend in turn (tmux on a private socket, node-pty).
+ * No Discord.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -10,7 +11,9 @@ import { resolveClaudeBinary } from '../../src/claude/binary.js';
 import { transcriptPath } from '../../src/claude/slug.js';
 import { parseSnowflake } from '../../src/core/ids.js';
 import { createLogger } from '../../src/core/logger.js';
+import { PtyBackend } from '../../src/backends/pty.js';
 import { TmuxBackend } from '../../src/backends/tmux.js';
+import type { ProcessBackend } from '../../src/backends/types.js';
 import { openDatabase } from '../../src/store/db.js';
 import { SqliteSessionStore } from '../../src/store/sessions-repo.js';
 import { SessionManager } from '../../src/sessions/manager.js';
@@ -18,14 +21,20 @@ import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
 
 const socket = `cdb-it-${process.pid}`;
-let stub: AnthropicStub;
-let cenv: ClaudeTestEnv;
-let manager: SessionManager;
-let store: SqliteSessionStore;
+const backends: Array<[string, (runDir: string) => ProcessBackend]> = [
+  ['tmux', (runDir) => new TmuxBackend({ socket, runDir, pollMs: 200 })],
+  ['pty', (runDir) => new PtyBackend({ runDir })],
+];
 
 const alice = parseSnowflake('100000000000000001');
 const bob = parseSnowflake('100000000000000002');
 const channel = parseSnowflake('200000000000000001');
+
+describe.each(backends)('SessionManager with real claude, SQLite and %s', (kind, makeBackend) => {
+let stub: AnthropicStub;
+let cenv: ClaudeTestEnv;
+let manager: SessionManager;
+let store: SqliteSessionStore;
 
 beforeAll(async () => {
   stub = await startAnthropicStub({ slowDelayMs: 100, slowPieces: 200 });
@@ -33,7 +42,7 @@ beforeAll(async () => {
   store = new SqliteSessionStore(openDatabase(path.join(cenv.workDir, '..', 'sessions.db')));
   manager = new SessionManager({
     store,
-    backend: new TmuxBackend({ socket, runDir: path.join(cenv.workDir, '..', 'run'), pollMs: 200 }),
+    backend: makeBackend(path.join(cenv.workDir, '..', 'run')),
     claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path,
     claudeConfigDir: cenv.configDir,
     env: cenv.env,
@@ -50,7 +59,6 @@ afterAll(async () => {
   try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
 });
 
-describe('SessionManager with real claude, tmux and SQLite', () => {
   it('answers, keeps context across turns, and records stats and the transcript', async () => {
     const session = manager.getOrCreateSession(alice, channel);
     const deltas: string[] = [];
@@ -65,7 +73,7 @@ describe('SessionManager with real claude, tmux and SQLite', () => {
 
     expect(manager.getOrCreateSession(alice, channel)).toBe(session);
     const row = store.get(session.id)!;
-    expect(row).toMatchObject({ state: 'idle', backend: 'tmux', messageCount: 2, turnCount: 2 });
+    expect(row).toMatchObject({ state: 'idle', backend: kind, messageCount: 2, turnCount: 2 });
     expect(row.costUsd).toBeGreaterThan(0);
     expect(row.outputOffset).toBeGreaterThan(0);
     expect(fs.existsSync(transcriptPath(cenv.configDir, cenv.workDir, row.claudeSessionId))).toBe(true);
