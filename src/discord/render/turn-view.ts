@@ -1,9 +1,11 @@
 /**
  * `TurnView`: renders one {@link Turn} into Discord as it streams. Edits one message in place, at
- * most one edit in flight and at least `minEditIntervalMs` apart (discord.js additionally waits on
- * the `X-RateLimit-*` headers); the first text is shown at once. At the end the whole answer goes out
- * split at 2000 chars without breaking code fences: the first chunk replaces the streamed message,
- * the rest follow it.
+ * most one edit in flight and every edit, the final one included, at least `minEditIntervalMs` apart
+ * (discord.js additionally waits on the `X-RateLimit-*` headers). Text shows after a short coalescing
+ * window (`coalesceMs`), so a quick answer costs a single edit. Before any text, Discord's own
+ * "thinking…" of the deferred reply stands until `statusDelayMs`, then a status line with the Stop
+ * button. At the end the whole answer goes out split at 2000 chars without breaking code fences: the
+ * first chunk replaces the streamed message, the rest follow it.
  */
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import { makeButtonId, type BridgeSessionId } from '../../core/ids.js';
@@ -23,14 +25,20 @@ export interface ReplyTarget {
 }
 
 export interface TurnViewOptions {
-  /** Least time between two edits of the streaming message, ms. */
+  /** Least time between two edits of the message, ms. */
   minEditIntervalMs?: number;
+  /** How long Discord's "thinking…" stands before the status line (with Stop) replaces it, ms. */
+  statusDelayMs?: number;
+  /** Text is gathered this long before an edit, so a turn that ends meanwhile costs one edit, ms. */
+  coalesceMs?: number;
   now?: () => number;
   log: Logger;
 }
 
 export class TurnView {
   private readonly minEditIntervalMs: number;
+  private readonly statusDelayMs: number;
+  private readonly coalesceMs: number;
   private readonly now: () => number;
   private readonly startedAt: number;
   private lastEditAt = 0;
@@ -47,19 +55,24 @@ export class TurnView {
     private readonly opts: TurnViewOptions,
   ) {
     this.minEditIntervalMs = opts.minEditIntervalMs ?? 1000;
+    this.statusDelayMs = opts.statusDelayMs ?? 1000;
+    this.coalesceMs = opts.coalesceMs ?? 150;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
   }
 
   /** Shows the turn until it ends; resolves once the final message(s) are posted. */
   async run(): Promise<TurnResult> {
-    this.turn.on('started', () => { this.started = true; this.schedule(); });
+    this.turn.on('started', () => { this.started = true; });
     this.turn.on('text', () => this.schedule());
-    this.schedule(); // "waiting" or "thinking" right away
+    const status = setTimeout(() => this.schedule(), this.statusDelayMs);
     const result = await this.turn.done;
+    clearTimeout(status);
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight;
+    const wait = this.lastEditAt + this.minEditIntervalMs - this.now();
+    if (this.lastEditAt > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
     await this.postFinal(result);
     return result;
   }
@@ -68,9 +81,8 @@ export class TurnView {
     if (this.finished) return;
     this.dirty = true;
     if (this.inFlight || this.timer) return;
-    const wait = this.lastEditAt + this.minEditIntervalMs - this.now();
-    if (wait <= 0) this.flush();
-    else this.timer = setTimeout(() => this.flush(), wait);
+    const wait = Math.max(this.coalesceMs, this.lastEditAt + this.minEditIntervalMs - this.now());
+    this.timer = setTimeout(() => this.flush(), wait);
   }
 
   private flush(): void {

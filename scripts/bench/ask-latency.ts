@@ -1,0 +1,62 @@
+/**
+ * Measures `/claude ask` latency end to end: injected interaction → first visible edit of the reply,
+ * → first edit showing answer text, → final message. The bot runs as `npm start` runs it, against the
+ * fake Discord and the Anthropic stub (answering at once), with real tmux, SQLite and `claude`.
+ *
+ *   npm run bench            (or: npx tsx scripts/bench/ask-latency.ts [asks=20])
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { startAnthropicStub } from '../../test/fakes/anthropic-stub.js';
+import { FakeDiscord, type Interaction } from '../../test/fakes/discord/server.js';
+import { startBotProcess } from '../../test/helpers/bot-process.js';
+import { makeClaudeTestEnv } from '../../test/helpers/claude-env.js';
+
+const asks = Number(process.argv[2] ?? 20);
+const socket = `cdb-bench-${process.pid}`;
+const stub = await startAnthropicStub();
+const discord = await FakeDiscord.start({ token: 'bench-token' });
+const user = discord.addUser('bench');
+const cenv = makeClaudeTestEnv(stub.url);
+const bot = startBotProcess({
+  ...cenv.env, DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
+  ALLOWED_USER_IDS: user.id, CLAUDE_WORKDIR: cenv.workDir, DATABASE_PATH: path.join(cenv.workDir, '..', 'db.sqlite'),
+  RUN_DIR: path.join(cenv.workDir, '..', 'run'), TMUX_SOCKET: socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'warn',
+});
+
+function edits(i: Interaction) {
+  return discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(i.token) && c.status === 200);
+}
+
+async function one(prompt: string) {
+  const i = discord.injectCommand({ user, name: 'claude', subcommand: 'ask', options: { prompt } });
+  const t0 = i.createdAt;
+  const final = await discord.waitFor(() => edits(i).find((c) => (c.body?.content as string)?.startsWith('echo:') && (c.body?.components as unknown[])?.length === 0), 60_000, 'final');
+  const all = edits(i);
+  const firstText = all.find((c) => (c.body?.content as string)?.startsWith('echo:'))!;
+  return { firstEdit: all[0]!.at - t0, firstText: firstText.at - t0, final: final.at - t0 };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
+
+try {
+  await discord.waitFor(() => discord.commands.get('claude'), 30_000, '/claude registration');
+  const cold = await one('cold start');
+  const warm: Array<Awaited<ReturnType<typeof one>>> = [];
+  for (let n = 0; n < asks; n++) warm.push(await one(`warm ${n}`));
+  const row = (name: string, pick: (r: (typeof warm)[number]) => number) =>
+    `| ${name} | ${pick(cold)} | ${median(warm.map(pick))} | ${p95(warm.map(pick))} |`;
+  console.log(`/claude ask latency, ms (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, node ${process.version}; ${asks} warm asks)`);
+  console.log('| interaction → | cold (process start) | warm median | warm p95 |');
+  console.log('| --- | --- | --- | --- |');
+  console.log(row('first visible edit', (r) => r.firstEdit));
+  console.log(row('first edit with answer text', (r) => r.firstText));
+  console.log(row('final message', (r) => r.final));
+} finally {
+  await bot.stop();
+  await discord.close();
+  await stub.close();
+  try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+}
