@@ -27,6 +27,11 @@ describe('config', () => {
     expect(c.ALLOWED_USER_IDS).toEqual(['123456789012345678', '223456789012345678']);
   });
 
+  it('loads .env.example as shipped, with the documented defaults', () => {
+    const c = loadConfig({ env: {}, envFile: path.resolve(import.meta.dirname, '../../.env.example') });
+    expect(c).toMatchObject({ DISCORD_TOKEN: undefined, MAX_SESSIONS: 10, ALLOWED_USER_IDS: [], CLAUDE_WORKDIR: process.cwd(), SESSION_BACKEND: 'auto' });
+  });
+
   it.each([
     ['MAX_SESSIONS', '0', /MAX_SESSIONS: expected a whole number of at least 1 \(got "0"\)/],
     ['DEFAULT_TIMEOUT', '1.5', /DEFAULT_TIMEOUT: expected a whole number/],

@@ -36,7 +36,7 @@ export function splitMessage(text: string, limit = DISCORD_MESSAGE_LIMIT): strin
   for (const original of text.split('\n')) {
     let line = original;
     const m = FENCE.exec(line);
-    const closes = fence !== null && m !== null && m[1]!.startsWith(fence.marker[0]!) && m[1]!.length >= fence.marker.length && m[2]!.trim() === '';
+    const closes: boolean = fence !== null && m !== null && m[1]!.startsWith(fence.marker[0]!) && m[1]!.length >= fence.marker.length && m[2]!.trim() === '';
     const after: Fence | null = closes ? null : fence ?? (m ? { open: `${m[1]}${m[2]!.trim().slice(0, 20)}`, marker: m[1]! } : null);
     const sep = buf.length > 0 ? 1 : 0;
 
