@@ -62,26 +62,30 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
 
   const manager = new SessionManager({
     store, backend, claudeBin: binary.path, claudeConfigDir: claudeConfigDir(env), env: claudeEnvironment(env),
-    defaultCwd: cwd, maxSessions: config.MAX_SESSIONS, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000, log,
+    defaultCwd: cwd, maxSessions: config.MAX_SESSIONS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER,
+    maxQueue: config.MAX_QUEUE, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000,
+    healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000, log,
   });
-  manager.initialize();
+  const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
   const bot = new DiscordBot({
     token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
     allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, manager, log,
   });
   try {
+    const restored = await manager.initialize();
     await bot.start();
+    bot.showRestored(restored);
   } catch (err) {
+    await bot.stop();
     await manager.shutdown({ keepProcesses: true });
     store.close();
-    await bot.stop();
     throw err;
   }
   return {
     manager, bot, log,
     async stop() {
-      await bot.stop();
-      await manager.shutdown({ keepProcesses: backend.kind === 'tmux' });
+      await bot.stop(); // no new work
+      await manager.shutdown({ keepProcesses });
       store.close();
     },
   };

@@ -69,6 +69,10 @@ export class PtyBackend implements ProcessBackend {
   async list(): Promise<string[]> {
     return [];
   }
+
+  async end(): Promise<void> {
+    // pty children of an earlier bot process died with it
+  }
 }
 
 class PtyProcess implements ProcessHandle {

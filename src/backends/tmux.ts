@@ -91,6 +91,11 @@ export class TmuxBackend implements ProcessBackend {
     });
   }
 
+  async end(name: string): Promise<void> {
+    await this.run(['kill-session', `-t=${TMUX_PREFIX}${name}`]).catch(() => undefined);
+    await fs.promises.rm(path.join(this.opts.runDir, name), { recursive: true, force: true });
+  }
+
   async list(): Promise<string[]> {
     const res = await this.run(['list-sessions', '-F', '#{session_name}']).catch(() => null);
     if (!res) return []; // no server running: no sessions

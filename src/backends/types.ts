@@ -63,4 +63,6 @@ export interface ProcessBackend {
   attach(name: string, fromOffset: number): Promise<ProcessHandle | null>;
   /** Names of the live processes this backend knows (for orphan clean-up). */
   list(): Promise<string[]>;
+  /** Ends the process of that name and removes its files, if there is one. */
+  end(name: string): Promise<void>;
 }

@@ -62,6 +62,16 @@ export const configSchema = z.object({
   MAX_SESSIONS: positiveInt(10),
   /** Seconds without activity before a session is suspended. */
   DEFAULT_TIMEOUT: positiveInt(300),
+  /** Upper bound on one user's live processes. */
+  MAX_SESSIONS_PER_USER: positiveInt(3),
+  /** Requests that may wait for a free process slot; beyond it they are refused. */
+  MAX_QUEUE: positiveInt(20),
+  /** Seconds between health checks of live sessions. */
+  HEALTH_INTERVAL: positiveInt(60),
+  /** Seconds a running turn may go without any output before its process counts as stuck. */
+  TURN_STALL_TIMEOUT: positiveInt(900),
+  /** false: end every claude process when the bot stops (default: tmux-held ones keep running). */
+  KEEP_PROCESSES_ON_EXIT: bool(true),
   /** How each session's `claude` process is run. */
   SESSION_BACKEND: z.enum(['auto', 'tmux', 'pty'], { error: 'expected auto, tmux or pty' }).default('auto'),
   ALLOWED_USER_IDS: snowflakeList,

@@ -16,6 +16,10 @@ const MESSAGES = {
   NOT_SESSION_OWNER: () => 'Only the person who started this session can do that.',
   SESSION_LIMIT: (p: Params) =>
     `All ${p.max} session slots are busy right now. Try again when a running answer has finished.`,
+  QUEUE_FULL: (p: Params) =>
+    `All session slots are busy and ${p.waiting} requests are already waiting. Please try again in a few minutes.`,
+  TURN_STALLED: (p: Params) =>
+    `Claude Code produced no output for ${p.seconds} s, so its process was ended. Send your message again to carry on.`,
   PROCESS_START_FAILED: (p: Params) => `Claude Code could not be started (${p.reason}).`,
   PROCESS_EXITED: (p: Params) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,
   TURN_FAILED: (p: Params) => `Claude Code reported an error: ${p.reason}`,

@@ -7,8 +7,11 @@ import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction, type
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
 import { parseButtonId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { SessionManager } from '../sessions/manager.js';
+import type { RestoredTurn, SessionManager } from '../sessions/manager.js';
 import { assertAllowed, type AccessPolicy } from './access.js';
+import { parseReplyRef } from './reply-ref.js';
+import { channelTarget } from './render/targets.js';
+import { TurnView } from './render/turn-view.js';
 import { handleStop } from './buttons/stop.js';
 import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
 
@@ -45,6 +48,26 @@ export class DiscordBot {
 
   async stop(): Promise<void> {
     await this.client.destroy();
+  }
+
+  /**
+   * Shows turns picked up after a restart in the messages they were answering in (channel edits
+   * with the bot token), then marks them delivered. A turn with no usable reply ref is only logged.
+   */
+  showRestored(restored: readonly RestoredTurn[]): void {
+    for (const { session, turn } of restored) {
+      const ref = parseReplyRef(turn.replyRef);
+      const log = this.log.child({ session: session.id, turn: turn.id });
+      if (!ref) {
+        log.warn('restored turn has no reply message; its answer is only in the transcript');
+        void turn.done.then(() => session.delivered(turn));
+        continue;
+      }
+      void new TurnView(channelTarget(this.client, ref), turn, session.id, { log, alreadyStarted: true })
+        .run()
+        .then(() => session.delivered(turn))
+        .catch((err) => log.error({ err }, 'could not show a restored turn'));
+    }
   }
 
   private async route(interaction: Interaction): Promise<void> {

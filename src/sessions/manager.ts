@@ -1,7 +1,8 @@
 /**
- * `SessionManager`: the registry of bridge sessions. Finds or creates a user's session in a place,
- * bounds live `claude` processes by `maxSessions` (suspending the least recently used idle one to make
- * room), and suspends sessions idle longer than `idleTimeoutMs`.
+ * `SessionManager`: the registry of bridge sessions. Creates and finds them, restores them at
+ * start-up (reattaching processes that outlived the bot, newest first within the limits), ends
+ * orphaned processes, bounds live processes through a {@link SlotPool}, suspends idle sessions, and
+ * ends stalled turns.
  */
 import { EventEmitter } from 'eventemitter3';
 import { BridgeError } from '../core/errors.js';
@@ -10,6 +11,7 @@ import type { Logger } from '../core/logger.js';
 import type { ProcessBackend } from '../backends/types.js';
 import type { SessionRecord, SessionState, SessionStore } from '../store/types.js';
 import { Session } from './session.js';
+import { SlotPool } from './slots.js';
 import type { Turn } from './turn.js';
 
 export interface SessionManagerOptions {
@@ -21,40 +23,91 @@ export interface SessionManagerOptions {
   env: Record<string, string>;
   /** Working directory of new sessions (realpath). */
   defaultCwd: string;
-  /** Upper bound on live processes. */
+  /** Upper bound on live processes, in all and per user. */
   maxSessions: number;
+  maxSessionsPerUser: number;
+  /** Requests that may wait for a slot. */
+  maxQueue: number;
   /** Idle time after which a live session is suspended, ms. */
   idleTimeoutMs: number;
+  /** Time between health checks, ms. */
+  healthIntervalMs: number;
+  /** A running turn with no output for this long is ended, ms. */
+  turnStallMs: number;
   log: Logger;
   now?: () => number;
 }
 
 export interface ManagerEvents {
   state: (session: Session, state: SessionState, previous: SessionState) => void;
+  queued: (session: Session, turn: Turn, position: number) => void;
+}
+
+/** A turn found at start-up whose answer is still owed. */
+export interface RestoredTurn {
+  session: Session;
+  turn: Turn;
 }
 
 export class SessionManager extends EventEmitter<ManagerEvents> {
   private readonly sessions = new Map<BridgeSessionId, Session>();
-  private readonly reserved = new Set<BridgeSessionId>();
+  private readonly slots: SlotPool;
   private readonly now: () => number;
-  private reaper: NodeJS.Timeout | null = null;
+  private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly opts: SessionManagerOptions) {
     super();
     this.now = opts.now ?? Date.now;
+    this.slots = new SlotPool({
+      max: opts.maxSessions, perUser: opts.maxSessionsPerUser, maxQueue: opts.maxQueue,
+      sessions: () => this.sessions.values(), log: opts.log,
+    });
   }
 
-  /** Starts the idle reaper. */
-  initialize(): void {
-    const every = Math.min(30_000, Math.max(1_000, Math.floor(this.opts.idleTimeoutMs / 2)));
-    this.reaper = setInterval(() => void this.reapIdle(), every);
-    this.reaper.unref();
+  /** Ends orphaned processes, restores sessions, starts the idle reaper and health checks. */
+  async initialize(): Promise<RestoredTurn[]> {
+    await this.endOrphans();
+    const restored = await this.restoreSessions();
+    const every = (ms: number, fn: () => unknown) => {
+      const t = setInterval(fn, ms);
+      t.unref();
+      this.timers.push(t);
+    };
+    every(Math.min(30_000, Math.max(1_000, Math.floor(this.opts.idleTimeoutMs / 2))), () => void this.reapIdle());
+    every(this.opts.healthIntervalMs, () => this.checkHealth());
+    return restored;
   }
 
-  /** The user's current session in this channel, created (with a fresh Claude session id) if there is none. */
-  getOrCreateSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Session {
-    const existing = this.opts.store.findCurrent(ownerId, channelId);
-    if (existing) return this.load(existing);
+  /**
+   * Picks up every session that had a process or owes an answer: reattaches live processes newest
+   * first up to the limits (the rest are suspended), and queues owed turns again. A session that
+   * fails to restore is marked `failed`; the others go on.
+   */
+  async restoreSessions(): Promise<RestoredTurn[]> {
+    const restored: RestoredTurn[] = [];
+    let attached = 0;
+    const perUser = new Map<string, number>();
+    for (const rec of this.opts.store.listRestorable()) {
+      const owner = perUser.get(rec.ownerId) ?? 0;
+      const attach = rec.state !== 'stopped' && attached < this.opts.maxSessions && owner < this.opts.maxSessionsPerUser;
+      try {
+        const session = this.load(rec);
+        const owed = await session.restore({ attach });
+        if (session.isLive) {
+          attached++;
+          perUser.set(rec.ownerId, owner + 1);
+        }
+        for (const turn of owed) restored.push({ session, turn });
+      } catch (err) {
+        this.opts.log.error({ err, session: rec.id }, 'session could not be restored');
+        this.opts.store.update(rec.id, { state: 'failed', backend: null });
+      }
+    }
+    this.opts.log.info({ attached, owedTurns: restored.length }, 'sessions restored');
+    return restored;
+  }
+
+  createSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Session {
     const t = this.now();
     const record: SessionRecord = {
       id: makeBridgeSessionId(), ownerId, guildId, channelId, cwd: this.opts.defaultCwd,
@@ -67,6 +120,12 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return this.load(record);
   }
 
+  /** The user's current session in this channel, created (with a fresh Claude session id) if there is none. */
+  getOrCreateSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Session {
+    const existing = this.opts.store.findCurrent(ownerId, channelId);
+    return existing ? this.load(existing) : this.createSession(ownerId, channelId, guildId);
+  }
+
   /** A session by id, from memory or the store; `null` when unknown. */
   getSession(id: BridgeSessionId): Session | null {
     const loaded = this.sessions.get(id);
@@ -75,16 +134,43 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return record ? this.load(record) : null;
   }
 
+  /** The user's sessions, most recently active first. */
+  getUserSessions(ownerId: Snowflake): SessionRecord[] {
+    return this.opts.store.listByOwner(ownerId);
+  }
+
   /** @throws BridgeError `SESSION_NOT_FOUND` */
-  sendMessage(id: BridgeSessionId, text: string): Turn {
+  sendMessage(id: BridgeSessionId, text: string, opts: { replyRef?: string } = {}): Turn {
     const session = this.getSession(id);
     if (!session) throw new BridgeError('SESSION_NOT_FOUND');
-    return session.sendMessage(text);
+    return session.sendMessage(text, opts);
+  }
+
+  /** Ends the session's process and marks it stopped; `deleteRecord` also removes its record. */
+  async clearSession(id: BridgeSessionId, opts: { deleteRecord?: boolean } = {}): Promise<void> {
+    const session = this.getSession(id);
+    if (!session) throw new BridgeError('SESSION_NOT_FOUND');
+    await session.stop();
+    if (opts.deleteRecord) {
+      this.sessions.delete(id);
+      this.opts.store.delete(id);
+    }
+  }
+
+  /** Emergency stop: ends every live process now (records stay, resumable). */
+  async clearAllSessions(): Promise<void> {
+    await Promise.all([...this.sessions.values()].filter((s) => s.isLive).map((s) => s.suspend()));
+  }
+
+  /** Writes the session's whole record (sessions also persist every change as it happens). */
+  persistSession(session: Session): void {
+    const { id: _id, createdAt: _created, ...rest } = session.record;
+    this.opts.store.update(session.id, rest);
   }
 
   /** Live processes right now (or being started). */
   liveCount(): number {
-    return [...this.sessions.values()].filter((s) => s.isLive || this.reserved.has(s.id)).length;
+    return this.slots.liveCount();
   }
 
   /** Suspends live sessions idle for longer than the timeout. */
@@ -98,10 +184,27 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     }
   }
 
-  /** Stops the reaper, then leaves processes running (`keepProcesses`) or ends them. */
+  /**
+   * Ends turns stalled for `turnStallMs`. Dead processes need no poll here: each backend reports
+   * its process's exit as it happens, and the turn in flight is ended with a plain-words error.
+   */
+  checkHealth(): void {
+    for (const s of this.sessions.values()) s.checkStall(this.opts.turnStallMs);
+  }
+
+  /** Stops the timers, then leaves processes running (`keepProcesses`) or ends them. */
   async shutdown(opts: { keepProcesses: boolean }): Promise<void> {
-    if (this.reaper) clearInterval(this.reaper);
+    for (const t of this.timers) clearInterval(t);
     await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend())));
+  }
+
+  private async endOrphans(): Promise<void> {
+    const known = this.opts.store.listIds();
+    for (const name of await this.opts.backend.list()) {
+      if (known.has(name)) continue;
+      this.opts.log.warn({ name }, 'ending an orphaned process the store does not know');
+      await this.opts.backend.end(name);
+    }
   }
 
   private load(record: SessionRecord): Session {
@@ -110,25 +213,15 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     const session = new Session(record, {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
       claudeConfigDir: this.opts.claudeConfigDir, log: this.opts.log, now: this.now,
-      acquireSlot: (s) => this.acquireSlot(s),
-      releaseSlot: (s) => this.reserved.delete(s.id),
+      acquireSlot: (s, onQueued) => this.slots.acquire(s, onQueued),
+      releaseSlot: (s) => this.slots.release(s),
     });
-    session.on('state', (state, previous) => this.emit('state', session, state, previous));
+    session.on('state', (state, previous) => {
+      if (state !== 'running' && state !== 'starting') this.slots.pump();
+      this.emit('state', session, state, previous);
+    });
+    session.on('queued', (turn, position) => this.emit('queued', session, turn, position));
     this.sessions.set(record.id, session);
     return session;
-  }
-
-  private async acquireSlot(requester: Session): Promise<void> {
-    const others = () => [...this.sessions.values()].filter((s) => s !== requester && (s.isLive || this.reserved.has(s.id)));
-    if (others().length >= this.opts.maxSessions) {
-      const idle = others()
-        .filter((s) => s.state === 'idle' && !this.reserved.has(s.id))
-        .sort((a, b) => a.record.lastActivityAt - b.record.lastActivityAt)[0];
-      if (!idle) throw new BridgeError('SESSION_LIMIT', { max: this.opts.maxSessions });
-      this.opts.log.info({ session: idle.id, for: requester.id }, 'suspending the least recently used idle session to make room');
-      await idle.suspend();
-      if (others().length >= this.opts.maxSessions) throw new BridgeError('SESSION_LIMIT', { max: this.opts.maxSessions });
-    }
-    this.reserved.add(requester.id);
   }
 }

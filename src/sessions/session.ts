@@ -1,27 +1,33 @@
 /**
  * `Session`: one bridge session — one owner, place and working directory bound to one Claude
- * session id — and its kept-alive `claude` stream-json process. Work runs through one serial queue;
- * the process's stdout is read by one loop that feeds the current {@link Turn}.
+ * session id — and its kept-alive `claude` stream-json process. Turns are stored before they reach
+ * the process and forgotten only once delivered ({@link Session.delivered}), so a restart owes
+ * nothing silently. Work runs through one serial queue; one loop reads the process's stdout
+ * ({@link readOutput}) and feeds the current {@link Turn}.
  */
 import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { BridgeError } from '../core/errors.js';
+import { makeClaudeSessionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { buildClaudeArgs } from '../claude/args.js';
-import { encodeInterrupt, encodePermissionDecision, encodeUserMessage } from '../claude/input.js';
+import { encodeInterrupt, encodeUserMessage } from '../claude/input.js';
 import { transcriptPath } from '../claude/slug.js';
-import { parseStreamJsonLine, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
+import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionPatch, SessionRecord, SessionState, SessionStore } from '../store/types.js';
-import { Turn } from './turn.js';
+import { readOutput, resumeNotFound, turnStats } from './output.js';
+import { Turn, type TurnResult } from './turn.js';
 
 export interface SessionEvents {
   state: (state: SessionState, previous: SessionState) => void;
   /** Every parsed output line of the process. */
   event: (message: KnownMessage) => void;
   error: (error: BridgeError) => void;
+  /** A turn waits for a process slot; `position` 1 is next. */
+  queued: (turn: Turn, position: number) => void;
 }
 
 export interface SessionDeps {
@@ -35,26 +41,32 @@ export interface SessionDeps {
   claudeConfigDir: string;
   log: Logger;
   now: () => number;
-  /** Asked before a process starts: makes room or throws BridgeError `SESSION_LIMIT`. */
-  acquireSlot: (session: Session) => Promise<void>;
+  /** Waits for a process slot (reporting queue positions) or throws BridgeError `QUEUE_FULL`. */
+  acquireSlot: (session: Session, onQueued: (position: number) => void) => Promise<void>;
   /** Called once the start attempt is over, whatever its outcome. */
   releaseSlot: (session: Session) => void;
 }
 
-/** Shown to Claude when it asks to use a tool: the Discord permission prompt is not built yet. */
-const PERMISSION_DENIED = 'Tool permission prompts are not available from Discord in this version; the tool was denied.';
+const EMPTY = { costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 };
 
 export class Session extends EventEmitter<SessionEvents> {
   private handle: ProcessHandle | null = null;
   private readonly queue = new PQueue({ concurrency: 1 });
   private current: Turn | null = null;
-  /** `total_cost_usd` the live process has reported so far (it counts from its own start), USD. */
-  private processCost = 0;
-  private readonly log: Logger;
+  private seq = 0;
+  private deliveredSeq = 0;
+  /** Per process: `total_cost_usd` so far (USD), started with --resume, results seen. */
+  private proc = { cost: 0, resumed: false, results: 0 };
+  private readOffset = 0;
+  private lastOutputAt = 0;
+  private recovering: (() => void) | null = null;
+  private stalledAfterMs: number | null = null;
+  readonly log: Logger;
 
   constructor(private rec: SessionRecord, private readonly deps: SessionDeps) {
     super();
     this.log = deps.log.child({ session: rec.id });
+    this.seq = deps.store.listTurns(rec.id).at(-1)?.seq ?? 0;
   }
 
   get id() { return this.rec.id; }
@@ -64,12 +76,20 @@ export class Session extends EventEmitter<SessionEvents> {
   get isLive(): boolean { return this.handle !== null || this.rec.state === 'starting'; }
   get currentTurn(): Turn | null { return this.current; }
 
-  /** Queues `text` as the next user message. Never throws: failures end the returned turn with an error. */
-  sendMessage(text: string): Turn {
-    const turn = new Turn(text);
+  /** Stores `text` as the next turn and queues it. Never throws: failures end the returned turn. */
+  sendMessage(text: string, opts: { replyRef?: string } = {}): Turn {
+    const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null });
+    this.deps.store.addTurn({ ...turn, sessionId: this.id, state: 'queued', createdAt: this.deps.now() });
     this.patch({ messageCount: this.rec.messageCount + 1, lastActivityAt: this.deps.now() });
-    void this.queue.add(() => this.runTurn(turn));
+    this.enqueue(turn);
     return turn;
+  }
+
+  /** The transport has shown `turn`'s answer: forget it, and move the delivered output offset. */
+  delivered(turn: Turn): void {
+    const forward = turn.seq > this.deliveredSeq;
+    this.deliveredSeq = Math.max(this.deliveredSeq, turn.seq);
+    this.deps.store.completeTurn(this.id, turn.seq, forward ? turn.endOffset : null);
   }
 
   /** Interrupts the running turn (stream-json `interrupt` control request). `false` when nothing runs. */
@@ -87,7 +107,15 @@ export class Session extends EventEmitter<SessionEvents> {
     if (!handle) return;
     await handle.kill();
     await handle.exited;
-    this.setState('suspended');
+    if (this.rec.state !== 'stopped') this.setState('suspended');
+  }
+
+  /** Interrupts, ends the process, and marks the session `stopped` (a new ask starts a new session). */
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    this.queue.clear();
+    if (this.current) this.current.interruptRequested = true;
+    await this.suspend();
   }
 
   /** Stops reading but leaves a tmux-held process running (bot shutdown). */
@@ -97,55 +125,104 @@ export class Session extends EventEmitter<SessionEvents> {
     await handle?.detach();
   }
 
-  private async runTurn(turn: Turn): Promise<void> {
-    try {
-      await this.ensureProcess();
-      this.current = turn;
-      this.setState('running');
-      await this.handle!.write(encodeUserMessage(turn.prompt));
-      turn.emit('started');
-    } catch (err) {
-      const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see log' }, { cause: err });
-      this.log.error({ err }, 'turn could not start');
-      this.emit('error', error);
-      turn.end({ outcome: 'error', error, costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 });
-      if (!this.handle) this.setState(error.code === 'SESSION_LIMIT' ? this.rec.state : 'failed');
-      return;
+  /**
+   * Picks up after a bot restart. With `attach`, reattaches to a process that outlived the bot and
+   * lets the owed running turn finish from the stored offset; otherwise ends any leftover process.
+   * Owed turns without a process are queued again. Returns the owed turns, for the transport to show.
+   */
+  async restore(opts: { attach: boolean }): Promise<Turn[]> {
+    const owed = this.deps.store.listTurns(this.id).map((t) => Object.assign(new Turn(t), { storedState: t.state }));
+    const leftover = this.rec.backend === this.deps.backend.kind ? await this.deps.backend.attach(this.id, this.rec.outputOffset) : null;
+    if (leftover && !opts.attach) await leftover.kill();
+    if (leftover && opts.attach) {
+      this.adopt(leftover, { resumed: true, fromOffset: this.rec.outputOffset });
+      this.setState('idle');
+    } else {
+      this.patch({ backend: null, outputOffset: 0 });
+      this.setState(this.rec.state === 'stopped' ? 'stopped' : 'suspended');
     }
-    await turn.done; // settled by finishTurn(), which also moved the state on
+    for (const turn of owed) {
+      if (turn.storedState === 'running' && this.handle && this.current === null) {
+        this.current = turn;
+        this.lastOutputAt = this.deps.now();
+        this.setState('running');
+        void this.queue.add(() => turn.done);
+        continue;
+      }
+      if (turn.storedState === 'running') turn.notice('The bot restarted while Claude was answering, so the prompt was sent again.');
+      this.enqueue(turn);
+    }
+    return owed;
   }
 
-  /** Ends the current turn after the session's own state is settled, so awaiting callers see it. */
-  private finishTurn(turn: Turn, result: Parameters<Turn['end']>[0]): void {
-    if (this.current === turn) this.current = null;
-    if (this.handle) this.setState('idle');
-    turn.end(result);
+  /** `true` when a turn has waited longer than `stallMs` for any output; the process is then ended. */
+  checkStall(stallMs: number): boolean {
+    const turn = this.current;
+    if (!turn || turn.isEnded || !this.handle || this.deps.now() - this.lastOutputAt < stallMs) return false;
+    this.log.warn({ stallMs }, 'turn stalled; ending its process');
+    this.stalledAfterMs = stallMs;
+    void this.handle.kill();
+    return true;
   }
 
-  private async ensureProcess(): Promise<void> {
+  private enqueue(turn: Turn): void {
+    void this.queue.add(() => this.runTurn(turn));
+  }
+
+  private async runTurn(turn: Turn): Promise<void> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      let resumeFailed!: Promise<'resume-failed'>;
+      try {
+        await this.ensureProcess(turn);
+        this.current = turn;
+        this.lastOutputAt = this.deps.now();
+        this.deps.store.setTurnState(turn.id, 'running');
+        this.setState('running');
+        resumeFailed = new Promise((resolve) => (this.recovering = () => resolve('resume-failed')));
+        await this.handle!.write(encodeUserMessage(turn.prompt));
+        turn.emit('started');
+      } catch (err) {
+        const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
+        this.log.error({ err }, 'turn could not start');
+        this.emit('error', error);
+        this.finishTurn(turn, { outcome: 'error', error, ...EMPTY });
+        return;
+      }
+      const handle = this.handle;
+      if ((await Promise.race([turn.done.then(() => 'done' as const), resumeFailed])) === 'done') return;
+      // `--resume` found no conversation: start a fresh one in this bridge session and ask again.
+      this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
+      await handle?.exited;
+      this.patch({ claudeSessionId: makeClaudeSessionId() });
+      turn.resetOutput();
+      turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
+    }
+  }
+
+  private async ensureProcess(turn: Turn): Promise<void> {
     if (this.handle) return;
-    await this.deps.acquireSlot(this);
+    await this.deps.acquireSlot(this, (position) => { turn.emit('queued', position); this.emit('queued', turn, position); });
     try {
-      const previous = this.rec.backend === this.deps.backend.kind
-        ? await this.deps.backend.attach(this.rec.id, this.rec.outputOffset)
-        : null;
       this.setState('starting');
-      const handle = previous ?? (await this.deps.backend.start({
+      let kind: 'new' | 'resume' = this.hasTranscript() ? 'resume' : 'new';
+      if (kind === 'new' && this.rec.turnCount > 0) {
+        this.patch({ claudeSessionId: makeClaudeSessionId() });
+        turn.notice('The transcript of the previous conversation is missing, so this starts a fresh Claude session.');
+        kind = 'new';
+      }
+      const handle = await this.deps.backend.start({
         name: this.rec.id,
         command: this.deps.claudeBin,
-        args: buildClaudeArgs({
-          session: { kind: this.hasTranscript() ? 'resume' : 'new', id: this.rec.claudeSessionId },
-          model: this.rec.model ?? undefined,
-        }),
+        args: buildClaudeArgs({ session: { kind, id: this.rec.claudeSessionId }, model: this.rec.model ?? undefined }),
         cwd: this.rec.cwd,
         env: this.deps.env,
-      }));
-      this.handle = handle;
-      this.processCost = 0;
-      this.patch({ backend: handle.backend, outputOffset: previous ? this.rec.outputOffset : 0 });
-      this.log.info({ backend: handle.backend, reattached: previous !== null }, 'process ready');
-      void this.readLoop(handle);
+      });
+      this.adopt(handle, { resumed: kind === 'resume', fromOffset: 0 });
+      this.log.info({ backend: handle.backend, kind }, 'process started');
       this.setState('idle');
+    } catch (err) {
+      this.setState('failed');
+      throw err;
     } finally {
       this.deps.releaseSlot(this);
     }
@@ -155,61 +232,80 @@ export class Session extends EventEmitter<SessionEvents> {
     return fs.existsSync(transcriptPath(this.deps.claudeConfigDir, this.rec.cwd, this.rec.claudeSessionId));
   }
 
-  private async readLoop(handle: ProcessHandle): Promise<void> {
-    for await (const line of handle.lines()) {
-      const out = parseStreamJsonLine(line.text);
-      if (out.kind !== 'message') {
-        if (out.kind === 'invalid') this.log.debug({ line: out.line.slice(0, 200) }, 'non-JSON output line');
-        continue;
-      }
-      const msg = out.message;
-      this.emit('event', msg);
-      if (msg.type === 'control_request' && msg.request.subtype === 'can_use_tool') {
-        this.log.warn({ tool: msg.request.tool_name }, 'tool permission requested; denied (no prompt UI yet)');
-        void handle.write(encodePermissionDecision(msg.request_id, { behavior: 'deny', message: PERMISSION_DENIED }));
-      }
-      const result = this.current ? this.current.feed(msg) : msg.type === 'result' ? msg : null;
-      if (result) this.onResult(result, line.offset);
-    }
-    if (this.handle !== handle) return; // detached or replaced
+  private adopt(handle: ProcessHandle, o: { resumed: boolean; fromOffset: number }): void {
+    this.handle = handle;
+    this.proc = { cost: 0, resumed: o.resumed, results: 0 };
+    this.readOffset = o.fromOffset;
+    this.patch({ backend: handle.backend, outputOffset: o.fromOffset });
+    void readOutput(handle, {
+      log: this.log,
+      onMessage: (msg, offset) => {
+        this.readOffset = offset;
+        this.lastOutputAt = this.deps.now();
+        this.emit('event', msg);
+        const result = this.current ? this.current.feed(msg) : msg.type === 'result' ? msg : null;
+        if (result) this.onResult(result, offset);
+      },
+    }).then(() => this.onExit(handle));
+  }
+
+  private async onExit(handle: ProcessHandle): Promise<void> {
     const exit = await handle.exited;
+    if (this.handle !== handle) return; // detached or replaced
     this.handle = null;
     this.patch({ backend: null, outputOffset: 0 });
     const turn = this.current;
-    if (turn && !turn.isEnded) {
-      this.log.warn({ exit }, 'process exited during a turn');
-      const error = new BridgeError('PROCESS_EXITED', { exitCode: exit.code ?? exit.signal ?? 'unknown' });
-      if (this.rec.state !== 'stopped') this.setState('suspended');
-      this.finishTurn(turn, { outcome: 'process-exited', error, costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 });
+    const stalledAfterMs = this.stalledAfterMs;
+    this.stalledAfterMs = null;
+    if (this.rec.state !== 'stopped') this.setState('suspended');
+    if (!turn || turn.isEnded) { // (a failed resume cleared `current`: runTurn starts afresh)
+      this.log.info({ exit }, 'process exited');
       return;
     }
-    this.log.info({ exit }, 'process exited');
-    if (this.rec.state !== 'stopped') this.setState('suspended');
+    if (turn.interruptRequested) return this.finishTurn(turn, { outcome: 'interrupted', ...EMPTY });
+    this.log.warn({ exit }, 'process exited during a turn');
+    const error = stalledAfterMs !== null
+      ? new BridgeError('TURN_STALLED', { seconds: Math.round(stalledAfterMs / 1000) })
+      : new BridgeError('PROCESS_EXITED', { exitCode: exit.code ?? exit.signal ?? 'unknown' });
+    this.finishTurn(turn, { outcome: 'process-exited', error, ...EMPTY });
   }
 
   private onResult(result: SDKResultMessage, offset: number): void {
-    const costUsd = Math.max(0, result.total_cost_usd - this.processCost);
-    this.processCost = result.total_cost_usd;
-    const inputTokens = result.usage.input_tokens + (result.usage.cache_read_input_tokens ?? 0) + (result.usage.cache_creation_input_tokens ?? 0);
-    const outputTokens = result.usage.output_tokens;
+    const stats = turnStats(result, this.proc.cost);
+    this.proc.cost = result.total_cost_usd;
+    this.proc.results++;
+    const turn = this.current;
+    if (turn && this.recovering && this.proc.resumed && this.proc.results === 1 && resumeNotFound(result)) {
+      const recover = this.recovering;
+      this.recovering = null;
+      this.current = null;
+      recover();
+      return;
+    }
     this.patch({
       turnCount: this.rec.turnCount + 1,
-      inputTokens: this.rec.inputTokens + inputTokens,
-      outputTokens: this.rec.outputTokens + outputTokens,
-      costUsd: this.rec.costUsd + costUsd,
+      inputTokens: this.rec.inputTokens + stats.inputTokens,
+      outputTokens: this.rec.outputTokens + stats.outputTokens,
+      costUsd: this.rec.costUsd + stats.costUsd,
       lastActivityAt: this.deps.now(),
-      outputOffset: offset,
     });
-    const turn = this.current;
-    if (!turn) return;
+    if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
+    turn.endOffset = offset;
     const ok = result.subtype === 'success' && !result.is_error;
-    const common = { costUsd, inputTokens, outputTokens, durationMs: result.duration_ms };
-    if (ok) this.finishTurn(turn, { outcome: 'success', ...common, text: turn.text || result.result });
-    else if (turn.interruptRequested) this.finishTurn(turn, { outcome: 'interrupted', ...common });
+    if (ok) this.finishTurn(turn, { outcome: 'success', ...stats, text: turn.text || result.result });
+    else if (turn.interruptRequested) this.finishTurn(turn, { outcome: 'interrupted', ...stats });
     else {
       const reason = 'errors' in result && result.errors.length > 0 ? result.errors.join('; ') : result.subtype;
-      this.finishTurn(turn, { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: reason.slice(0, 300) }), ...common });
+      this.finishTurn(turn, { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: reason.slice(0, 300) }), ...stats });
     }
+  }
+
+  /** Ends a turn after the session's own state is settled, so awaiting callers see it. */
+  private finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }): void {
+    if (this.current === turn) this.current = null;
+    this.recovering = null;
+    if (this.handle) this.setState('idle');
+    turn.end(result);
   }
 
   private setState(state: SessionState): void {

@@ -24,8 +24,12 @@ export interface TurnResult {
 }
 
 export interface TurnEvents {
+  /** Waiting for a free process slot: `position` 1 is next in line. */
+  queued: (position: number) => void;
   /** The message was written to the process (it left the session's queue). */
   started: () => void;
+  /** Something the user should know about this turn, in one sentence (e.g. a recovery). */
+  notice: (text: string) => void;
   /** Answer text grew: `text` is the whole text so far. */
   text: (text: string, delta: string) => void;
   /** Every output line of the turn, for renderers that want more than text. */
@@ -33,17 +37,47 @@ export interface TurnEvents {
   end: (result: TurnResult) => void;
 }
 
+export interface TurnInit {
+  /** Stored turn id. */
+  id: string;
+  /** Order within the session. */
+  seq: number;
+  prompt: string;
+  /** Where the transport shows the answer (opaque JSON), if anywhere. */
+  replyRef: string | null;
+}
+
 export class Turn extends EventEmitter<TurnEvents> {
   readonly done: Promise<TurnResult>;
+  readonly id: string;
+  readonly seq: number;
+  readonly prompt: string;
+  readonly replyRef: string | null;
+  /** Notices given so far, oldest first. */
+  readonly notices: string[] = [];
+  /** Output byte offset just past this turn's `result` line, once read. */
+  endOffset: number | null = null;
   private settle!: (r: TurnResult) => void;
   private streamed = '';
   private finalTexts: string[] = [];
   private ended = false;
   interruptRequested = false;
 
-  constructor(readonly prompt: string) {
+  constructor(init: TurnInit) {
     super();
+    ({ id: this.id, seq: this.seq, prompt: this.prompt, replyRef: this.replyRef } = init);
     this.done = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  notice(text: string): void {
+    this.notices.push(text);
+    this.emit('notice', text);
+  }
+
+  /** Forgets streamed text (the prompt is being sent again to a new process). */
+  resetOutput(): void {
+    this.streamed = '';
+    this.finalTexts = [];
   }
 
   get text(): string {

@@ -7,7 +7,11 @@ import { MIGRATIONS, type Migration } from './migrations.js';
 
 export type Db = Database.Database;
 
-/** How long a writer waits on a lock before SQLITE_BUSY, ms. */
+/**
+ * How long a statement waits on another connection's lock before SQLITE_BUSY, ms. SQLite's busy
+ * handler retries with growing sleeps (1, 2, 5, 10 … 100 ms) until then: a locked database is
+ * retried with backoff, not dropped.
+ */
 export const BUSY_TIMEOUT_MS = 5000;
 
 /**

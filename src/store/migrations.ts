@@ -34,4 +34,22 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX sessions_owner_channel ON sessions (owner_id, channel_id, last_activity_at DESC);
     `,
   },
+  {
+    version: 2,
+    name: 'turns',
+    // A turn is stored before its prompt reaches the process and deleted once its answer was
+    // delivered, so a restart finds every prompt whose answer is still owed.
+    sql: `
+      CREATE TABLE turns (
+        id          TEXT PRIMARY KEY,
+        session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq         INTEGER NOT NULL,
+        prompt      TEXT NOT NULL,
+        reply_ref   TEXT,
+        state       TEXT NOT NULL CHECK (state IN ('queued','running')),
+        created_at  INTEGER NOT NULL
+      );
+      CREATE INDEX turns_session ON turns (session_id, seq);
+    `,
+  },
 ];

@@ -1,7 +1,7 @@
 /** `SqliteSessionStore`: the {@link SessionStore} on better-sqlite3 (prepared statements, snake_case columns). */
 import type { BridgeSessionId, Snowflake } from '../core/ids.js';
 import type { Db } from './db.js';
-import type { SessionPatch, SessionRecord, SessionStore } from './types.js';
+import type { SessionPatch, SessionRecord, SessionStore, TurnRecord } from './types.js';
 
 const COLUMNS: Record<keyof SessionRecord, string> = {
   id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
@@ -12,12 +12,15 @@ const COLUMNS: Record<keyof SessionRecord, string> = {
 };
 const KEYS = Object.keys(COLUMNS) as Array<keyof SessionRecord>;
 const SELECT = `SELECT ${KEYS.map((k) => `${COLUMNS[k]} AS ${k}`).join(', ')} FROM sessions`;
+const TURN_SELECT = 'SELECT id, session_id AS sessionId, seq, prompt, reply_ref AS replyRef, state, created_at AS createdAt FROM turns';
 
 export class SqliteSessionStore implements SessionStore {
   private readonly insertStmt;
   private readonly getStmt;
   private readonly currentStmt;
   private readonly byOwnerStmt;
+  private readonly liveStmt;
+  private readonly turnsStmt;
 
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {
     this.insertStmt = db.prepare(
@@ -28,6 +31,10 @@ export class SqliteSessionStore implements SessionStore {
       `${SELECT} WHERE owner_id = ? AND channel_id = ? AND state != 'stopped' ORDER BY last_activity_at DESC LIMIT 1`,
     );
     this.byOwnerStmt = db.prepare(`${SELECT} WHERE owner_id = ? ORDER BY last_activity_at DESC`);
+    this.liveStmt = db.prepare(
+      `${SELECT} WHERE backend IS NOT NULL OR id IN (SELECT session_id FROM turns) ORDER BY last_activity_at DESC`,
+    );
+    this.turnsStmt = db.prepare(`${TURN_SELECT} WHERE session_id = ? ORDER BY seq`);
   }
 
   insert(record: SessionRecord): void {
@@ -52,6 +59,40 @@ export class SqliteSessionStore implements SessionStore {
 
   listByOwner(ownerId: Snowflake): SessionRecord[] {
     return this.byOwnerStmt.all(ownerId) as SessionRecord[];
+  }
+
+  listRestorable(): SessionRecord[] {
+    return this.liveStmt.all() as SessionRecord[];
+  }
+
+  listIds(): Set<string> {
+    return new Set((this.db.prepare('SELECT id FROM sessions').all() as Array<{ id: string }>).map((r) => r.id));
+  }
+
+  delete(id: BridgeSessionId): void {
+    this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
+  }
+
+  addTurn(t: TurnRecord): void {
+    this.db.prepare('INSERT INTO turns (id, session_id, seq, prompt, reply_ref, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(t.id, t.sessionId, t.seq, t.prompt, t.replyRef, t.state, t.createdAt);
+  }
+
+  setTurnState(id: string, state: TurnRecord['state']): void {
+    this.db.prepare('UPDATE turns SET state = ? WHERE id = ?').run(state, id);
+  }
+
+  listTurns(sessionId: BridgeSessionId): TurnRecord[] {
+    return this.turnsStmt.all(sessionId) as TurnRecord[];
+  }
+
+  completeTurn(sessionId: BridgeSessionId, seq: number, outputOffset: number | null): void {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM turns WHERE session_id = ? AND seq <= ?').run(sessionId, seq);
+      if (outputOffset !== null) {
+        this.db.prepare('UPDATE sessions SET output_offset = ?, updated_at = ? WHERE id = ?').run(outputOffset, this.now(), sessionId);
+      }
+    })();
   }
 
   close(): void {

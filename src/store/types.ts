@@ -35,6 +35,20 @@ export interface SessionRecord {
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'createdAt'>>;
 
+/** A turn whose answer is still owed: `queued` (not yet sent to the process) or `running`. */
+export interface TurnRecord {
+  id: string;
+  sessionId: BridgeSessionId;
+  /** Order within the session. */
+  seq: number;
+  prompt: string;
+  /** Where the answer is shown: opaque JSON owned by the transport (Discord), or null. */
+  replyRef: string | null;
+  state: 'queued' | 'running';
+  /** Epoch ms. */
+  createdAt: number;
+}
+
 export interface SessionStore {
   insert(record: SessionRecord): void;
   /** Applies `patch` and bumps `updatedAt`. */
@@ -43,5 +57,24 @@ export interface SessionStore {
   /** The newest session of this owner in this channel that is not `stopped`. */
   findCurrent(ownerId: Snowflake, channelId: Snowflake): SessionRecord | null;
   listByOwner(ownerId: Snowflake): SessionRecord[];
+  /**
+   * Sessions to pick up at start-up: those that had a process when last seen (`backend` set) or
+   * still owe an answer (a stored turn), most recently active first.
+   */
+  listRestorable(): SessionRecord[];
+  /** Every session id (orphan detection). */
+  listIds(): Set<string>;
+  /** Deletes a session and its turns. */
+  delete(id: BridgeSessionId): void;
+  addTurn(turn: TurnRecord): void;
+  setTurnState(id: string, state: TurnRecord['state']): void;
+  /** Owed turns of a session, oldest first. */
+  listTurns(sessionId: BridgeSessionId): TurnRecord[];
+  /**
+   * In one transaction: the answer to turn `seq` was delivered, so it and every older turn of
+   * the session are dropped, and the session's delivered output offset becomes `outputOffset`
+   * (bytes; `null` leaves it).
+   */
+  completeTurn(sessionId: BridgeSessionId, seq: number, outputOffset: number | null): void;
   close(): void;
 }

@@ -48,7 +48,11 @@ beforeAll(async () => {
     env: cenv.env,
     defaultCwd: cenv.workDir,
     maxSessions: 1,
+    maxSessionsPerUser: 1,
+    maxQueue: 5,
     idleTimeoutMs: 60_000,
+    healthIntervalMs: 60_000,
+    turnStallMs: 600_000,
     log: createLogger('silent'),
   });
 });
@@ -68,8 +72,14 @@ afterAll(async () => {
     expect(r1).toMatchObject({ outcome: 'success', text: 'echo: first question (turn 1)' });
     expect(deltas.join('')).toBe(r1.text);
 
-    const r2 = await manager.sendMessage(session.id, 'second question').done;
+    expect(store.listTurns(session.id).map((t) => t.prompt)).toEqual(['first question']); // owed until delivered
+    session.delivered(t1);
+    expect(store.listTurns(session.id)).toEqual([]);
+
+    const t2 = manager.sendMessage(session.id, 'second question');
+    const r2 = await t2.done;
     expect(r2.text).toBe('echo: second question (turn 2)'); // the CLI sent turn 1's history
+    session.delivered(t2);
 
     expect(manager.getOrCreateSession(alice, channel)).toBe(session);
     const row = store.get(session.id)!;

@@ -1,7 +1,9 @@
 /** `/claude ask prompt:<text>`: send a prompt to the user's session in this channel and stream the answer. */
 import { BridgeError } from '../../core/errors.js';
 import { parseSnowflake } from '../../core/ids.js';
-import { TurnView, type ReplyTarget } from '../render/turn-view.js';
+import { makeReplyRef } from '../reply-ref.js';
+import { interactionTarget } from '../render/targets.js';
+import { TurnView } from '../render/turn-view.js';
 import type { Command } from './types.js';
 
 /** Discord's limit for a string option (API docs, "Application Command Option"). */
@@ -17,18 +19,19 @@ export const ask = {
   async execute({ interaction, manager, log }) {
     const prompt = interaction.options.getString('prompt', true);
     if (prompt.trim() === '') throw new BridgeError('PROMPT_EMPTY');
-    await interaction.deferReply(); // within Discord's 3 s; starting a process can take longer
+    // Within Discord's 3 s; starting a process can take longer. The response names the reply
+    // message, stored with the turn so a restarted bot can finish the answer in it.
+    const deferred = await interaction.deferReply({ withResponse: true });
+    const messageId = deferred.resource?.message?.id;
     const session = manager.getOrCreateSession(
       parseSnowflake(interaction.user.id),
       parseSnowflake(interaction.channelId),
       interaction.guildId ? parseSnowflake(interaction.guildId) : null,
     );
-    const target: ReplyTarget = {
-      edit: async (m) => void (await interaction.editReply({ content: m.content, components: m.components })),
-      followUp: async (m) => void (await interaction.followUp({ content: m.content })),
-    };
-    const turn = session.sendMessage(prompt);
-    const result = await new TurnView(target, turn, session.id, { log: log.child({ session: session.id }) }).run();
+    const replyRef = messageId ? makeReplyRef({ channelId: interaction.channelId, messageId }) : undefined;
+    const turn = session.sendMessage(prompt, { replyRef });
+    const result = await new TurnView(interactionTarget(interaction), turn, session.id, { log: log.child({ session: session.id }) }).run();
+    session.delivered(turn);
     log.info({ session: session.id, outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');
   },
 } satisfies Command;

@@ -31,6 +31,8 @@ export interface TurnViewOptions {
   statusDelayMs?: number;
   /** Text is gathered this long before an edit, so a turn that ends meanwhile costs one edit, ms. */
   coalesceMs?: number;
+  /** The turn was sent before this view existed (picked up after a bot restart). */
+  alreadyStarted?: boolean;
   now?: () => number;
   log: Logger;
 }
@@ -46,7 +48,8 @@ export class TurnView {
   private timer: NodeJS.Timeout | null = null;
   private dirty = false;
   private finished = false;
-  private started = false;
+  private started: boolean;
+  private queuedAt: number | null = null;
 
   constructor(
     private readonly target: ReplyTarget,
@@ -59,11 +62,14 @@ export class TurnView {
     this.coalesceMs = opts.coalesceMs ?? 150;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
+    this.started = opts.alreadyStarted ?? false;
   }
 
   /** Shows the turn until it ends; resolves once the final message(s) are posted. */
   async run(): Promise<TurnResult> {
-    this.turn.on('started', () => { this.started = true; });
+    this.turn.on('started', () => { this.started = true; this.queuedAt = null; });
+    this.turn.on('queued', (position) => { this.queuedAt = position; this.schedule(); });
+    this.turn.on('notice', () => this.schedule());
     this.turn.on('text', () => this.schedule());
     const status = setTimeout(() => this.schedule(), this.statusDelayMs);
     const result = await this.turn.done;
@@ -103,18 +109,27 @@ export class TurnView {
     const stop = new ButtonBuilder().setCustomId(makeButtonId('stop', this.sessionId)).setLabel('Stop').setStyle(ButtonStyle.Danger);
     const components = [new ActionRowBuilder<ButtonBuilder>().addComponents(stop)];
     const text = this.turn.text;
-    if (!this.started) return { content: '-# ⏳ waiting for the previous message in this session…', components };
+    const notices = this.notices();
+    if (this.queuedAt !== null) {
+      return { content: `${notices}-# ⏳ ${ordinal(this.queuedAt)} in line for a Claude Code slot…`, components };
+    }
+    if (!this.started) return { content: `${notices}-# ⏳ waiting for the previous message in this session…`, components };
     const elapsed = ((this.now() - this.startedAt) / 1000).toFixed(0);
     const status = `\n-# ✍️ Claude is ${text ? 'writing' : 'thinking'}… ${elapsed} s`;
-    const room = DISCORD_MESSAGE_LIMIT - status.length - 2;
+    const room = DISCORD_MESSAGE_LIMIT - status.length - notices.length - 2;
     const body = text.length > room ? `…${text.slice(text.length - room + 1)}` : text;
-    return { content: `${body}${status}`, components };
+    return { content: `${notices}${body}${status}`, components };
+  }
+
+  /** The turn's notices as quoted lines, ready to stand above the answer. */
+  private notices(): string {
+    return this.turn.notices.map((n) => `> ℹ️ ${n}\n`).join('');
   }
 
   private async postFinal(result: TurnResult): Promise<void> {
     const footer = this.footer(result);
     const text = result.text.trim() || (result.outcome === 'success' ? '*(Claude answered with no text)*' : '');
-    const body = text ? `${text}\n${footer}` : footer;
+    const body = `${this.notices()}${text ? `${text}\n${footer}` : footer}`;
     const [first = '', ...rest] = splitMessage(body);
     await this.target.edit({ content: first, components: [] });
     for (const chunk of rest) await this.target.followUp({ content: chunk });
@@ -129,4 +144,11 @@ export class TurnView {
       default: return `⚠️ ${result.error?.userMessage ?? 'The turn failed.'}`;
     }
   }
+}
+
+/** 1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd". */
+export function ordinal(n: number): string {
+  const tens = n % 100;
+  const suffix = tens >= 11 && tens <= 13 ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
 }

@@ -1,0 +1,52 @@
+/**
+ * Reading a `claude` process's stream-json stdout, and the facts a session takes from `result`
+ * lines (Agent SDK `SDKResultMessage`; measured on Claude Code 2.1.330).
+ */
+import type { Logger } from '../core/logger.js';
+import { encodePermissionDecision } from '../claude/input.js';
+import { parseStreamJsonLine, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
+import type { ProcessHandle } from '../backends/types.js';
+
+/** Told to Claude when it asks to use a tool: the Discord permission prompt is not built yet. */
+export const PERMISSION_DENIED = 'Tool permission prompts are not available from Discord in this version; the tool was denied.';
+
+/**
+ * Reads every stdout line until the process's output ends: parsed messages go to `onMessage` with
+ * the byte offset past their line; broken and unknown lines are logged and skipped; `can_use_tool`
+ * requests are answered (denied) so a turn never hangs on a prompt nobody can see.
+ */
+export async function readOutput(
+  handle: ProcessHandle,
+  o: { log: Logger; onMessage: (msg: KnownMessage, offset: number) => void },
+): Promise<void> {
+  for await (const line of handle.lines()) {
+    const out = parseStreamJsonLine(line.text);
+    if (out.kind === 'invalid') o.log.debug({ line: out.line.slice(0, 200) }, 'non-JSON output line');
+    if (out.kind !== 'message') continue;
+    const msg = out.message;
+    if (msg.type === 'control_request' && msg.request.subtype === 'can_use_tool') {
+      o.log.warn({ tool: msg.request.tool_name }, 'tool permission requested; denied (no prompt UI yet)');
+      void handle.write(encodePermissionDecision(msg.request_id, { behavior: 'deny', message: PERMISSION_DENIED }));
+    }
+    o.onMessage(msg, line.offset);
+  }
+}
+
+/** A `--resume` of an unknown id: `error_during_execution` with "No conversation found with session ID: <id>". */
+export function resumeNotFound(result: SDKResultMessage): boolean {
+  return result.is_error && 'errors' in result && result.errors.some((e) => e.includes('No conversation found'));
+}
+
+/**
+ * One turn's figures. `total_cost_usd` counts from the process's start, so the turn's cost is the
+ * difference to the previous result's (`previousTotalUsd`); `usage` is per turn.
+ */
+export function turnStats(result: SDKResultMessage, previousTotalUsd: number) {
+  const u = result.usage;
+  return {
+    costUsd: Math.max(0, result.total_cost_usd - previousTotalUsd),
+    inputTokens: u.input_tokens + (u.cache_read_input_tokens ?? 0) + (u.cache_creation_input_tokens ?? 0),
+    outputTokens: u.output_tokens,
+    durationMs: result.duration_ms,
+  };
+}
