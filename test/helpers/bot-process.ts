@@ -8,6 +8,8 @@ export interface BotProcess {
   output(): string;
   /** SIGTERM, then wait for exit; returns the exit code. */
   stop(): Promise<number | null>;
+  /** SIGKILL: the bot dies at once, as in a crash. */
+  crash(): Promise<void>;
 }
 
 const ENTRY = path.resolve(import.meta.dirname, '../../bin/claude-bridge.js');
@@ -22,8 +24,12 @@ export function startBotProcess(env: Record<string, string>): BotProcess {
     proc,
     output: () => out,
     async stop() {
-      if (proc.exitCode === null) proc.kill('SIGTERM');
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       return exited;
+    },
+    async crash() {
+      proc.kill('SIGKILL');
+      await exited;
     },
   };
 }

@@ -17,9 +17,11 @@ export interface GatewayHost {
 export class GatewayConnection {
   private seq = 0;
   identified = false;
+  closed = false;
 
   constructor(private readonly ws: WebSocket, private readonly host: GatewayHost) {
     ws.on('message', (raw) => this.onMessage(String(raw)));
+    ws.on('close', () => (this.closed = true));
     this.send({ op: 10, d: { heartbeat_interval: 41250 }, s: null, t: null });
   }
 

@@ -121,7 +121,7 @@ export class FakeDiscord implements RestState {
 
   /** Resolves when a client has identified on the gateway. */
   identified(): Promise<void> {
-    return this.waitFor(() => this.connections.some((c) => c.identified), 30_000, 'IDENTIFY').then(() => undefined);
+    return this.waitFor(() => this.connections.some((c) => c.identified && !c.closed), 30_000, 'IDENTIFY').then(() => undefined);
   }
 
   memberOf(user: FakeUser) {
@@ -129,7 +129,7 @@ export class FakeDiscord implements RestState {
   }
 
   private inject(user: FakeUser, type: 2 | 3, data: unknown, message?: StoredMessage): Interaction {
-    const conn = this.connections.find((c) => c.identified);
+    const conn = this.connections.findLast((c) => c.identified && !c.closed); // Discord routes to the live session
     if (!conn) throw new Error('no client is connected to the fake gateway');
     const i: Interaction = { id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId: this.channelId };
     this.interactions.set(i.token, i);
