@@ -55,8 +55,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private current: Turn | null = null;
   private seq = 0;
   private deliveredSeq = 0;
-  /** Per process: `total_cost_usd` so far (USD), started with --resume, results seen. */
-  private proc = { cost: 0, resumed: false, results: 0 };
+  /** Per process: `total_cost_usd` so far (USD), started with --resume, results seen, resume failed. */
+  private proc = { cost: 0, resumed: false, results: 0, resumeFailed: false };
   private readOffset = 0;
   private lastOutputAt = 0;
   private recovering: (() => void) | null = null;
@@ -179,7 +179,8 @@ export class Session extends EventEmitter<SessionEvents> {
         this.deps.store.setTurnState(turn.id, 'running');
         this.setState('running');
         resumeFailed = new Promise((resolve) => (this.recovering = () => resolve('resume-failed')));
-        await this.handle!.write(encodeUserMessage(turn.prompt));
+        if (this.proc.resumeFailed) this.triggerRecovery(); // reported before the prompt was written
+        else await this.handle!.write(encodeUserMessage(turn.prompt));
         turn.emit('started');
       } catch (err) {
         const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
@@ -193,10 +194,13 @@ export class Session extends EventEmitter<SessionEvents> {
       // `--resume` found no conversation: start a fresh one in this bridge session and ask again.
       this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
       await handle?.exited;
+      if (this.handle === handle) this.handle = null; // its exit is handled here, not in onExit
       this.patch({ claudeSessionId: makeClaudeSessionId() });
       turn.resetOutput();
       turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
     }
+    const error = new BridgeError('TURN_FAILED', { reason: 'the conversation could not be resumed or started afresh' });
+    this.finishTurn(turn, { outcome: 'error', error, ...EMPTY }); // not reached unless a fresh start fails alike
   }
 
   private async ensureProcess(turn: Turn): Promise<void> {
@@ -234,7 +238,7 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private adopt(handle: ProcessHandle, o: { resumed: boolean; fromOffset: number }): void {
     this.handle = handle;
-    this.proc = { cost: 0, resumed: o.resumed, results: 0 };
+    this.proc = { cost: 0, resumed: o.resumed, results: 0, resumeFailed: false };
     this.readOffset = o.fromOffset;
     this.patch({ backend: handle.backend, outputOffset: o.fromOffset });
     void readOutput(handle, {
@@ -258,7 +262,8 @@ export class Session extends EventEmitter<SessionEvents> {
     const stalledAfterMs = this.stalledAfterMs;
     this.stalledAfterMs = null;
     if (this.rec.state !== 'stopped') this.setState('suspended');
-    if (!turn || turn.isEnded) { // (a failed resume cleared `current`: runTurn starts afresh)
+    if (this.proc.resumeFailed) return this.triggerRecovery();
+    if (!turn || turn.isEnded) {
       this.log.info({ exit }, 'process exited');
       return;
     }
@@ -275,12 +280,9 @@ export class Session extends EventEmitter<SessionEvents> {
     this.proc.cost = result.total_cost_usd;
     this.proc.results++;
     const turn = this.current;
-    if (turn && this.recovering && this.proc.resumed && this.proc.results === 1 && resumeNotFound(result)) {
-      const recover = this.recovering;
-      this.recovering = null;
-      this.current = null;
-      recover();
-      return;
+    if (this.proc.resumed && this.proc.results === 1 && resumeNotFound(result)) {
+      this.proc.resumeFailed = true;
+      return this.triggerRecovery();
     }
     this.patch({
       turnCount: this.rec.turnCount + 1,
@@ -298,6 +300,15 @@ export class Session extends EventEmitter<SessionEvents> {
       const reason = 'errors' in result && result.errors.length > 0 ? result.errors.join('; ') : result.subtype;
       this.finishTurn(turn, { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: reason.slice(0, 300) }), ...stats });
     }
+  }
+
+  /** `--resume` found no conversation: hand the current turn back to runTurn, which starts afresh. */
+  private triggerRecovery(): void {
+    const recover = this.recovering;
+    if (!this.current || !recover) return;
+    this.recovering = null;
+    this.current = null;
+    recover();
   }
 
   /** Ends a turn after the session's own state is settled, so awaiting callers see it. */

@@ -9,7 +9,7 @@
  * The answer depends on the history received, so a test can prove context carried over:
  * `echo: <last prompt> (turn <number of user prompts in the history>)`.
  * A prompt containing `SLOW` streams its answer in many small pieces with a delay
- * (`slowDelayMs`), long enough for a test to interrupt it.
+ * (`slowDelayMs`), long enough for a test to interrupt it; `SLOW:<n>` streams `n` pieces.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -86,8 +86,9 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
       const prompts = userPrompts(body.messages);
       const last = prompts.at(-1) ?? '';
       const text = `echo: ${last} (turn ${prompts.length})`;
-      const slow = last.includes('SLOW');
-      void answer(res, body, text, slow ? slowPieces : 1, slow ? slowDelayMs : 0);
+      const slow = /SLOW(?::(\d+))?/.exec(last);
+      const pieces = slow ? Number(slow[1] ?? slowPieces) : 1;
+      void answer(res, body, text, pieces, slow ? slowDelayMs : 0);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

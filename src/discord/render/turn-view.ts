@@ -50,6 +50,7 @@ export class TurnView {
   private finished = false;
   private started: boolean;
   private queuedAt: number | null = null;
+  private lastContent = '';
 
   constructor(
     private readonly target: ReplyTarget,
@@ -95,9 +96,12 @@ export class TurnView {
     this.timer = null;
     if (!this.dirty || this.finished) return;
     this.dirty = false;
+    const message = this.renderStreaming();
+    if (message.content === this.lastContent) return; // nothing new to show
+    this.lastContent = message.content;
     this.lastEditAt = this.now();
     this.inFlight = this.target
-      .edit(this.renderStreaming())
+      .edit(message)
       .catch((err) => this.opts.log.warn({ err }, 'streaming edit failed'))
       .finally(() => {
         this.inFlight = null;

@@ -1,0 +1,72 @@
+/**
+ * Resume failures recover without losing the user's message (real claude, tmux, SQLite): a
+ * transcript that holds no conversation makes `--resume` fail ("No conversation found…"), and a
+ * transcript deleted behind the bot's back cannot be resumed at all.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveClaudeBinary } from '../../src/claude/binary.js';
+import { transcriptPath } from '../../src/claude/slug.js';
+import { parseSnowflake } from '../../src/core/ids.js';
+import { createLogger } from '../../src/core/logger.js';
+import { TmuxBackend } from '../../src/backends/tmux.js';
+import { openDatabase } from '../../src/store/db.js';
+import { SqliteSessionStore } from '../../src/store/sessions-repo.js';
+import { SessionManager } from '../../src/sessions/manager.js';
+import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
+import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
+
+const socket = `cdb-rec-${process.pid}`;
+let stub: AnthropicStub;
+let cenv: ClaudeTestEnv;
+let manager: SessionManager;
+let store: SqliteSessionStore;
+const channel = parseSnowflake('200000000000000001');
+
+beforeAll(async () => {
+  stub = await startAnthropicStub();
+  cenv = makeClaudeTestEnv(stub.url);
+  store = new SqliteSessionStore(openDatabase(':memory:'));
+  manager = new SessionManager({
+    store, backend: new TmuxBackend({ socket, runDir: path.join(cenv.workDir, '..', 'run'), pollMs: 200 }),
+    claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: cenv.configDir, env: cenv.env,
+    defaultCwd: cenv.workDir, maxSessions: 4, maxSessionsPerUser: 4, maxQueue: 4, idleTimeoutMs: 60_000,
+    healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'),
+  });
+});
+
+afterAll(async () => {
+  await manager?.shutdown({ keepProcesses: false });
+  await stub?.close();
+  try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+});
+
+const transcriptOf = (claudeId: string) => transcriptPath(cenv.configDir, cenv.workDir, claudeId as never);
+
+describe('resume failure recovery', () => {
+  it('--resume finds no conversation: a fresh Claude session answers the same message, and the user is told', async () => {
+    const session = manager.createSession(parseSnowflake('100000000000000001'), channel);
+    const oldId = session.record.claudeSessionId;
+    fs.mkdirSync(path.dirname(transcriptOf(oldId)), { recursive: true });
+    fs.writeFileSync(transcriptOf(oldId), ''); // exists, holds nothing: the CLI says "No conversation found"
+    const turn = session.sendMessage('are you there?');
+    const result = await turn.done;
+    expect(result).toMatchObject({ outcome: 'success', text: 'echo: are you there? (turn 1)' });
+    expect(turn.notices).toEqual(['Claude Code could not find the previous conversation, so this starts a fresh one.']);
+    expect(session.record.claudeSessionId).not.toBe(oldId);
+    expect(fs.existsSync(transcriptOf(session.record.claudeSessionId))).toBe(true);
+    expect((await session.sendMessage('and now?').done).text).toBe('echo: and now? (turn 2)');
+  });
+
+  it('a transcript deleted while suspended: the next message starts fresh, is answered, and the user is told', async () => {
+    const session = manager.createSession(parseSnowflake('100000000000000002'), channel);
+    await session.sendMessage('first').done;
+    await session.suspend();
+    fs.rmSync(transcriptOf(session.record.claudeSessionId));
+    const turn = session.sendMessage('second');
+    expect((await turn.done).text).toBe('echo: second (turn 1)');
+    expect(turn.notices).toEqual(['The transcript of the previous conversation is missing, so this starts a fresh Claude session.']);
+  });
+});
