@@ -210,11 +210,11 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   private load(record: SessionRecord): Session {
     const loaded = this.sessions.get(record.id);
     if (loaded) return loaded;
-    const session = new Session(record, {
+    const session: Session = new Session(record, {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
       claudeConfigDir: this.opts.claudeConfigDir, log: this.opts.log, now: this.now,
-      acquireSlot: (s, onQueued) => this.slots.acquire(s, onQueued),
-      releaseSlot: (s) => this.slots.release(s),
+      acquireSlot: (onQueued) => this.slots.acquire(session, onQueued),
+      releaseSlot: () => this.slots.release(session),
     });
     session.on('state', (state, previous) => {
       if (state !== 'running' && state !== 'starting') this.slots.pump();

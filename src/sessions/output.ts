@@ -2,10 +2,12 @@
  * Reading a `claude` process's stream-json stdout, and the facts a session takes from `result`
  * lines (Agent SDK `SDKResultMessage`; measured on Claude Code 2.1.330).
  */
+import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { encodePermissionDecision } from '../claude/input.js';
 import { parseStreamJsonLine, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
 import type { ProcessHandle } from '../backends/types.js';
+import type { TurnResult } from './turn.js';
 
 /** Told to Claude when it asks to use a tool: the Discord permission prompt is not built yet. */
 export const PERMISSION_DENIED = 'Tool permission prompts are not available from Discord in this version; the tool was denied.';
@@ -49,4 +51,16 @@ export function turnStats(result: SDKResultMessage, previousTotalUsd: number) {
     outputTokens: u.output_tokens,
     durationMs: result.duration_ms,
   };
+}
+
+/** How a `result` line ends a turn: success, interrupted (when the user asked), or a reported error. */
+export function turnEnding(
+  result: SDKResultMessage,
+  interruptRequested: boolean,
+  stats: ReturnType<typeof turnStats>,
+): Omit<TurnResult, 'text'> & { text?: string } {
+  if (result.subtype === 'success' && !result.is_error) return { outcome: 'success', ...stats, text: result.result };
+  if (interruptRequested) return { outcome: 'interrupted', ...stats };
+  const reason = 'errors' in result && result.errors.length > 0 ? result.errors.join('; ') : result.subtype;
+  return { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: reason.slice(0, 300) }), ...stats };
 }

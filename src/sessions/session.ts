@@ -5,47 +5,22 @@
  * nothing silently. Work runs through one serial queue; one loop reads the process's stdout
  * ({@link readOutput}) and feeds the current {@link Turn}.
  */
-import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
 import PQueue from 'p-queue';
 import { BridgeError } from '../core/errors.js';
 import { makeClaudeSessionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { buildClaudeArgs } from '../claude/args.js';
 import { encodeInterrupt, encodeUserMessage } from '../claude/input.js';
-import { transcriptPath } from '../claude/slug.js';
-import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
-import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
-import type { SessionPatch, SessionRecord, SessionState, SessionStore } from '../store/types.js';
-import { readOutput, resumeNotFound, turnStats } from './output.js';
+import type { SDKResultMessage } from '../claude/stream-json.js';
+import type { ProcessHandle } from '../backends/types.js';
+import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
+import { launchClaude } from './launch.js';
+import { readOutput, resumeNotFound, turnEnding, turnStats } from './output.js';
 import { Turn, type TurnResult } from './turn.js';
+import type { SessionDeps, SessionEvents } from './session-types.js';
 
-export interface SessionEvents {
-  state: (state: SessionState, previous: SessionState) => void;
-  /** Every parsed output line of the process. */
-  event: (message: KnownMessage) => void;
-  error: (error: BridgeError) => void;
-  /** A turn waits for a process slot; `position` 1 is next. */
-  queued: (turn: Turn, position: number) => void;
-}
-
-export interface SessionDeps {
-  backend: ProcessBackend;
-  store: SessionStore;
-  /** Path of the `claude` executable. */
-  claudeBin: string;
-  /** The whole environment of the `claude` process. */
-  env: Record<string, string>;
-  /** Claude Code's config home (`$CLAUDE_CONFIG_DIR` or `~/.claude`), where transcripts live. */
-  claudeConfigDir: string;
-  log: Logger;
-  now: () => number;
-  /** Waits for a process slot (reporting queue positions) or throws BridgeError `QUEUE_FULL`. */
-  acquireSlot: (session: Session, onQueued: (position: number) => void) => Promise<void>;
-  /** Called once the start attempt is over, whatever its outcome. */
-  releaseSlot: (session: Session) => void;
-}
+export type { SessionDeps, SessionEvents };
 
 const EMPTY = { costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 };
 
@@ -205,22 +180,14 @@ export class Session extends EventEmitter<SessionEvents> {
 
   private async ensureProcess(turn: Turn): Promise<void> {
     if (this.handle) return;
-    await this.deps.acquireSlot(this, (position) => { turn.emit('queued', position); this.emit('queued', turn, position); });
+    await this.deps.acquireSlot((position) => { turn.emit('queued', position); this.emit('queued', turn, position); });
     try {
       this.setState('starting');
-      let kind: 'new' | 'resume' = this.hasTranscript() ? 'resume' : 'new';
-      if (kind === 'new' && this.rec.turnCount > 0) {
-        this.patch({ claudeSessionId: makeClaudeSessionId() });
+      const { handle, kind, freshId } = await launchClaude(this.deps, this.rec);
+      if (freshId) {
+        this.patch({ claudeSessionId: freshId });
         turn.notice('The transcript of the previous conversation is missing, so this starts a fresh Claude session.');
-        kind = 'new';
       }
-      const handle = await this.deps.backend.start({
-        name: this.rec.id,
-        command: this.deps.claudeBin,
-        args: buildClaudeArgs({ session: { kind, id: this.rec.claudeSessionId }, model: this.rec.model ?? undefined }),
-        cwd: this.rec.cwd,
-        env: this.deps.env,
-      });
       this.adopt(handle, { resumed: kind === 'resume', fromOffset: 0 });
       this.log.info({ backend: handle.backend, kind }, 'process started');
       this.setState('idle');
@@ -228,12 +195,8 @@ export class Session extends EventEmitter<SessionEvents> {
       this.setState('failed');
       throw err;
     } finally {
-      this.deps.releaseSlot(this);
+      this.deps.releaseSlot();
     }
-  }
-
-  private hasTranscript(): boolean {
-    return fs.existsSync(transcriptPath(this.deps.claudeConfigDir, this.rec.cwd, this.rec.claudeSessionId));
   }
 
   private adopt(handle: ProcessHandle, o: { resumed: boolean; fromOffset: number }): void {
@@ -293,13 +256,8 @@ export class Session extends EventEmitter<SessionEvents> {
     });
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
-    const ok = result.subtype === 'success' && !result.is_error;
-    if (ok) this.finishTurn(turn, { outcome: 'success', ...stats, text: turn.text || result.result });
-    else if (turn.interruptRequested) this.finishTurn(turn, { outcome: 'interrupted', ...stats });
-    else {
-      const reason = 'errors' in result && result.errors.length > 0 ? result.errors.join('; ') : result.subtype;
-      this.finishTurn(turn, { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: reason.slice(0, 300) }), ...stats });
-    }
+    const ending = turnEnding(result, turn.interruptRequested, stats);
+    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending);
   }
 
   /** `--resume` found no conversation: hand the current turn back to runTurn, which starts afresh. */
