@@ -30,6 +30,28 @@ describe('SQLite store', () => {
     db.close();
   });
 
+  it('migrates a version-1 database with data to the latest version, keeping its rows', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-db-')), 's.db');
+    const v1 = openDatabase(file, MIGRATIONS.filter((m) => m.version === 1));
+    const r = record();
+    v1.prepare(`INSERT INTO sessions (id, owner_id, guild_id, channel_id, cwd, claude_session_id, parent_session_id, model,
+      state, backend, output_offset, created_at, updated_at, last_activity_at, message_count, turn_count, input_tokens,
+      output_tokens, cost_usd) VALUES (@id, @ownerId, @guildId, @channelId, @cwd, @claudeSessionId, @parentSessionId,
+      @model, @state, @backend, @outputOffset, @createdAt, @updatedAt, @lastActivityAt, @messageCount, @turnCount,
+      @inputTokens, @outputTokens, @costUsd)`).run(r); // as a version-1 bot wrote it
+    v1.close();
+    const db = openDatabase(file);
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)!.version);
+    const store = new SqliteSessionStore(db);
+    expect(store.get(r.id)).toEqual(r);
+    store.addTurn({ id: 't1', sessionId: r.id, seq: 1, prompt: 'p', replyRef: null, state: 'queued', createdAt: 1 });
+    expect(store.listRestorable().map((x) => x.id)).toEqual([r.id]); // owes a turn
+    store.completeTurn(r.id, 1, 99);
+    expect(store.listTurns(r.id)).toEqual([]);
+    expect(store.get(r.id)!.outputOffset).toBe(99);
+    store.close();
+  });
+
   it('round-trips a record, applies patches and finds the current session of a user in a channel', () => {
     const store = new SqliteSessionStore(openDatabase(':memory:'), () => 42);
     const older = record({ lastActivityAt: 10 });
@@ -49,5 +71,26 @@ describe('SQLite store', () => {
   it('rejects a state outside the state machine', () => {
     const store = new SqliteSessionStore(openDatabase(':memory:'));
     expect(() => store.insert(record({ state: 'bogus' as SessionRecord['state'] }))).toThrow(/CHECK/);
+  });
+});
+
+describe('SQLite store under a lock', () => {
+  it('waits out another connection holding the write lock (busy_timeout), instead of failing', async () => {
+    const { spawn } = await import('node:child_process');
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-lock-')), 's.db');
+    const store = new SqliteSessionStore(openDatabase(file));
+    const r = record();
+    store.insert(r);
+    // Another process takes the write lock for 700 ms.
+    const holder = spawn(process.execPath, ['-e', `
+      const db = require('better-sqlite3')(${JSON.stringify(file)});
+      db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
+    const t0 = Date.now();
+    store.update(r.id, { messageCount: 5 });
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // it really waited for the lock
+    expect(store.get(r.id)!.messageCount).toBe(5);
+    store.close();
   });
 });
