@@ -85,6 +85,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
    */
   async restoreSessions(): Promise<RestoredTurn[]> {
     const restored: RestoredTurn[] = [];
+    const started = this.now();
     let attached = 0;
     const perUser = new Map<string, number>();
     for (const rec of this.opts.store.listRestorable()) {
@@ -103,7 +104,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
         this.opts.store.update(rec.id, { state: 'failed', backend: null });
       }
     }
-    this.opts.log.info({ attached, owedTurns: restored.length }, 'sessions restored');
+    this.opts.log.info({ attached, owedTurns: restored.length, ms: this.now() - started }, 'sessions restored');
     return restored;
   }
 
