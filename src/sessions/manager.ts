@@ -101,6 +101,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
         for (const turn of owed) restored.push({ session, turn });
       } catch (err) {
         this.opts.log.error({ err, session: rec.id }, 'session could not be restored');
+        this.sessions.delete(rec.id); // reloaded from the store, as failed, when next used
         this.opts.store.update(rec.id, { state: 'failed', backend: null });
       }
     }

@@ -35,6 +35,8 @@ export class Session extends EventEmitter<SessionEvents> {
   private readOffset = 0;
   private lastOutputAt = 0;
   private recovering: (() => void) | null = null;
+  /** Settles once the live process's exit has been fully handled (state and store updated). */
+  private exitHandled: Promise<void> = Promise.resolve();
   private stalledAfterMs: number | null = null;
   readonly log: Logger;
 
@@ -81,7 +83,7 @@ export class Session extends EventEmitter<SessionEvents> {
     const handle = this.handle;
     if (!handle) return;
     await handle.kill();
-    await handle.exited;
+    await this.exitHandled;
     if (this.rec.state !== 'stopped') this.setState('suspended');
   }
 
@@ -204,7 +206,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.proc = { cost: 0, resumed: o.resumed, results: 0, resumeFailed: false };
     this.readOffset = o.fromOffset;
     this.patch({ backend: handle.backend, outputOffset: o.fromOffset });
-    void readOutput(handle, {
+    this.exitHandled = readOutput(handle, {
       log: this.log,
       onMessage: (msg, offset) => {
         this.readOffset = offset;
