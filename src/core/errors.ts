@@ -14,8 +14,6 @@ const MESSAGES = {
   PROMPT_EMPTY: () => 'The prompt is empty. Usage: `/claude ask prompt:<what you want Claude to do>`.',
   SESSION_NOT_FOUND: () => 'This session has ended.',
   NOT_SESSION_OWNER: () => 'Only the person who started this session can do that.',
-  SESSION_LIMIT: (p: Params) =>
-    `All ${p.max} session slots are busy right now. Try again when a running answer has finished.`,
   QUEUE_FULL: (p: Params) =>
     `All session slots are busy and ${p.waiting} requests are already waiting. Please try again in a few minutes.`,
   TURN_STALLED: (p: Params) =>
