@@ -56,7 +56,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
   const runDir = path.resolve(config.RUN_DIR);
   const backend = await selectBackend(
     config.SESSION_BACKEND,
-    { tmux: new TmuxBackend({ socket: config.TMUX_SOCKET, runDir }), pty: new PtyBackend({ runDir }) },
+    { tmux: new TmuxBackend({ socket: config.TMUX_SOCKET, runDir, log }), pty: new PtyBackend({ runDir }) },
     log,
   ).catch((err) => { store.close(); throw err; });
 

@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { BridgeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { execFileAsync, type Exec } from './exec.js';
 import { makeFifo } from './fifo.js';
 import { TmuxProcess, type TmuxRunner } from './tmux-process.js';
@@ -26,18 +27,21 @@ export interface TmuxBackendOptions {
   tmuxBin?: string;
   /** How often a live process's pane is checked for exit, ms. */
   pollMs?: number;
+  log?: Logger;
 }
 
 export class TmuxBackend implements ProcessBackend {
   readonly kind = 'tmux' as const;
   private readonly run: TmuxRunner;
   private readonly pollMs: number;
+  private readonly log: Logger | undefined;
 
   constructor(private readonly opts: TmuxBackendOptions) {
     const exec = opts.exec ?? execFileAsync;
     const bin = opts.tmuxBin ?? 'tmux';
     this.run = (args) => exec(bin, ['-L', opts.socket, ...args]);
     this.pollMs = opts.pollMs ?? 500;
+    this.log = opts.log;
   }
 
   async probe(): Promise<string | null> {
@@ -64,13 +68,21 @@ export class TmuxBackend implements ProcessBackend {
       await makeFifo(fifo);
       await fs.promises.writeFile(out, '');
       const env = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-      await this.run([
+      const args = [
+        // exit-empty off: ending the last session must not take the server down under the next
+        // new-session (a dying server refuses it); the socket is ours alone.
         'start-server', ';',
+        'set-option', '-g', 'exit-empty', 'off', ';',
         'set-option', '-g', 'remain-on-exit', 'on', ';',
         'new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', spec.cwd,
         ...env, '-e', `CDB_OUT=${out}`,
         'sh', '-c', PANE_SCRIPT, fifo, spec.command, ...spec.args,
-      ]);
+      ];
+      await this.run(args).catch(async (first: Error & { stderr?: string }) => {
+        this.log?.warn({ stderr: first.stderr?.trim() }, 'tmux new-session failed; retrying once');
+        await new Promise((r) => setTimeout(r, 200));
+        await this.run(args);
+      });
     } catch (err) {
       const e = err as Error & { stderr?: string };
       throw new BridgeError('PROCESS_START_FAILED', { reason: `tmux: ${(e.stderr || e.message).trim()}` }, { cause: err });

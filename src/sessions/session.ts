@@ -161,7 +161,7 @@ export class Session extends EventEmitter<SessionEvents> {
         turn.emit('started');
       } catch (err) {
         const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
-        this.log.error({ err }, 'turn could not start');
+        this.log.error({ err, cause: (err as Error).cause }, 'turn could not start');
         this.emit('error', error);
         this.finishTurn(turn, { outcome: 'error', error, ...EMPTY });
         return;
@@ -255,6 +255,7 @@ export class Session extends EventEmitter<SessionEvents> {
       outputTokens: this.rec.outputTokens + stats.outputTokens,
       costUsd: this.rec.costUsd + stats.costUsd,
       lastActivityAt: this.deps.now(),
+      ...(this.rec.forkFrom ? { forkFrom: null, forkAt: null } : {}), // forked: its own transcript exists now
     });
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;

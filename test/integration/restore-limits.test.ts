@@ -36,7 +36,7 @@ function manager(r: Rig, over: Partial<SessionManagerOptions> = {}): SessionMana
     store, backend: new TmuxBackend({ socket: r.socket, runDir: r.runDir, pollMs: 100 }),
     claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: r.cenv.configDir, env: r.cenv.env,
     defaultCwd: r.cenv.workDir, maxSessions: 5, maxSessionsPerUser: 5, maxQueue: 5, idleTimeoutMs: 600_000,
-    healthIntervalMs: 600_000, turnStallMs: 600_000, log: createLogger('silent'), ...over,
+    healthIntervalMs: 600_000, turnStallMs: 600_000, log: createLogger(process.env.TEST_LOG ?? 'silent'), ...over,
   });
   cleanups.push(async () => { await m.shutdown({ keepProcesses: false }); store.close(); });
   return m;
