@@ -8,8 +8,15 @@ import type { ClaudeSessionId } from '../core/ids.js';
 export type { PermissionMode };
 
 export interface ClaudeArgsOptions {
-  /** Which conversation: a fresh one with a chosen id, or an existing one to resume. */
-  session: { kind: 'new'; id: ClaudeSessionId } | { kind: 'resume'; id: ClaudeSessionId };
+  /**
+   * Which conversation: a fresh one with a chosen id, an existing one to resume, or a fork of `from`
+   * under the chosen `id` (history copied; cut after transcript entry `at` when given — the hidden
+   * `--resume-session-at` flag, verified on 2.1.330).
+   */
+  session:
+    | { kind: 'new'; id: ClaudeSessionId }
+    | { kind: 'resume'; id: ClaudeSessionId }
+    | { kind: 'fork'; id: ClaudeSessionId; from: ClaudeSessionId; at: string | null };
   /** Model alias or full id (`sonnet`, `claude-sonnet-4-5`…); omitted → the CLI's default. */
   model?: string;
   permissionMode?: PermissionMode;
@@ -25,8 +32,13 @@ export function buildClaudeArgs(opts: ClaudeArgsOptions): string[] {
     '--include-partial-messages',
     '--permission-prompt-tool', 'stdio',
   ];
-  if (opts.session.kind === 'new') args.push('--session-id', opts.session.id);
-  else args.push('--resume', opts.session.id);
+  const { session } = opts;
+  if (session.kind === 'new') args.push('--session-id', session.id);
+  else if (session.kind === 'resume') args.push('--resume', session.id);
+  else {
+    args.push('--resume', session.from, '--fork-session', '--session-id', session.id);
+    if (session.at) args.push('--resume-session-at', session.at);
+  }
   if (opts.model) args.push('--model', opts.model);
   if (opts.permissionMode) args.push('--permission-mode', opts.permissionMode);
   return args;

@@ -1,11 +1,12 @@
 /**
- * How a session's `claude` process is started: `--resume <id>` when its transcript exists, else a
+ * How a session's `claude` process is started: `--resume <id>` when its transcript exists; a fork
+ * of `forkFrom` under its own id when it is a branch or a regenerated answer not yet started; else a
  * new conversation with `--session-id <id>` — under a fresh id when the session had turns but their
  * transcript is gone (reusing the id would resume nothing).
  */
 import fs from 'node:fs';
 import { makeClaudeSessionId, type ClaudeSessionId } from '../core/ids.js';
-import { buildClaudeArgs } from '../claude/args.js';
+import { buildClaudeArgs, type ClaudeArgsOptions } from '../claude/args.js';
 import { transcriptPath } from '../claude/slug.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionRecord } from '../store/types.js';
@@ -19,20 +20,25 @@ export interface LaunchDeps {
 
 export interface Launched {
   handle: ProcessHandle;
-  kind: 'new' | 'resume';
+  kind: 'new' | 'resume' | 'fork';
   /** Set when the transcript was missing and a fresh Claude session id was used. */
   freshId: ClaudeSessionId | null;
 }
 
 /** @throws BridgeError `PROCESS_START_FAILED` from the backend */
 export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord>): Promise<Launched> {
-  const hasTranscript = fs.existsSync(transcriptPath(deps.claudeConfigDir, rec.cwd, rec.claudeSessionId));
-  const kind = hasTranscript ? 'resume' : 'new';
-  const freshId = !hasTranscript && rec.turnCount > 0 ? makeClaudeSessionId() : null;
+  const exists = (id: ClaudeSessionId) => fs.existsSync(transcriptPath(deps.claudeConfigDir, rec.cwd, id));
+  const hasTranscript = exists(rec.claudeSessionId);
+  const fork = !hasTranscript && rec.forkFrom !== null && exists(rec.forkFrom);
+  const kind = hasTranscript ? 'resume' : fork ? 'fork' : 'new';
+  const freshId = kind === 'new' && rec.turnCount > 0 && rec.forkFrom === null ? makeClaudeSessionId() : null;
+  const id = freshId ?? rec.claudeSessionId;
+  const session: ClaudeArgsOptions['session'] =
+    kind === 'fork' ? { kind, id, from: rec.forkFrom!, at: rec.forkAt } : { kind, id };
   const handle = await deps.backend.start({
     name: rec.id,
     command: deps.claudeBin,
-    args: buildClaudeArgs({ session: { kind, id: freshId ?? rec.claudeSessionId }, model: rec.model ?? undefined }),
+    args: buildClaudeArgs({ session, model: rec.model ?? undefined }),
     cwd: rec.cwd,
     env: deps.env,
   });

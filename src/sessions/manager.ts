@@ -109,13 +109,22 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return restored;
   }
 
-  createSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Session {
+  /**
+   * A new session, current in its channel from now on. `from` seeds it: an existing Claude session to
+   * continue (`claudeSessionId`), or one to fork (`forkFrom`, cut at `forkAt`), with its own settings.
+   */
+  createSession(
+    ownerId: Snowflake,
+    channelId: Snowflake,
+    guildId: Snowflake | null = null,
+    from: Partial<Pick<SessionRecord, 'claudeSessionId' | 'forkFrom' | 'forkAt' | 'parentSessionId' | 'cwd' | 'model'>> = {},
+  ): Session {
     const t = this.now();
     const record: SessionRecord = {
       id: makeBridgeSessionId(), ownerId, guildId, channelId, cwd: this.opts.defaultCwd,
-      claudeSessionId: makeClaudeSessionId(), parentSessionId: null, model: null, state: 'suspended',
-      backend: null, outputOffset: 0, createdAt: t, updatedAt: t, lastActivityAt: t,
-      messageCount: 0, turnCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0,
+      claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, model: null,
+      state: 'suspended', backend: null, outputOffset: 0, createdAt: t, updatedAt: t, lastActivityAt: t,
+      messageCount: 0, turnCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, ...from,
     };
     this.opts.store.insert(record);
     this.opts.log.info({ session: record.id, claudeSessionId: record.claudeSessionId, ownerId, channelId }, 'session created');

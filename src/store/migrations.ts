@@ -52,4 +52,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX turns_session ON turns (session_id, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'forks',
+    // A session whose conversation is still to be forked from another Claude session (branch,
+    // regenerate): its first process runs `--resume <fork_from> --fork-session [--resume-session-at <fork_at>]`.
+    sql: `
+      ALTER TABLE sessions ADD COLUMN fork_from TEXT;
+      ALTER TABLE sessions ADD COLUMN fork_at TEXT;
+    `,
+  },
 ];

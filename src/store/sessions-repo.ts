@@ -5,7 +5,8 @@ import type { SessionPatch, SessionRecord, SessionStore, TurnRecord } from './ty
 
 const COLUMNS: Record<keyof SessionRecord, string> = {
   id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
-  claudeSessionId: 'claude_session_id', parentSessionId: 'parent_session_id', model: 'model', state: 'state',
+  claudeSessionId: 'claude_session_id', parentSessionId: 'parent_session_id', forkFrom: 'fork_from', forkAt: 'fork_at',
+  model: 'model', state: 'state',
   backend: 'backend', outputOffset: 'output_offset', createdAt: 'created_at', updatedAt: 'updated_at',
   lastActivityAt: 'last_activity_at', messageCount: 'message_count', turnCount: 'turn_count',
   inputTokens: 'input_tokens', outputTokens: 'output_tokens', costUsd: 'cost_usd',

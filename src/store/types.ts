@@ -14,6 +14,10 @@ export interface SessionRecord {
   claudeSessionId: ClaudeSessionId;
   /** The session this one was forked from (branch/regenerate). */
   parentSessionId: BridgeSessionId | null;
+  /** Until its first process starts: the Claude session to fork the conversation from. */
+  forkFrom: ClaudeSessionId | null;
+  /** With `forkFrom`: the transcript entry (uuid) to cut the forked history at, or null for all of it. */
+  forkAt: string | null;
   model: string | null;
   state: SessionState;
   /** Backend of the live process, when there is one. */

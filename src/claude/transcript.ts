@@ -1,0 +1,119 @@
+/**
+ * Reading Claude Code transcripts (`<config>/projects/<slug>/<session id>.jsonl`, measured on
+ * 2.1.330): one JSON object per line, `user | assistant | system | attachment | summary | …`, chained
+ * by `uuid`/`parentUuid`, with `sessionId`, `cwd`, `timestamp` (ISO) and `message`. Unknown types are
+ * skipped and broken lines counted, never fatal. Files are streamed, so size does not cost memory.
+ */
+import fs from 'node:fs';
+import readline from 'node:readline';
+
+export interface TranscriptEntry {
+  type: string;
+  uuid?: string;
+  parentUuid?: string | null;
+  sessionId?: string;
+  cwd?: string;
+  timestamp?: string;
+  isSidechain?: boolean;
+  isMeta?: boolean;
+  summary?: string;
+  message?: { role?: string; content?: unknown; model?: string };
+}
+
+export interface ReadStats {
+  /** Lines that were not JSON objects with a string `type`. */
+  brokenLines: number;
+}
+
+/** Streams the entries of a transcript. @throws the fs error when the file cannot be opened */
+export async function* readTranscript(file: string, stats: ReadStats = { brokenLines: 0 }): AsyncGenerator<TranscriptEntry> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim() === '') continue;
+    const entry = parseEntry(line);
+    if (entry) yield entry;
+    else stats.brokenLines++;
+  }
+}
+
+export function parseEntry(line: string): TranscriptEntry | null {
+  try {
+    const v = JSON.parse(line) as unknown;
+    return typeof v === 'object' && v !== null && typeof (v as { type?: unknown }).type === 'string' ? (v as TranscriptEntry) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The text a person typed, when `entry` is one of their prompts: a main-thread `user` entry whose
+ * content is text (not tool results, not the CLI's own `<command…>`/reminder insertions).
+ */
+export function promptText(entry: TranscriptEntry): string | null {
+  if (entry.type !== 'user' || entry.isSidechain || entry.isMeta) return null;
+  const content = entry.message?.content;
+  let text: string | null = null;
+  if (typeof content === 'string') text = content;
+  else if (Array.isArray(content)) {
+    const blocks = content as Array<{ type?: string; text?: string }>;
+    if (blocks.some((b) => b.type === 'tool_result')) return null;
+    text = blocks.filter((b) => b.type === 'text' && typeof b.text === 'string').map((b) => b.text).join('\n') || null;
+  }
+  if (text === null || text.trimStart().startsWith('<') || text.startsWith('[Request interrupted')) return null;
+  return text;
+}
+
+/** The text of a main-thread `assistant` entry (text blocks joined), else `null`. */
+export function answerText(entry: TranscriptEntry): string | null {
+  if (entry.type !== 'assistant' || entry.isSidechain || !Array.isArray(entry.message?.content)) return null;
+  const blocks = entry.message!.content as Array<{ type?: string; text?: string }>;
+  const text = blocks.filter((b) => b.type === 'text').map((b) => b.text ?? '').join('');
+  return text || null;
+}
+
+export interface PromptRef {
+  text: string;
+  uuid: string;
+  /** The entry before it: resuming "at" it and forking gives a conversation without this prompt. */
+  parentUuid: string | null;
+}
+
+export interface TranscriptSummary {
+  sizeBytes: number;
+  mtimeMs: number;
+  /** A `summary` entry's text (Claude Code's title for the conversation), if any. */
+  title: string | null;
+  firstPrompt: string | null;
+  lastPrompt: PromptRef | null;
+  /** Prompts typed by a person. */
+  prompts: number;
+  cwd: string | null;
+  /** Epoch ms of the newest timestamped entry. */
+  lastActivityMs: number | null;
+  brokenLines: number;
+}
+
+/** Reads a whole transcript once and sums it up. @throws the fs error when it cannot be read */
+export async function summarizeTranscript(file: string): Promise<TranscriptSummary> {
+  const stat = await fs.promises.stat(file);
+  const stats: ReadStats = { brokenLines: 0 };
+  const s: TranscriptSummary = {
+    sizeBytes: stat.size, mtimeMs: stat.mtimeMs, title: null, firstPrompt: null, lastPrompt: null, prompts: 0,
+    cwd: null, lastActivityMs: null, brokenLines: 0,
+  };
+  for await (const e of readTranscript(file, stats)) {
+    if (e.type === 'summary' && typeof e.summary === 'string') s.title = e.summary;
+    if (!s.cwd && typeof e.cwd === 'string') s.cwd = e.cwd;
+    if (e.timestamp) {
+      const t = Date.parse(e.timestamp);
+      if (!Number.isNaN(t) && (s.lastActivityMs === null || t > s.lastActivityMs)) s.lastActivityMs = t;
+    }
+    const text = promptText(e);
+    if (text === null || !e.uuid) continue;
+    s.prompts++;
+    s.firstPrompt ??= text;
+    s.lastPrompt = { text, uuid: e.uuid, parentUuid: e.parentUuid ?? null };
+  }
+  s.brokenLines = stats.brokenLines;
+  return s;
+}
