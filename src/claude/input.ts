@@ -33,3 +33,8 @@ export function encodePermissionDecision(
     response: { subtype: 'success', request_id: requestId, response: decision },
   });
 }
+
+/** Switch the model of a live process from the next turn (`set_model` control request). */
+export function encodeSetModel(requestId: string, model: string): string {
+  return JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'set_model', model } });
+}

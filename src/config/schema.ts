@@ -70,6 +70,8 @@ export const configSchema = z.object({
   HEALTH_INTERVAL: positiveInt(60),
   /** Seconds a running turn may go without any output before its process counts as stuck. */
   TURN_STALL_TIMEOUT: positiveInt(900),
+  /** true: a user's first ask in a channel resumes the newest Claude session of the working directory. */
+  AUTO_RESUME: bool(false),
   /** false: end every claude process when the bot stops (default: tmux-held ones keep running). */
   KEEP_PROCESSES_ON_EXIT: bool(true),
   /** How each session's `claude` process is run. */

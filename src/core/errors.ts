@@ -18,6 +18,16 @@ const MESSAGES = {
     `All session slots are busy and ${p.waiting} requests are already waiting. Please try again in a few minutes.`,
   TURN_STALLED: (p: Params) =>
     `Claude Code produced no output for ${p.seconds} s, so its process was ended. Send your message again to carry on.`,
+  SESSION_BUSY: () => 'Claude is still answering in this session. Wait for the answer, or press Stop first.',
+  NOTHING_TO_REGENERATE: () => 'There is no prompt in this session to answer again yet.',
+  NOT_YOURS: () => 'That session belongs to someone else.',
+  TRANSCRIPT_NOT_FOUND: () => 'No Claude Code session with that id exists in this working directory.',
+  IMPORT_INVALID: () => 'That file is neither a Claude Code transcript (.jsonl) nor a JSON export of this bot. Nothing was imported.',
+  IMPORT_TOO_LARGE: (p: Params) => `That file is ${p.size}; imports are limited to ${p.limit}. Nothing was imported.`,
+  EXPORT_TOO_LARGE: (p: Params) =>
+    `The export is ${p.size} even compressed, over Discord's ${p.limit} file limit. On the bot's host: claude-bridge export ${p.id} --format ${p.format}`,
+  NO_SESSION: () => 'You have no session in this channel yet. Start one with `/claude ask`.',
+  MODEL_UNKNOWN: (p: Params) => `\`${p.name}\` is not a model alias (sonnet, opus, haiku, opusplan, default) or a full model id like claude-sonnet-4-5.`,
   PROCESS_START_FAILED: (p: Params) => `Claude Code could not be started (${p.reason}).`,
   PROCESS_EXITED: (p: Params) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,
   TURN_FAILED: (p: Params) => `Claude Code reported an error: ${p.reason}`,

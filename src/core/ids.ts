@@ -42,23 +42,39 @@ export function parseSnowflake(value: string): Snowflake {
   return value as Snowflake;
 }
 
-/** Button actions this build renders. Others come with their own features. */
-export type ButtonAction = 'stop';
-const BUTTON_ACTIONS: readonly ButtonAction[] = ['stop'];
-const BUTTON_PREFIX = 'cdb';
+/** Actions of buttons that act on one session (`arg` = its bridge session id). */
+export type SessionAction = 'stop' | 'continue' | 'regenerate' | 'branch' | 'export';
+/** Every component this build renders: session buttons, the clean-up confirmation (`arg` = a token), the sessions menu. */
+export type ComponentAction = SessionAction | 'clean' | 'resume';
+const SESSION_ACTIONS: readonly SessionAction[] = ['stop', 'continue', 'regenerate', 'branch', 'export'];
+const COMPONENT_PREFIX = 'cdb';
 
-/**
- * A button `custom_id`: `cdb:<action>:<bridge session id>` (≤ 100 chars, Discord API docs,
- * "Message Components").
- */
-export function makeButtonId(action: ButtonAction, sessionId: BridgeSessionId): string {
-  return `${BUTTON_PREFIX}:${action}:${sessionId}`;
+export function isSessionAction(action: ComponentAction): action is SessionAction {
+  return (SESSION_ACTIONS as readonly string[]).includes(action);
 }
 
-/** Parses a `custom_id` made by {@link makeButtonId}; `null` for one that is not ours. */
-export function parseButtonId(customId: string): { action: ButtonAction; sessionId: BridgeSessionId } | null {
-  const [prefix, action, id, ...rest] = customId.split(':');
-  if (prefix !== BUTTON_PREFIX || rest.length > 0 || id === undefined) return null;
-  if (!BUTTON_ACTIONS.includes(action as ButtonAction) || !BRIDGE_ID.test(id)) return null;
-  return { action: action as ButtonAction, sessionId: id as BridgeSessionId };
+/**
+ * A component `custom_id`: `cdb:<action>[:<arg>]` (≤ 100 chars, Discord API docs, "Message
+ * Components"). `arg` is a bridge session id, or a 12-hex token for `clean`; `resume` takes none.
+ */
+export function makeComponentId(action: SessionAction, sessionId: BridgeSessionId): string;
+export function makeComponentId(action: 'clean', token: string): string;
+export function makeComponentId(action: 'resume'): string;
+export function makeComponentId(action: ComponentAction, arg?: string): string {
+  return arg === undefined ? `${COMPONENT_PREFIX}:${action}` : `${COMPONENT_PREFIX}:${action}:${arg}`;
+}
+
+export type ParsedComponentId =
+  | { action: SessionAction; sessionId: BridgeSessionId }
+  | { action: 'clean'; token: string }
+  | { action: 'resume' };
+
+/** Parses a `custom_id` made by {@link makeComponentId}; `null` for one that is not ours or malformed. */
+export function parseComponentId(customId: string): ParsedComponentId | null {
+  const [prefix, action, arg, ...rest] = customId.split(':');
+  if (prefix !== COMPONENT_PREFIX || rest.length > 0 || action === undefined) return null;
+  if (action === 'resume') return arg === undefined ? { action } : null;
+  if (arg === undefined || !BRIDGE_ID.test(arg)) return null;
+  if (action === 'clean') return { action, token: arg };
+  return isSessionAction(action as ComponentAction) ? { action: action as SessionAction, sessionId: arg as BridgeSessionId } : null;
 }

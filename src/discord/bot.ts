@@ -5,15 +5,15 @@
  */
 import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
-import { parseButtonId } from '../core/ids.js';
+import { parseComponentId, parseSnowflake } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { RestoredTurn, SessionManager } from '../sessions/manager.js';
-import { assertAllowed, type AccessPolicy } from './access.js';
+import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
 import { parseReplyRef } from './reply-ref.js';
 import { channelTarget } from './render/targets.js';
 import { TurnView } from './render/turn-view.js';
-import { handleStop } from './buttons/stop.js';
 import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
+import { handleComponent } from './components.js';
 
 export interface DiscordBotOptions extends AccessPolicy {
   token: string;
@@ -71,20 +71,30 @@ export class DiscordBot {
   }
 
   private async route(interaction: Interaction): Promise<void> {
+    const { manager } = this.opts;
     try {
-      if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
+      if (interaction.isAutocomplete() && interaction.commandName === COMMAND_NAME) {
+        const command = SUBCOMMANDS.find((c) => c.name === interaction.options.getSubcommand());
+        const allowed = isAllowed(interaction, this.opts);
+        await interaction.respond(allowed && command?.autocomplete ? await command.autocomplete(interaction, manager) : []);
+      } else if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
         assertAllowed(interaction, this.opts);
         const name = interaction.options.getSubcommand();
         const command = SUBCOMMANDS.find((c) => c.name === name);
         if (!command) throw new Error(`unknown subcommand ${name}`);
-        await command.execute({ interaction, manager: this.opts.manager, log: this.log });
-      } else if (interaction.isButton()) {
-        const parsed = parseButtonId(interaction.customId);
+        const session = command.requiresSession
+          ? manager.getCurrentSession(parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId))
+          : null;
+        if (command.requiresSession && !session) throw new BridgeError('NO_SESSION');
+        await command.execute({ interaction, manager, log: this.log, session });
+      } else if (interaction.isMessageComponent()) {
+        const parsed = parseComponentId(interaction.customId);
         if (!parsed) return; // not one of ours
         assertAllowed(interaction, this.opts);
-        if (parsed.action === 'stop') await handleStop(interaction, parsed.sessionId, this.opts.manager);
+        await handleComponent(interaction, parsed, { manager, log: this.log });
       }
     } catch (err) {
+      if (interaction.isAutocomplete()) return void (await interaction.respond([]).catch(() => undefined));
       await this.fail(interaction, err);
     }
   }
@@ -99,9 +109,9 @@ export class DiscordBot {
   }
 }
 
-/** Ephemeral when nothing was sent yet; else into the deferred reply. */
+/** Ephemeral when nothing was sent yet; else into the deferred reply (so it does not stay "thinking…"). */
 async function reply(interaction: RepliableInteraction, content: string): Promise<void> {
-  if (interaction.deferred && !interaction.replied && interaction.isChatInputCommand()) await interaction.editReply({ content: `⚠️ ${content}`, components: [] });
-  else if (interaction.deferred || interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+  if (interaction.deferred && !interaction.replied) await interaction.editReply({ content: `⚠️ ${content}`, components: [] });
+  else if (interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
   else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
 }

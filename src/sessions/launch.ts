@@ -26,12 +26,12 @@ export interface Launched {
 }
 
 /** @throws BridgeError `PROCESS_START_FAILED` from the backend */
-export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord>): Promise<Launched> {
+export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord>, o: { expectNew?: boolean } = {}): Promise<Launched> {
   const exists = (id: ClaudeSessionId) => fs.existsSync(transcriptPath(deps.claudeConfigDir, rec.cwd, id));
   const hasTranscript = exists(rec.claudeSessionId);
   const fork = !hasTranscript && rec.forkFrom !== null && exists(rec.forkFrom);
   const kind = hasTranscript ? 'resume' : fork ? 'fork' : 'new';
-  const freshId = kind === 'new' && rec.turnCount > 0 && rec.forkFrom === null ? makeClaudeSessionId() : null;
+  const freshId = kind === 'new' && rec.turnCount > 0 && rec.forkFrom === null && !o.expectNew ? makeClaudeSessionId() : null;
   const id = freshId ?? rec.claudeSessionId;
   const session: ClaudeArgsOptions['session'] =
     kind === 'fork' ? { kind, id, from: rec.forkFrom!, at: rec.forkAt } : { kind, id };

@@ -4,12 +4,18 @@
  * orphaned processes, bounds live processes through a {@link SlotPool}, suspends idle sessions, and
  * ends stalled turns.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
 import { BridgeError } from '../core/errors.js';
-import { makeBridgeSessionId, makeClaudeSessionId, type BridgeSessionId, type Snowflake } from '../core/ids.js';
+import { makeBridgeSessionId, makeClaudeSessionId, parseClaudeSessionId, type BridgeSessionId, type Snowflake } from '../core/ids.js';
+import { historyBySession } from '../claude/history.js';
+import { transcriptPath } from '../claude/slug.js';
+import { TranscriptIndex } from '../claude/transcript-index.js';
 import type { Logger } from '../core/logger.js';
 import type { ProcessBackend } from '../backends/types.js';
 import type { SessionRecord, SessionState, SessionStore } from '../store/types.js';
+import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
 import type { Turn } from './turn.js';
@@ -34,6 +40,8 @@ export interface SessionManagerOptions {
   healthIntervalMs: number;
   /** A running turn with no output for this long is ended, ms. */
   turnStallMs: number;
+  /** A user's first ask in a channel resumes the newest Claude session of the directory. */
+  autoResume?: boolean;
   log: Logger;
   now?: () => number;
 }
@@ -52,12 +60,15 @@ export interface RestoredTurn {
 export class SessionManager extends EventEmitter<ManagerEvents> {
   private readonly sessions = new Map<BridgeSessionId, Session>();
   private readonly slots: SlotPool;
+  /** The Claude sessions stored for each working directory (cached summaries). */
+  readonly transcripts: TranscriptIndex;
   private readonly now: () => number;
   private timers: NodeJS.Timeout[] = [];
 
   constructor(private readonly opts: SessionManagerOptions) {
     super();
     this.now = opts.now ?? Date.now;
+    this.transcripts = new TranscriptIndex(opts.claudeConfigDir);
     this.slots = new SlotPool({
       max: opts.maxSessions, perUser: opts.maxSessionsPerUser, maxQueue: opts.maxQueue,
       sessions: () => this.sessions.values(), log: opts.log,
@@ -131,10 +142,77 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return this.load(record);
   }
 
-  /** The user's current session in this channel, created (with a fresh Claude session id) if there is none. */
-  getOrCreateSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Session {
+  /**
+   * The user's current session in this channel. If there is none: with `autoResume`, one on the
+   * directory's newest Claude session nobody else holds; else a new one.
+   */
+  async getOrCreateSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Promise<Session> {
     const existing = this.opts.store.findCurrent(ownerId, channelId);
-    return existing ? this.load(existing) : this.createSession(ownerId, channelId, guildId);
+    if (existing) return this.load(existing);
+    if (this.opts.autoResume) {
+      const newest = (await this.transcripts.list(this.opts.defaultCwd))
+        .find((t) => t.prompts > 0 && this.opts.store.findByClaudeId(t.sessionId) === null);
+      if (newest) return this.createSession(ownerId, channelId, guildId, { claudeSessionId: newest.sessionId });
+    }
+    return this.createSession(ownerId, channelId, guildId);
+  }
+
+  /** The user's sessions and the terminal sessions of the working directory, newest first. */
+  async listSessions(ownerId: Snowflake): Promise<SessionListing[]> {
+    const cwd = this.opts.defaultCwd;
+    const [transcripts, history] = await Promise.all([this.transcripts.list(cwd), historyBySession(this.opts.claudeConfigDir, cwd)]);
+    return listSessions({ store: this.opts.store, ownerId, cwd, transcripts, history });
+  }
+
+  /**
+   * Makes a Claude session the user's current one in this channel: their own bridge session (moved
+   * here) or one started in a terminal in the working directory.
+   * @throws BridgeError `INVALID_ID` (not a UUID), `NOT_YOURS`, `TRANSCRIPT_NOT_FOUND`
+   */
+  async resumeSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null, claudeId: string): Promise<Session> {
+    const id = parseClaudeSessionId(claudeId);
+    const bound = this.opts.store.findByClaudeId(id);
+    if (bound && bound.ownerId !== ownerId) throw new BridgeError('NOT_YOURS');
+    if (bound) {
+      const session = this.load(bound);
+      session.moveTo(channelId, guildId);
+      return session;
+    }
+    const file = path.join(this.transcripts.projectDir(this.opts.defaultCwd), `${id}.jsonl`);
+    if (!(await this.transcripts.info(file, id))) throw new BridgeError('TRANSCRIPT_NOT_FOUND');
+    return this.createSession(ownerId, channelId, guildId, { claudeSessionId: id });
+  }
+
+  /** A new session with `source`'s history (a fork), current in `channelId` from now on. */
+  branchSession(source: Session, channelId: Snowflake, guildId: Snowflake | null): Session {
+    const r = source.record;
+    const forkFrom = fs.existsSync(source.transcriptFile) ? r.claudeSessionId : null;
+    return this.createSession(r.ownerId, channelId, guildId, { parentSessionId: r.id, forkFrom, cwd: r.cwd, model: r.model });
+  }
+
+  /**
+   * Removes the user's sessions untouched for `days` (never one that runs or owes an answer).
+   * @returns how many were removed, and their transcripts (paths, total bytes) for the caller to
+   * delete after asking ({@link deleteTranscripts})
+   */
+  async cleanSessions(ownerId: Snowflake, days: number): Promise<{ removed: number; transcripts: string[]; bytes: number }> {
+    const stale = staleSessions(this.opts.store, ownerId, this.now() - days * 86_400_000, (id) => this.sessions.get(id)?.isBusy ?? false);
+    const transcripts: string[] = [];
+    let bytes = 0;
+    for (const r of stale) {
+      this.sessions.delete(r.id);
+      this.opts.store.delete(r.id);
+      const file = transcriptPath(this.opts.claudeConfigDir, r.cwd, r.claudeSessionId);
+      const size = await fs.promises.stat(file).then((st) => st.size, () => null);
+      if (size !== null) { transcripts.push(file); bytes += size; }
+    }
+    this.opts.log.info({ ownerId, removed: stale.length }, 'cleaned stale sessions');
+    return { removed: stale.length, transcripts, bytes };
+  }
+
+  /** Deletes transcripts (only under the config home's `projects/`). */
+  deleteTranscripts(files: readonly string[]): Promise<{ count: number; bytes: number }> {
+    return deleteTranscripts(this.opts.claudeConfigDir, files);
   }
 
   /** A session by id, from memory or the store; `null` when unknown. */
@@ -177,6 +255,22 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   persistSession(session: Session): void {
     const { id: _id, createdAt: _created, ...rest } = session.record;
     this.opts.store.update(session.id, rest);
+  }
+
+  /** Claude Code's config home, where transcripts and history live. */
+  get claudeConfigDir(): string {
+    return this.opts.claudeConfigDir;
+  }
+
+  /** The working directory of new sessions (realpath). */
+  get defaultCwd(): string {
+    return this.opts.defaultCwd;
+  }
+
+  /** The user's current session in this channel, if any (none is created). */
+  getCurrentSession(ownerId: Snowflake, channelId: Snowflake): Session | null {
+    const current = this.opts.store.findCurrent(ownerId, channelId);
+    return current ? this.load(current) : null;
   }
 
   /** Live processes right now (or being started). */

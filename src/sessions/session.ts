@@ -11,7 +11,10 @@ import PQueue from 'p-queue';
 import { BridgeError } from '../core/errors.js';
 import { makeClaudeSessionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import { encodeInterrupt, encodeUserMessage } from '../claude/input.js';
+import { appendHistory } from '../claude/history.js';
+import { encodeInterrupt, encodeSetModel, encodeUserMessage } from '../claude/input.js';
+import { transcriptPath } from '../claude/slug.js';
+import { lastConversationEntry } from '../claude/transcript.js';
 import type { SDKResultMessage } from '../claude/stream-json.js';
 import type { ProcessHandle } from '../backends/types.js';
 import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
@@ -38,6 +41,10 @@ export class Session extends EventEmitter<SessionEvents> {
   /** Settles once the live process's exit has been fully handled (state and store updated). */
   private exitHandled: Promise<void> = Promise.resolve();
   private stalledAfterMs: number | null = null;
+  /** uuid of the last `assistant` message this bridge saw; another one in the transcript means it went on elsewhere. */
+  private lastAnswerUuid: string | null = null;
+  /** The next start is a deliberately new conversation (regenerate of a first prompt), not a lost one. */
+  private freshConversation = false;
   readonly log: Logger;
 
   constructor(private rec: SessionRecord, private readonly deps: SessionDeps) {
@@ -67,6 +74,41 @@ export class Session extends EventEmitter<SessionEvents> {
     const forward = turn.seq > this.deliveredSeq;
     this.deliveredSeq = Math.max(this.deliveredSeq, turn.seq);
     this.deps.store.completeTurn(this.id, turn.seq, forward ? turn.endOffset : null);
+  }
+
+  /** Where Claude Code keeps this session's conversation. */
+  get transcriptFile(): string {
+    return transcriptPath(this.deps.claudeConfigDir, this.rec.cwd, this.rec.claudeSessionId);
+  }
+
+  /** Makes this the current session of another channel (resume there); a stopped session wakes as suspended. */
+  moveTo(channelId: SessionRecord['channelId'], guildId: SessionRecord['guildId']): void {
+    this.patch({ channelId, guildId, lastActivityAt: this.deps.now() });
+    if (this.rec.state === 'stopped') this.setState('suspended');
+  }
+
+  /** A turn runs or waits in this session's queue. */
+  get isBusy(): boolean {
+    return this.current !== null || this.queue.size > 0 || this.queue.pending > 0;
+  }
+
+  /**
+   * Points the session at another conversation: ends its process, and the next message starts
+   * `claudeSessionId` (forked from `forkFrom` at `forkAt` when set). `expectNew`: a deliberately
+   * new conversation, so a missing transcript is no loss to report.
+   */
+  async repoint(to: Pick<SessionRecord, 'claudeSessionId' | 'forkFrom' | 'forkAt'>, o: { expectNew?: boolean } = {}): Promise<void> {
+    await this.suspend();
+    this.patch(to);
+    this.freshConversation = o.expectNew ?? false;
+    this.lastAnswerUuid = null;
+  }
+
+  /** Model for the next turns (alias or full id; `null` = the CLI's default), applied to a live process at once. */
+  async setModel(model: string | null): Promise<void> {
+    this.patch({ model });
+    if (this.handle && model) await this.handle.write(encodeSetModel(randomUUID(), model));
+    else if (this.handle) await this.suspend(); // back to the default: the next start omits --model
   }
 
   /** Interrupts the running turn (stream-json `interrupt` control request). `false` when nothing runs. */
@@ -150,6 +192,10 @@ export class Session extends EventEmitter<SessionEvents> {
     for (let attempt = 0; attempt < 2; attempt++) {
       let resumeFailed!: Promise<'resume-failed'>;
       try {
+        if (this.handle && (await this.wentOnElsewhere())) {
+          turn.notice('This conversation went on elsewhere (a terminal?), so Claude picks it up from there.');
+          await this.suspend(); // the next start resumes from the transcript as it is now
+        }
         await this.ensureProcess(turn);
         this.current = turn;
         this.lastOutputAt = this.deps.now();
@@ -185,7 +231,8 @@ export class Session extends EventEmitter<SessionEvents> {
     await this.deps.acquireSlot((position) => { turn.emit('queued', position); this.emit('queued', turn, position); });
     try {
       this.setState('starting');
-      const { handle, kind, freshId } = await launchClaude(this.deps, this.rec);
+      const { handle, kind, freshId } = await launchClaude(this.deps, this.rec, { expectNew: this.freshConversation });
+      this.freshConversation = false;
       if (freshId) {
         this.patch({ claudeSessionId: freshId });
         turn.notice('The transcript of the previous conversation is missing, so this starts a fresh Claude session.');
@@ -211,6 +258,7 @@ export class Session extends EventEmitter<SessionEvents> {
       onMessage: (msg, offset) => {
         this.readOffset = offset;
         this.lastOutputAt = this.deps.now();
+        if (msg.type === 'assistant' && msg.parent_tool_use_id === null) this.lastAnswerUuid = msg.uuid;
         this.emit('event', msg);
         const result = this.current ? this.current.feed(msg) : msg.type === 'result' ? msg : null;
         if (result) this.onResult(result, offset);
@@ -260,7 +308,21 @@ export class Session extends EventEmitter<SessionEvents> {
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
     const ending = turnEnding(result, turn.interruptRequested, stats);
+    this.recordHistory(turn);
     this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending);
+  }
+
+  /** The transcript's newest message is not the last answer this bridge saw. */
+  private async wentOnElsewhere(): Promise<boolean> {
+    if (!this.lastAnswerUuid) return false;
+    const last = await lastConversationEntry(this.transcriptFile).catch(() => null);
+    return last !== null && last.uuid !== this.lastAnswerUuid;
+  }
+
+  /** Appends the prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */
+  private recordHistory(turn: Turn): void {
+    const line = { display: turn.prompt, timestamp: this.deps.now(), project: this.rec.cwd, sessionId: this.rec.claudeSessionId };
+    appendHistory(this.deps.claudeConfigDir, line).catch((err) => this.log.warn({ err }, 'could not append to history.jsonl'));
   }
 
   /** `--resume` found no conversation: hand the current turn back to runTurn, which starts afresh. */

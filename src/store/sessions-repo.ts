@@ -62,6 +62,10 @@ export class SqliteSessionStore implements SessionStore {
     return this.byOwnerStmt.all(ownerId) as SessionRecord[];
   }
 
+  findByClaudeId(claudeSessionId: string): SessionRecord | null {
+    return (this.db.prepare(`${SELECT} WHERE claude_session_id = ?`).get(claudeSessionId) as SessionRecord | undefined) ?? null;
+  }
+
   listRestorable(): SessionRecord[] {
     return this.liveStmt.all() as SessionRecord[];
   }

@@ -61,6 +61,8 @@ export interface SessionStore {
   /** The newest session of this owner in this channel that is not `stopped`. */
   findCurrent(ownerId: Snowflake, channelId: Snowflake): SessionRecord | null;
   listByOwner(ownerId: Snowflake): SessionRecord[];
+  /** The session (any owner) bound to this Claude session id, if any. */
+  findByClaudeId(claudeSessionId: string): SessionRecord | null;
   /**
    * Sessions to pick up at start-up: those that had a process when last seen (`backend` set) or
    * still owe an answer (a stored turn), most recently active first.

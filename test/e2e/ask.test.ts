@@ -13,6 +13,7 @@ import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.
 import { FakeDiscord, type FakeUser, type StoredMessage } from '../fakes/discord/server.js';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
+import { hasButton } from '../helpers/harness.js';
 
 const socket = `cdb-e2e-${process.pid}`;
 let stub: AnthropicStub;
@@ -65,18 +66,23 @@ async function ask(user: FakeUser, prompt: string) {
 }
 
 describe('/claude ask end to end', () => {
-  it('registers /claude ask in the configured guild with a required prompt option', () => {
+  it('registers /claude in the configured guild: ask with a required prompt, and every subcommand', () => {
     const cmd = discord.commands.get('claude')!;
     expect(cmd.guildId).toBe(discord.guildId);
-    expect(cmd.options).toMatchObject([{ type: 1, name: 'ask', options: [{ type: 3, name: 'prompt', required: true }] }]);
+    const options = cmd.options as Array<{ type: number; name: string; options?: unknown[] }>;
+    expect(options.find((o) => o.name === 'ask')).toMatchObject({ type: 1, options: [{ type: 3, name: 'prompt', required: true }] });
+    expect(options.map((o) => o.name).sort()).toEqual(
+      ['ask', 'branch', 'clean', 'continue', 'export', 'import', 'info', 'model', 'new', 'regenerate', 'resume', 'sessions', 'stop']);
+    expect(options.every((o) => o.type === 1)).toBe(true);
   });
 
   it('streams the answer into the channel, then continues the same Claude session', async () => {
     const first = await ask(alice, 'hello bridge');
-    const answer = await discord.waitFor(() => discord.responsesTo(first).find((m) => m.content.startsWith('echo: hello bridge (turn 1)') && m.components.length === 0), 40_000, 'first answer').catch((err) => {
+    const answer = await discord.waitFor(() => discord.responsesTo(first).find((m) => m.content.startsWith('echo: hello bridge (turn 1)') && !hasButton(m, 'stop')), 40_000, 'first answer').catch((err) => {
       throw new Error(`${err.message}\nresponses: ${JSON.stringify(discord.responsesTo(first))}\nbot output:\n${bot.output().slice(-6000)}`);
     });
     expect(discord.channelMessages()).toContainEqual(answer); // visible to the channel, not ephemeral
+    expect(['continue', 'regenerate', 'branch', 'export'].every((a) => hasButton(answer, a))).toBe(true);
     const edits = discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(first.token));
     expect(edits.every((c) => c.path.endsWith('/messages/%40original'))).toBe(true);
     expect(edits.length).toBeGreaterThan(0);
@@ -99,7 +105,7 @@ describe('/claude ask end to end', () => {
     const streaming = await discord.waitFor(() => discord.responsesTo(slow).find((m) => /\d+ \d+ /.test(m.content) && stopButton(m)), 60_000, 'streaming text');
     const notOwner = discord.injectButton({ user: mallory, message: streaming, customId: stopButton(streaming)!.custom_id });
     discord.injectButton({ user: alice, message: streaming, customId: stopButton(streaming)!.custom_id });
-    const stopped = await discord.waitFor(() => discord.responsesTo(slow).find((m) => m.content.includes('stopped') && m.components.length === 0), 30_000, 'stopped turn');
+    const stopped = await discord.waitFor(() => discord.responsesTo(slow).find((m) => m.content.includes('stopped') && !hasButton(m, 'stop')), 30_000, 'stopped turn');
     const edits = discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(slow.token)).map((c) => c.at);
     for (let k = 1; k < edits.length; k++) expect(edits[k]! - edits[k - 1]!).toBeGreaterThanOrEqual(990); // ≥ 1 s apart
     expect(discord.limiter.limited.size).toBe(0); // never answered 429
@@ -108,7 +114,7 @@ describe('/claude ask end to end', () => {
     expect(refusal.flags & 64).toBe(64);
 
     const after = await ask(alice, 'after the stop');
-    await discord.waitFor(() => discord.responsesTo(after).find((x) => x.content.startsWith('echo: after the stop (turn') && x.components.length === 0), 60_000, 'answer after stop');
+    await discord.waitFor(() => discord.responsesTo(after).find((x) => x.content.startsWith('echo: after the stop (turn') && !hasButton(x, 'stop')), 60_000, 'answer after stop');
   });
 
   it('refuses a user who is not on the allowlist, ephemerally, naming their id; no process is asked', async () => {

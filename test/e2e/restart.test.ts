@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FakeUser } from '../fakes/discord/server.js';
-import { Harness } from '../helpers/harness.js';
+import { Harness, hasButton } from '../helpers/harness.js';
 
 let h: Harness;
 afterEach(async () => h?.close());
@@ -52,7 +52,7 @@ describe('process and start-up faults (tmux)', () => {
     const [row] = h.rows();
     const pid = Number(h.tmux('display-message', '-p', `-t=cdb-${row!.id}:`, '#{pane_pid}').trim());
     process.kill(pid, 'SIGKILL');
-    const told = await h.reply(slow, (m) => m.content.includes('Claude Code stopped unexpectedly') && m.components.length === 0, 'crash notice');
+    const told = await h.reply(slow, (m) => m.content.includes('Claude Code stopped unexpectedly') && !hasButton(m, 'stop'), 'crash notice');
     expect(told.content).toContain('Your next message starts it again');
 
     const after = h.ask(alice, 'still there?');

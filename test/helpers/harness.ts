@@ -12,6 +12,16 @@ import { makeClaudeTestEnv, type ClaudeTestEnv } from './claude-env.js';
 
 let harnesses = 0;
 
+/** The custom ids of a message's buttons. */
+export function buttonIds(m: StoredMessage): string[] {
+  return (m.components as Array<{ components?: Array<{ custom_id?: string }> }>).flatMap((r) => r.components ?? []).map((c) => c.custom_id ?? '');
+}
+
+/** Whether the message has a button for `action` (`cdb:<action>:…`). */
+export function hasButton(m: StoredMessage, action: string): boolean {
+  return buttonIds(m).some((id) => id.startsWith(`cdb:${action}:`));
+}
+
 export class Harness {
   bot: BotProcess | null = null;
   readonly socket = `cdb-h${process.pid}-${++harnesses}`;
@@ -56,9 +66,9 @@ export class Harness {
     });
   }
 
-  /** The final answer: content starts with `prefix` and the buttons are gone. */
+  /** The final answer: it contains `prefix` and no longer carries the Stop button. */
   final(i: Interaction, prefix: string): Promise<StoredMessage> {
-    return this.reply(i, (m) => m.content.includes(prefix) && m.components.length === 0, `final answer "${prefix}"`);
+    return this.reply(i, (m) => m.content.includes(prefix) && !hasButton(m, 'stop'), `final answer "${prefix}"`);
   }
 
   rows(sql = 'SELECT * FROM sessions'): Array<Record<string, unknown>> {

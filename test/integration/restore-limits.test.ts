@@ -54,7 +54,7 @@ describe('restore and limits', () => {
     const first = manager(r);
     const ids: BridgeSessionId[] = [];
     for (const i of [1, 2, 3, 4]) {
-      const s = first.getOrCreateSession(user(i), channel);
+      const s = await first.getOrCreateSession(user(i), channel);
       const t = s.sendMessage(`hi from ${i}`);
       await t.done;
       s.delivered(t); // as the transport does once shown: nothing is owed at restart
@@ -81,8 +81,8 @@ describe('restore and limits', () => {
   it('MAX_SESSIONS_PER_USER=1: a user\'s second session suspends their first, and both keep their context', async () => {
     const r = await rig();
     const m = manager(r, { maxSessionsPerUser: 1 });
-    const a = m.getOrCreateSession(user(1), channel);
-    const b = m.getOrCreateSession(user(1), parseSnowflake('200000000000000002'));
+    const a = await m.getOrCreateSession(user(1), channel);
+    const b = await m.getOrCreateSession(user(1), parseSnowflake('200000000000000002'));
     await a.sendMessage('in a').done;
     await b.sendMessage('in b').done;
     expect([a.state, b.state]).toEqual(['suspended', 'idle']);
@@ -93,7 +93,7 @@ describe('restore and limits', () => {
   it('a turn silent for longer than TURN_STALL_TIMEOUT is ended and the user told; the next message recovers', async () => {
     const r = await rig(3000); // 3 s between pieces of a SLOW answer
     const m = manager(r, { turnStallMs: 1000 });
-    const s = m.getOrCreateSession(user(1), channel);
+    const s = await m.getOrCreateSession(user(1), channel);
     const turn = s.sendMessage('SLOW and stuck');
     await new Promise<void>((resolve) => turn.once('text', () => resolve()));
     await new Promise((res) => setTimeout(res, 1200));
@@ -107,7 +107,7 @@ describe('restore and limits', () => {
   it('shutdown without keeping processes ends them and leaves the sessions resumable', async () => {
     const r = await rig();
     const m = manager(r);
-    const s = m.getOrCreateSession(user(1), channel);
+    const s = await m.getOrCreateSession(user(1), channel);
     await s.sendMessage('x').done;
     await m.shutdown({ keepProcesses: false });
     expect(tmuxSessions(r.socket)).toEqual([]);

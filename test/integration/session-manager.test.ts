@@ -64,7 +64,7 @@ afterAll(async () => {
 });
 
   it('answers, keeps context across turns, and records stats and the transcript', async () => {
-    const session = manager.getOrCreateSession(alice, channel);
+    const session = await manager.getOrCreateSession(alice, channel);
     const deltas: string[] = [];
     const t1 = session.sendMessage('first question');
     t1.on('text', (_full, d) => deltas.push(d));
@@ -81,7 +81,7 @@ afterAll(async () => {
     expect(r2.text).toBe('echo: second question (turn 2)'); // the CLI sent turn 1's history
     session.delivered(t2);
 
-    expect(manager.getOrCreateSession(alice, channel)).toBe(session);
+    expect(await manager.getOrCreateSession(alice, channel)).toBe(session);
     const row = store.get(session.id)!;
     expect(row).toMatchObject({ state: 'idle', backend: kind, messageCount: 2, turnCount: 2 });
     expect(row.costUsd).toBeGreaterThan(0);
@@ -90,7 +90,7 @@ afterAll(async () => {
   });
 
   it('interrupts a slow turn; the process stays and the next message is answered', async () => {
-    const session = manager.getOrCreateSession(alice, channel);
+    const session = await manager.getOrCreateSession(alice, channel);
     const slow = session.sendMessage('SLOW please');
     await new Promise<void>((resolve) => slow.once('text', () => resolve()));
     expect(await session.interrupt()).toBe(true);
@@ -102,8 +102,8 @@ afterAll(async () => {
   });
 
   it('suspends the idle session to make room under MAX_SESSIONS=1, and resumes it with its context', async () => {
-    const first = manager.getOrCreateSession(alice, channel);
-    const other = manager.getOrCreateSession(bob, channel);
+    const first = await manager.getOrCreateSession(alice, channel);
+    const other = await manager.getOrCreateSession(bob, channel);
     expect(other).not.toBe(first);
     const r = await other.sendMessage('hello from bob').done;
     expect(r.text).toBe('echo: hello from bob (turn 1)'); // isolated from alice's history

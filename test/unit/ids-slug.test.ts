@@ -1,15 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { projectSlug, transcriptPath } from '../../src/claude/slug.js';
-import { makeBridgeSessionId, makeButtonId, parseButtonId, parseClaudeSessionId, parseSnowflake } from '../../src/core/ids.js';
+import { makeBridgeSessionId, makeComponentId, parseClaudeSessionId, parseComponentId, parseSnowflake } from '../../src/core/ids.js';
 import { LineSplitter } from '../../src/backends/line-splitter.js';
 
 describe('ids', () => {
-  it('round-trips button custom ids and rejects foreign or malformed ones', () => {
+  it('round-trips component custom ids and rejects foreign or malformed ones', () => {
     const id = makeBridgeSessionId();
-    const custom = makeButtonId('stop', id);
-    expect(custom.length).toBeLessThanOrEqual(100);
-    expect(parseButtonId(custom)).toEqual({ action: 'stop', sessionId: id });
-    for (const bad of ['other:stop:abc', `cdb:launch:${id}`, 'cdb:stop:../../etc', `cdb:stop:${id}:x`, '']) expect(parseButtonId(bad)).toBeNull();
+    for (const action of ['stop', 'continue', 'regenerate', 'branch', 'export'] as const) {
+      const custom = makeComponentId(action, id);
+      expect(custom.length).toBeLessThanOrEqual(100);
+      expect(parseComponentId(custom)).toEqual({ action, sessionId: id });
+    }
+    expect(parseComponentId(makeComponentId('clean', 'abcdef012345'))).toEqual({ action: 'clean', token: 'abcdef012345' });
+    expect(parseComponentId(makeComponentId('resume'))).toEqual({ action: 'resume' });
+    for (const bad of ['other:stop:abc', `cdb:launch:${id}`, 'cdb:stop:../../etc', `cdb:stop:${id}:x`, 'cdb:stop', 'cdb:resume:x', 'cdb:clean:zz', '']) {
+      expect(parseComponentId(bad)).toBeNull();
+    }
   });
   it('parses UUIDs and snowflakes strictly', () => {
     expect(() => parseClaudeSessionId('../../etc/passwd')).toThrow(/not a valid Claude session id/);

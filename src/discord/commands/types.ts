@@ -1,12 +1,17 @@
-/** The shape of one `/claude` subcommand: its builder and handler, preconditions as data. */
-import type { ChatInputCommandInteraction, SlashCommandSubcommandBuilder } from 'discord.js';
+/** One `/claude` subcommand: builder, handler, preconditions as data, optional autocomplete. */
+import type {
+  ApplicationCommandOptionChoiceData, AutocompleteInteraction, ChatInputCommandInteraction, SlashCommandSubcommandBuilder,
+} from 'discord.js';
 import type { Logger } from '../../core/logger.js';
 import type { SessionManager } from '../../sessions/manager.js';
+import type { Session } from '../../sessions/session.js';
 
 export interface CommandContext {
   interaction: ChatInputCommandInteraction;
   manager: SessionManager;
   log: Logger;
+  /** The user's current session in this channel; set when the command `requiresSession`. */
+  session: Session | null;
 }
 
 export interface Command {
@@ -14,5 +19,9 @@ export interface Command {
   name: string;
   /** Fills in the subcommand's description and options. */
   data: (sub: SlashCommandSubcommandBuilder) => SlashCommandSubcommandBuilder;
+  /** Refused with "no session" unless the user has a current session in this channel. */
+  requiresSession?: boolean;
   execute: (ctx: CommandContext) => Promise<void>;
+  /** Choices for the focused option (≤ 25, answered within 3 s, no deferral). */
+  autocomplete?: (interaction: AutocompleteInteraction, manager: SessionManager) => Promise<ApplicationCommandOptionChoiceData[]>;
 }

@@ -1,13 +1,13 @@
 /** The places a {@link TurnView} can draw into. */
-import type { ChatInputCommandInteraction, Client } from 'discord.js';
+import type { ChatInputCommandInteraction, Client, MessageComponentInteraction } from 'discord.js';
 import type { ReplyRef } from '../reply-ref.js';
 import type { ReplyTarget } from './turn-view.js';
 
 /** The interaction's deferred reply (`@original`) and its follow-ups (interaction token, 15 min). */
-export function interactionTarget(interaction: ChatInputCommandInteraction): ReplyTarget {
+export function interactionTarget(interaction: ChatInputCommandInteraction | MessageComponentInteraction): ReplyTarget {
   return {
     edit: async (m) => void (await interaction.editReply({ content: m.content, components: m.components })),
-    followUp: async (m) => void (await interaction.followUp({ content: m.content })),
+    followUp: async (m) => void (await interaction.followUp({ content: m.content, components: m.components })),
   };
 }
 
@@ -20,6 +20,6 @@ export function channelTarget(client: Client, ref: ReplyRef): ReplyTarget {
   };
   return {
     edit: async (m) => void (await (await channel()).messages.edit(ref.messageId, { content: m.content, components: m.components })),
-    followUp: async (m) => void (await (await channel()).send({ content: m.content })),
+    followUp: async (m) => void (await (await channel()).send({ content: m.content, components: m.components })),
   };
 }

@@ -7,21 +7,21 @@
  * button. At the end the whole answer goes out split at 2000 chars without breaking code fences: the
  * first chunk replaces the streamed message, the rest follow it.
  */
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
-import { makeButtonId, type BridgeSessionId } from '../../core/ids.js';
+import type { BridgeSessionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Turn, TurnResult } from '../../sessions/turn.js';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
+import { answerRow, streamingRow, type ButtonRow } from './components.js';
 
 export interface RenderedMessage {
   content: string;
-  components: ActionRowBuilder<ButtonBuilder>[];
+  components: ButtonRow[];
 }
 
 /** Where a turn is shown: the interaction's reply and its follow-ups. */
 export interface ReplyTarget {
   edit(message: RenderedMessage): Promise<void>;
-  followUp(message: { content: string }): Promise<void>;
+  followUp(message: RenderedMessage): Promise<void>;
 }
 
 export interface TurnViewOptions {
@@ -110,8 +110,7 @@ export class TurnView {
   }
 
   private renderStreaming(): RenderedMessage {
-    const stop = new ButtonBuilder().setCustomId(makeButtonId('stop', this.sessionId)).setLabel('Stop').setStyle(ButtonStyle.Danger);
-    const components = [new ActionRowBuilder<ButtonBuilder>().addComponents(stop)];
+    const components = [streamingRow(this.sessionId)];
     const text = this.turn.text;
     const notices = this.notices();
     if (this.queuedAt !== null) {
@@ -134,9 +133,10 @@ export class TurnView {
     const footer = this.footer(result);
     const text = result.text.trim() || (result.outcome === 'success' ? '*(Claude answered with no text)*' : '');
     const body = `${this.notices()}${text ? `${text}\n${footer}` : footer}`;
-    const [first = '', ...rest] = splitMessage(body);
-    await this.target.edit({ content: first, components: [] });
-    for (const chunk of rest) await this.target.followUp({ content: chunk });
+    const chunks = splitMessage(body);
+    const buttons = (i: number) => (i === chunks.length - 1 ? [answerRow(this.sessionId)] : []); // under the last part
+    await this.target.edit({ content: chunks[0]!, components: buttons(0) });
+    for (let i = 1; i < chunks.length; i++) await this.target.followUp({ content: chunks[i]!, components: buttons(i) });
   }
 
   private footer(result: TurnResult): string {

@@ -1,0 +1,33 @@
+/** `/claude clean [days]`: remove your sessions untouched for that long; their transcripts after a confirmation. */
+import { randomBytes } from 'node:crypto';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags } from 'discord.js';
+import { makeComponentId, parseSnowflake } from '../../core/ids.js';
+import { formatBytes } from '../operations/export.js';
+import type { Command } from './types.js';
+
+/** Transcripts awaiting the owner's confirmation, by token; forgotten after 15 minutes. */
+export const pendingCleanups = new Map<string, { ownerId: string; files: string[]; expires: number }>();
+const CONFIRM_WINDOW_MS = 15 * 60_000;
+
+export const cleanCommand = {
+  name: 'clean',
+  data: (sub) =>
+    sub.setName('clean').setDescription('Remove your sessions untouched for a number of days')
+      .addIntegerOption((o) => o.setName('days').setDescription('Untouched for at least this many days (default 30)').setMinValue(1).setMaxValue(3650)),
+  async execute({ interaction, manager }) {
+    const days = interaction.options.getInteger('days') ?? 30;
+    const r = await manager.cleanSessions(parseSnowflake(interaction.user.id), days);
+    let content = `🧹 Removed ${r.removed} session${r.removed === 1 ? '' : 's'} untouched for ${days} days (running ones are never touched).`;
+    const components = [];
+    if (r.transcripts.length > 0) {
+      const token = randomBytes(6).toString('hex');
+      const now = Date.now();
+      for (const [k, v] of pendingCleanups) if (v.expires < now) pendingCleanups.delete(k);
+      pendingCleanups.set(token, { ownerId: interaction.user.id, files: r.transcripts, expires: now + CONFIRM_WINDOW_MS });
+      content += `\nTheir ${r.transcripts.length} transcripts take ${formatBytes(r.bytes)}. Delete them too? (They cannot be resumed after.)`;
+      components.push(new ActionRowBuilder<ButtonBuilder>().addComponents(
+        new ButtonBuilder().setCustomId(makeComponentId('clean', token)).setLabel('Delete transcripts').setStyle(ButtonStyle.Danger)));
+    }
+    await interaction.reply({ content, components, flags: MessageFlags.Ephemeral });
+  },
+} satisfies Command;
