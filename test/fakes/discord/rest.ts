@@ -30,11 +30,12 @@ export interface RestState {
   readonly messages: Map<string, StoredMessage>;
   readonly commands: Map<string, { id: string; name: string; options?: unknown[]; guildId: string | null }>;
   readonly interactions: Map<string, Interaction>;
+  readonly files: Map<string, string>;
   readonly limiter: RateLimiter;
   readonly opts: { ackDeadlineMs: number; tokenTtlMs: number };
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string> };
+type Reply = { status: number; body?: unknown; headers?: Record<string, string>; raw?: string };
 const EPHEMERAL = 64;
 const LOADING = 128;
 
@@ -45,6 +46,7 @@ class ApiError extends Error {
 export async function handleRest(state: RestState, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://fake');
   const path = url.pathname.replace(/^\/api\/v10/, '');
+  // (the CDN's /attachments/… paths arrive without the /api/v10 prefix)
   const call: RestCall = { method: req.method ?? 'GET', path, query: url.searchParams, body: null, files: [], status: 0, at: Date.now() };
   let reply: Reply;
   try {
@@ -57,9 +59,9 @@ export async function handleRest(state: RestState, req: http.IncomingMessage, re
   call.status = reply.status;
   state.calls.push(call);
   // Like Discord: a body-less answer (204) carries no JSON content type.
-  const type = reply.body === undefined ? {} : { 'content-type': 'application/json' };
+  const type = reply.raw !== undefined ? { 'content-type': 'application/octet-stream' } : reply.body === undefined ? {} : { 'content-type': 'application/json' };
   res.writeHead(reply.status, { ...type, ...reply.headers });
-  res.end(reply.body === undefined ? undefined : JSON.stringify(reply.body));
+  res.end(reply.raw ?? (reply.body === undefined ? undefined : JSON.stringify(reply.body)));
 }
 
 async function readBody(req: http.IncomingMessage, call: RestCall): Promise<void> {
@@ -82,6 +84,11 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
   const botAuth = () => { if (auth !== `Bot ${s.token}`) throw new ApiError(401, 0, '401: Unauthorized'); };
   let r: RegExpExecArray | null;
 
+  if ((r = m(/^GET \/attachments\/(\d+)\/[^/]+$/))) { // the CDN, for uploaded files
+    const content = s.files.get(r[1]!);
+    if (content === undefined) throw new ApiError(404, 0, 'Not Found');
+    return { status: 200, body: undefined, raw: content };
+  }
   if (m(/^GET \/gateway\/bot$/)) {
     botAuth();
     return { status: 200, body: { url: s.gateway, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } } };
@@ -146,7 +153,15 @@ function callback(s: RestState, call: RestCall, token: string): Reply {
   else if (body.type === 5) {
     const flags = (((body.data?.flags as number) ?? 0) & EPHEMERAL) | LOADING;
     message = createMessage(s, i.channelId, { content: '', flags }, call, { interactionToken: token, type: 20 });
-  } else if (![6, 7, 8, 9].includes(body.type)) throw new ApiError(400, 50035, 'Invalid Form Body');
+  } else if (body.type === 7) { // UPDATE_MESSAGE: edits the message the component is on
+    const target = i.messageId ? s.messages.get(i.messageId) : undefined;
+    if (!target) throw new ApiError(400, 50035, 'Invalid Form Body');
+    message = editMessage(target, body.data ?? {}, call);
+  } else if (body.type === 8) { // APPLICATION_COMMAND_AUTOCOMPLETE_RESULT: ≤ 25 choices
+    const choices = ((body.data?.choices ?? []) as Interaction['choices'])!;
+    if (choices.length > 25) throw new ApiError(400, 50035, 'Invalid Form Body', { choices: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } });
+    i.choices = choices;
+  } else if (![6, 9].includes(body.type)) throw new ApiError(400, 50035, 'Invalid Form Body');
   i.acked = true;
   if (call.query.get('with_response') !== 'true') return { status: 204 };
   return {

@@ -21,7 +21,14 @@ export interface Interaction {
   createdAt: number;
   acked: boolean;
   channelId: string;
+  /** For component interactions: the message the component is on (type 7 callbacks edit it). */
+  messageId?: string;
+  /** For autocomplete interactions: the choices the bot answered (callback type 8). */
+  choices?: Array<{ name: string; value: string | number }>;
 }
+
+/** An option value: a string, an integer, or an uploaded file (served by the fake at its `url`). */
+export type OptionValue = string | number | { attachment: { name: string; content: string } };
 
 export interface FakeDiscordOptions {
   token: string;
@@ -42,6 +49,8 @@ export class FakeDiscord implements RestState {
   readonly channelId = snowflake();
   readonly bot: FakeUser = { id: this.applicationId, username: 'claude-bridge', bot: true };
   readonly users = new Map<string, { user: FakeUser; roles: string[] }>();
+  /** Uploaded files served at `/attachments/<id>/<name>`, by id. */
+  readonly files = new Map<string, string>();
   identifyIntents: number | null = null;
   apiUrl = '';
   private gatewayUrl = '';
@@ -76,11 +85,40 @@ export class FakeDiscord implements RestState {
   }
 
   /** Sends INTERACTION_CREATE for a registered chat-input command with one subcommand. */
-  injectCommand(o: { user: FakeUser; name: string; subcommand: string; options: Record<string, string> }): Interaction {
+  injectCommand(o: { user: FakeUser; name: string; subcommand: string; options?: Record<string, OptionValue> }): Interaction {
+    return this.inject(o.user, 2, this.commandData(o));
+  }
+
+  /** Sends an APPLICATION_COMMAND_AUTOCOMPLETE interaction with `focused` being typed. */
+  injectAutocomplete(o: { user: FakeUser; name: string; subcommand: string; focused: string; value: string }): Interaction {
+    const data = this.commandData({ ...o, options: { [o.focused]: o.value } });
+    (data.options[0]!.options as Array<Record<string, unknown>>)[0]!.focused = true;
+    return this.inject(o.user, 4, data);
+  }
+
+  /** Sends a string select interaction on a stored message. */
+  injectSelect(o: { user: FakeUser; message: StoredMessage; customId: string; values: string[] }): Interaction {
+    return this.inject(o.user, 3, { custom_id: o.customId, component_type: 3, values: o.values }, o.message);
+  }
+
+  private commandData(o: { name: string; subcommand: string; options?: Record<string, OptionValue> }) {
     const command = this.commands.get(o.name);
     if (!command) throw new Error(`/${o.name} was never registered with the fake`);
-    const options = Object.entries(o.options).map(([name, value]) => ({ type: 3, name, value }));
-    return this.inject(o.user, 2, { id: command.id, name: o.name, type: 1, guild_id: this.guildId, options: [{ type: 1, name: o.subcommand, options }] });
+    const attachments: Record<string, unknown> = {};
+    const options = Object.entries(o.options ?? {}).map(([name, value]) => {
+      if (typeof value === 'string') return { type: 3, name, value };
+      if (typeof value === 'number') return { type: 4, name, value };
+      const id = snowflake();
+      const size = Buffer.byteLength(value.attachment.content);
+      this.files.set(id, value.attachment.content);
+      attachments[id] = { id, filename: value.attachment.name, size, url: `${this.apiUrl.replace(/\/api$/, '')}/attachments/${id}/${value.attachment.name}`,
+        proxy_url: `${this.apiUrl.replace(/\/api$/, '')}/attachments/${id}/${value.attachment.name}`, content_type: 'application/octet-stream' };
+      return { type: 11, name, value: id };
+    });
+    return {
+      id: command.id, name: o.name, type: 1, guild_id: this.guildId, options: [{ type: 1, name: o.subcommand, options }],
+      ...(Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {}),
+    };
   }
 
   /** Sends INTERACTION_CREATE for a button press on a stored message. */
@@ -128,10 +166,13 @@ export class FakeDiscord implements RestState {
     return memberPayload(user, this.users.get(user.id)?.roles ?? []);
   }
 
-  private inject(user: FakeUser, type: 2 | 3, data: unknown, message?: StoredMessage): Interaction {
+  private inject(user: FakeUser, type: 2 | 3 | 4, data: unknown, message?: StoredMessage): Interaction {
     const conn = this.connections.findLast((c) => c.identified && !c.closed); // Discord routes to the live session
     if (!conn) throw new Error('no client is connected to the fake gateway');
-    const i: Interaction = { id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId: this.channelId };
+    const i: Interaction = {
+      id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId: this.channelId,
+      ...(message ? { messageId: message.id } : {}),
+    };
     this.interactions.set(i.token, i);
     conn.dispatch('INTERACTION_CREATE', {
       id: i.id, application_id: this.applicationId, type, data, guild_id: this.guildId,
