@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { answerText, promptText, readTranscript, type ReadStats, type TranscriptEntry } from './transcript.js';
+import { answerText, mayBeConversation, promptText, readTranscript, type ReadStats, type TranscriptEntry } from './transcript.js';
 
 export type ExportFormat = 'markdown' | 'json' | 'jsonl';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['markdown', 'json', 'jsonl'];
@@ -47,8 +47,22 @@ export function summarizeToolUse(t: { name: string; input: unknown }): string {
   return detail ? `${t.name}: ${detail}` : t.name;
 }
 
-async function write(out: Writable, text: string): Promise<void> {
-  if (!out.write(text)) await once(out, 'drain');
+/** Gathers small pieces into ~256 KiB writes (one write per message line costs more than the parsing). */
+class Batch {
+  private buf: string[] = [];
+  private size = 0;
+  constructor(private readonly out: Writable) {}
+  async write(text: string): Promise<void> {
+    this.buf.push(text);
+    this.size += text.length;
+    if (this.size >= 256 * 1024) await this.flush();
+  }
+  async flush(): Promise<void> {
+    const text = this.buf.join('');
+    this.buf = [];
+    this.size = 0;
+    if (text && !this.out.write(text)) await once(this.out, 'drain');
+  }
 }
 
 /**
@@ -67,20 +81,24 @@ export async function exportTranscript(
     return { brokenLines: 0 };
   }
   const stats: ReadStats = { brokenLines: 0 };
+  const batch = new Batch(out);
+  const write = (_: Writable, text: string) => batch.write(text);
+  const entries = () => readTranscript(file, stats, mayBeConversation);
   if (format === 'json') {
     await write(out, `{"schema":${JSON.stringify(EXPORT_SCHEMA)},"sessionId":${JSON.stringify(meta.sessionId)},"cwd":${JSON.stringify(meta.cwd)},"exportedAt":${JSON.stringify(new Date().toISOString())},"messages":[`);
     let first = true;
-    for await (const e of readTranscript(file, stats)) {
+    for await (const e of entries()) {
       const m = toMessage(e);
       if (!m) continue;
       await write(out, `${first ? '' : ','}\n${JSON.stringify(m)}`);
       first = false;
     }
     await write(out, `\n],"brokenLines":${stats.brokenLines}}\n`);
+    await batch.flush();
     return stats;
   }
   await write(out, `# Claude Code session ${meta.sessionId}\n\nWorking directory: \`${meta.cwd}\`\n`);
-  for await (const e of readTranscript(file, stats)) {
+  for await (const e of entries()) {
     const m = toMessage(e);
     if (!m) continue;
     const when = m.timestamp ? ` — ${m.timestamp}` : '';
@@ -91,5 +109,6 @@ export async function exportTranscript(
     }
   }
   if (stats.brokenLines > 0) await write(out, `\n---\n${stats.brokenLines} broken transcript lines were skipped.\n`);
+  await batch.flush();
   return stats;
 }

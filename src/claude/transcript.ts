@@ -5,7 +5,6 @@
  * skipped and broken lines counted, never fatal. Files are streamed, so size does not cost memory.
  */
 import fs from 'node:fs';
-import readline from 'node:readline';
 
 export interface TranscriptEntry {
   type: string;
@@ -25,16 +24,51 @@ export interface ReadStats {
   brokenLines: number;
 }
 
-/** Streams the entries of a transcript. @throws the fs error when the file cannot be opened */
-export async function* readTranscript(file: string, stats: ReadStats = { brokenLines: 0 }): AsyncGenerator<TranscriptEntry> {
-  const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
+/** Files up to this size are read whole (far faster than streaming small files), bytes. */
+const READ_WHOLE_MAX = 8 * 1024 * 1024;
+
+/** The lines of a file: read whole when small, else streamed in 1 MiB chunks (memory stays bounded). */
+export async function* readLines(file: string): AsyncGenerator<string> {
+  const { size } = await fs.promises.stat(file);
+  if (size <= READ_WHOLE_MAX) {
+    yield* (await fs.promises.readFile(file, 'utf8')).split('\n');
+    return;
+  }
+  let rest = '';
+  for await (const chunk of fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1024 * 1024 })) {
+    const lines = (rest + (chunk as string)).split('\n');
+    rest = lines.pop()!;
+    yield* lines;
+  }
+  if (rest) yield rest;
+}
+
+/**
+ * Streams the entries of a transcript. `want` is a cheap test of the raw line: lines it rejects
+ * are not parsed (only checked for being cut off), which is most of the cost on large transcripts.
+ * @throws the fs error when the file cannot be opened
+ */
+export async function* readTranscript(
+  file: string,
+  stats: ReadStats = { brokenLines: 0 },
+  want: (line: string) => boolean = () => true,
+): AsyncGenerator<TranscriptEntry> {
+  for await (const raw of readLines(file)) {
+    const line = raw.trim();
+    if (line === '') continue;
+    if (!want(line)) {
+      if (!line.startsWith('{') || !line.endsWith('}')) stats.brokenLines++;
+      continue;
+    }
     const entry = parseEntry(line);
     if (entry) yield entry;
     else stats.brokenLines++;
   }
 }
+
+/** Lines that may hold a prompt, an answer or a title (Claude Code writes compact JSON). */
+export const mayBeConversation = (line: string): boolean =>
+  line.includes('"type":"user"') || line.includes('"type":"assistant"') || line.includes('"type":"summary"') || line.includes('"type": "');
 
 export function parseEntry(line: string): TranscriptEntry | null {
   try {
@@ -101,13 +135,15 @@ export async function summarizeTranscript(file: string): Promise<TranscriptSumma
     sizeBytes: stat.size, mtimeMs: stat.mtimeMs, title: null, firstPrompt: null, lastPrompt: null, prompts: 0,
     cwd: null, lastActivityMs: null, brokenLines: 0,
   };
-  for await (const e of readTranscript(file, stats)) {
+  let lastTimestamp: string | null = null;
+  const want = (line: string) => {
+    const ts = TIMESTAMP.exec(line); // entries are in time order: the last timestamp is the newest
+    if (ts) lastTimestamp = ts[1]!;
+    return line.includes('"type":"user"') || line.includes('"type":"summary"') || line.includes('"type": "');
+  };
+  for await (const e of readTranscript(file, stats, want)) {
     if (e.type === 'summary' && typeof e.summary === 'string') s.title = e.summary;
     if (!s.cwd && typeof e.cwd === 'string') s.cwd = e.cwd;
-    if (e.timestamp) {
-      const t = Date.parse(e.timestamp);
-      if (!Number.isNaN(t) && (s.lastActivityMs === null || t > s.lastActivityMs)) s.lastActivityMs = t;
-    }
     const text = promptText(e);
     if (text === null || !e.uuid) continue;
     s.prompts++;
@@ -115,8 +151,12 @@ export async function summarizeTranscript(file: string): Promise<TranscriptSumma
     s.lastPrompt = { text, uuid: e.uuid, parentUuid: e.parentUuid ?? null };
   }
   s.brokenLines = stats.brokenLines;
+  const t = lastTimestamp === null ? NaN : Date.parse(lastTimestamp);
+  s.lastActivityMs = Number.isNaN(t) ? null : t;
   return s;
 }
+
+const TIMESTAMP = /"timestamp":"([^"]+)"/;
 
 /**
  * The newest conversation entry (a person's prompt or a main-thread `assistant` message) in the

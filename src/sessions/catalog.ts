@@ -45,8 +45,9 @@ export function listSessions(
       notResumable: r.turnCount === 0 && !info ? null : whyNotResumable(info, r.cwd),
     };
   });
+  const bound = o.store.boundClaudeIds();
   const terminal: SessionListing[] = o.transcripts
-    .filter((t) => o.store.findByClaudeId(t.sessionId) === null)
+    .filter((t) => !bound.has(t.sessionId))
     .map((t) => ({
       kind: 'terminal', claudeSessionId: t.sessionId, bridgeId: null, title: title(t.sessionId, t), prompts: t.prompts,
       lastActivityMs: t.lastActivityMs ?? t.mtimeMs, notResumable: whyNotResumable(t, o.cwd),

@@ -70,6 +70,10 @@ export class SqliteSessionStore implements SessionStore {
     return this.liveStmt.all() as SessionRecord[];
   }
 
+  boundClaudeIds(): Set<string> {
+    return new Set((this.db.prepare('SELECT claude_session_id AS id FROM sessions').all() as Array<{ id: string }>).map((r) => r.id));
+  }
+
   listIds(): Set<string> {
     return new Set((this.db.prepare('SELECT id FROM sessions').all() as Array<{ id: string }>).map((r) => r.id));
   }

@@ -68,6 +68,8 @@ export interface SessionStore {
    * still owe an answer (a stored turn), most recently active first.
    */
   listRestorable(): SessionRecord[];
+  /** Every Claude session id some session is bound to (one query, for listings). */
+  boundClaudeIds(): Set<string>;
   /** Every session id (orphan detection). */
   listIds(): Set<string>;
   /** Deletes a session and its turns. */
