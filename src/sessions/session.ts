@@ -2,8 +2,8 @@
  * `Session`: one bridge session — one owner, place and working directory bound to one Claude
  * session id — and its kept-alive `claude` stream-json process. Turns are stored before they reach
  * the process and forgotten only once delivered ({@link Session.delivered}), so a restart owes
- * nothing silently. Work runs through one serial queue; one loop reads the process's stdout
- * ({@link readOutput}) and feeds the current {@link Turn}.
+ * nothing silently. Work runs through one serial queue; the live process is held by a
+ * {@link ProcessLink}, whose output feeds the current {@link Turn}.
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'eventemitter3';
@@ -14,12 +14,12 @@ import type { Logger } from '../core/logger.js';
 import { appendHistory } from '../claude/history.js';
 import { encodeInterrupt, encodeSetModel, encodeUserMessage } from '../claude/input.js';
 import { transcriptPath } from '../claude/slug.js';
-import { lastConversationEntry } from '../claude/transcript.js';
 import type { SDKResultMessage } from '../claude/stream-json.js';
-import type { ProcessHandle } from '../backends/types.js';
+import type { ExitInfo, ProcessHandle } from '../backends/types.js';
 import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
 import { launchClaude } from './launch.js';
-import { readOutput, resumeNotFound, turnEnding, turnStats } from './output.js';
+import { turnEnding, type turnStats } from './output.js';
+import { ProcessLink } from './process-link.js';
 import { Turn, type TurnResult } from './turn.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
 
@@ -28,21 +28,12 @@ export type { SessionDeps, SessionEvents };
 const EMPTY = { costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 };
 
 export class Session extends EventEmitter<SessionEvents> {
-  private handle: ProcessHandle | null = null;
+  private link: ProcessLink | null = null;
   private readonly queue = new PQueue({ concurrency: 1 });
   private current: Turn | null = null;
   private seq = 0;
   private deliveredSeq = 0;
-  /** Per process: `total_cost_usd` so far (USD), started with --resume, results seen, resume failed. */
-  private proc = { cost: 0, resumed: false, results: 0, resumeFailed: false };
-  private readOffset = 0;
-  private lastOutputAt = 0;
   private recovering: (() => void) | null = null;
-  /** Settles once the live process's exit has been fully handled (state and store updated). */
-  private exitHandled: Promise<void> = Promise.resolve();
-  private stalledAfterMs: number | null = null;
-  /** uuid of the last `assistant` message this bridge saw; another one in the transcript means it went on elsewhere. */
-  private lastAnswerUuid: string | null = null;
   /** The next start is a deliberately new conversation (regenerate of a first prompt), not a lost one. */
   private freshConversation = false;
   readonly log: Logger;
@@ -57,7 +48,7 @@ export class Session extends EventEmitter<SessionEvents> {
   get record(): Readonly<SessionRecord> { return this.rec; }
   get state(): SessionState { return this.rec.state; }
   /** Has a process, or is starting one. */
-  get isLive(): boolean { return this.handle !== null || this.rec.state === 'starting'; }
+  get isLive(): boolean { return this.link !== null || this.rec.state === 'starting'; }
   get currentTurn(): Turn | null { return this.current; }
 
   /** Stores `text` as the next turn and queues it. Never throws: failures end the returned turn. */
@@ -101,31 +92,30 @@ export class Session extends EventEmitter<SessionEvents> {
     await this.suspend();
     this.patch(to);
     this.freshConversation = o.expectNew ?? false;
-    this.lastAnswerUuid = null;
   }
 
   /** Model for the next turns (alias or full id; `null` = the CLI's default), applied to a live process at once. */
   async setModel(model: string | null): Promise<void> {
     this.patch({ model });
-    if (this.handle && model) await this.handle.write(encodeSetModel(randomUUID(), model));
-    else if (this.handle) await this.suspend(); // back to the default: the next start omits --model
+    if (this.link && model) await this.link.handle.write(encodeSetModel(randomUUID(), model));
+    else if (this.link) await this.suspend(); // back to the default: the next start omits --model
   }
 
   /** Interrupts the running turn (stream-json `interrupt` control request). `false` when nothing runs. */
   async interrupt(): Promise<boolean> {
     const turn = this.current;
-    if (!turn || turn.isEnded || !this.handle) return false;
+    if (!turn || turn.isEnded || !this.link) return false;
     turn.interruptRequested = true;
-    await this.handle.write(encodeInterrupt(randomUUID()));
+    await this.link.handle.write(encodeInterrupt(randomUUID()));
     return true;
   }
 
   /** Ends the process, keeps the record: the next message resumes with `--resume`. */
   async suspend(): Promise<void> {
-    const handle = this.handle;
-    if (!handle) return;
-    await handle.kill();
-    await this.exitHandled;
+    const link = this.link;
+    if (!link) return;
+    await link.handle.kill();
+    await link.exitHandled;
     if (this.rec.state !== 'stopped') this.setState('suspended');
   }
 
@@ -139,9 +129,9 @@ export class Session extends EventEmitter<SessionEvents> {
 
   /** Stops reading but leaves a tmux-held process running (bot shutdown). */
   async detach(): Promise<void> {
-    const handle = this.handle;
-    this.handle = null;
-    await handle?.detach();
+    const link = this.link;
+    this.link = null;
+    await link?.handle.detach();
   }
 
   /**
@@ -161,9 +151,9 @@ export class Session extends EventEmitter<SessionEvents> {
       this.setState(this.rec.state === 'stopped' ? 'stopped' : 'suspended');
     }
     for (const turn of owed) {
-      if (turn.storedState === 'running' && this.handle && this.current === null) {
+      if (turn.storedState === 'running' && this.link && this.current === null) {
         this.current = turn;
-        this.lastOutputAt = this.deps.now();
+        this.link.turnStarted();
         this.setState('running');
         void this.queue.add(() => turn.done);
         continue;
@@ -177,10 +167,8 @@ export class Session extends EventEmitter<SessionEvents> {
   /** `true` when a turn has waited longer than `stallMs` for any output; the process is then ended. */
   checkStall(stallMs: number): boolean {
     const turn = this.current;
-    if (!turn || turn.isEnded || !this.handle || this.deps.now() - this.lastOutputAt < stallMs) return false;
-    this.log.warn({ stallMs }, 'turn stalled; ending its process');
-    this.stalledAfterMs = stallMs;
-    void this.handle.kill();
+    if (!turn || turn.isEnded || !this.link?.endIfStalled(stallMs)) return false;
+    this.log.warn({ stallMs }, 'turn stalled; its process was ended');
     return true;
   }
 
@@ -192,18 +180,18 @@ export class Session extends EventEmitter<SessionEvents> {
     for (let attempt = 0; attempt < 2; attempt++) {
       let resumeFailed!: Promise<'resume-failed'>;
       try {
-        if (this.handle && (await this.wentOnElsewhere())) {
+        if (this.link && (await this.link.wentOnElsewhere(this.transcriptFile))) {
           turn.notice('This conversation went on elsewhere (a terminal?), so Claude picks it up from there.');
           await this.suspend(); // the next start resumes from the transcript as it is now
         }
         await this.ensureProcess(turn);
         this.current = turn;
-        this.lastOutputAt = this.deps.now();
+        this.link!.turnStarted();
         this.deps.store.setTurnState(turn.id, 'running');
         this.setState('running');
         resumeFailed = new Promise((resolve) => (this.recovering = () => resolve('resume-failed')));
-        if (this.proc.resumeFailed) this.triggerRecovery(); // reported before the prompt was written
-        else await this.handle!.write(encodeUserMessage(turn.prompt));
+        if (this.link!.resumeFailed) this.triggerRecovery(); // reported before the prompt was written
+        else await this.link!.handle.write(encodeUserMessage(turn.prompt));
         turn.emit('started');
       } catch (err) {
         const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
@@ -212,12 +200,12 @@ export class Session extends EventEmitter<SessionEvents> {
         this.finishTurn(turn, { outcome: 'error', error, ...EMPTY });
         return;
       }
-      const handle = this.handle;
+      const link = this.link;
       if ((await Promise.race([turn.done.then(() => 'done' as const), resumeFailed])) === 'done') return;
       // `--resume` found no conversation: start a fresh one in this bridge session and ask again.
       this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
-      await handle?.exited;
-      if (this.handle === handle) this.handle = null; // its exit is handled here, not in onExit
+      await link?.handle.exited;
+      if (this.link === link) this.link = null; // its exit is handled here, not in onExit
       this.patch({ claudeSessionId: makeClaudeSessionId() });
       turn.resetOutput();
       turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
@@ -227,7 +215,7 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private async ensureProcess(turn: Turn): Promise<void> {
-    if (this.handle) return;
+    if (this.link) return;
     await this.deps.acquireSlot((position) => { turn.emit('queued', position); this.emit('queued', turn, position); });
     try {
       this.setState('starting');
@@ -249,37 +237,30 @@ export class Session extends EventEmitter<SessionEvents> {
   }
 
   private adopt(handle: ProcessHandle, o: { resumed: boolean; fromOffset: number }): void {
-    this.handle = handle;
-    this.proc = { cost: 0, resumed: o.resumed, results: 0, resumeFailed: false };
-    this.readOffset = o.fromOffset;
-    this.patch({ backend: handle.backend, outputOffset: o.fromOffset });
-    this.exitHandled = readOutput(handle, {
-      log: this.log,
-      onMessage: (msg, offset) => {
-        this.readOffset = offset;
-        this.lastOutputAt = this.deps.now();
-        if (msg.type === 'assistant' && msg.parent_tool_use_id === null) this.lastAnswerUuid = msg.uuid;
-        this.emit('event', msg);
-        const result = this.current ? this.current.feed(msg) : msg.type === 'result' ? msg : null;
-        if (result) this.onResult(result, offset);
+    const link: ProcessLink = new ProcessLink(handle, {
+      resumed: o.resumed, now: this.deps.now, log: this.log,
+      on: {
+        message: (msg) => {
+          this.emit('event', msg);
+          this.current?.feed(msg);
+        },
+        result: (result, offset, stats) => this.onResult(result, offset, stats),
+        resumeFailed: () => this.triggerRecovery(),
+        exit: (exit, stalledAfterMs) => this.onExit(link, exit, stalledAfterMs),
       },
-    }).then(() => this.onExit(handle));
+    });
+    this.link = link;
+    this.patch({ backend: handle.backend, outputOffset: o.fromOffset });
   }
 
-  private async onExit(handle: ProcessHandle): Promise<void> {
-    const exit = await handle.exited;
-    if (this.handle !== handle) return; // detached or replaced
-    this.handle = null;
+  private onExit(link: ProcessLink, exit: ExitInfo, stalledAfterMs: number | null): void {
+    if (this.link !== link) return; // detached or replaced
+    this.link = null;
     this.patch({ backend: null, outputOffset: 0 });
     const turn = this.current;
-    const stalledAfterMs = this.stalledAfterMs;
-    this.stalledAfterMs = null;
     if (this.rec.state !== 'stopped') this.setState('suspended');
-    if (this.proc.resumeFailed) return this.triggerRecovery();
-    if (!turn || turn.isEnded) {
-      this.log.info({ exit }, 'process exited');
-      return;
-    }
+    if (link.resumeFailed) return this.triggerRecovery();
+    if (!turn || turn.isEnded) return void this.log.info({ exit }, 'process exited');
     if (turn.interruptRequested) return this.finishTurn(turn, { outcome: 'interrupted', ...EMPTY });
     this.log.warn({ exit }, 'process exited during a turn');
     const error = stalledAfterMs !== null
@@ -288,15 +269,7 @@ export class Session extends EventEmitter<SessionEvents> {
     this.finishTurn(turn, { outcome: 'process-exited', error, ...EMPTY });
   }
 
-  private onResult(result: SDKResultMessage, offset: number): void {
-    const stats = turnStats(result, this.proc.cost);
-    this.proc.cost = result.total_cost_usd;
-    this.proc.results++;
-    const turn = this.current;
-    if (this.proc.resumed && this.proc.results === 1 && resumeNotFound(result)) {
-      this.proc.resumeFailed = true;
-      return this.triggerRecovery();
-    }
+  private onResult(result: SDKResultMessage, offset: number, stats: ReturnType<typeof turnStats>): void {
     this.patch({
       turnCount: this.rec.turnCount + 1,
       inputTokens: this.rec.inputTokens + stats.inputTokens,
@@ -305,18 +278,12 @@ export class Session extends EventEmitter<SessionEvents> {
       lastActivityAt: this.deps.now(),
       ...(this.rec.forkFrom ? { forkFrom: null, forkAt: null } : {}), // forked: its own transcript exists now
     });
+    const turn = this.current;
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
     const ending = turnEnding(result, turn.interruptRequested, stats);
     this.recordHistory(turn);
     this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending);
-  }
-
-  /** The transcript's newest message is not the last answer this bridge saw. */
-  private async wentOnElsewhere(): Promise<boolean> {
-    if (!this.lastAnswerUuid) return false;
-    const last = await lastConversationEntry(this.transcriptFile).catch(() => null);
-    return last !== null && last.uuid !== this.lastAnswerUuid;
   }
 
   /** Appends the prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */
@@ -338,7 +305,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }): void {
     if (this.current === turn) this.current = null;
     this.recovering = null;
-    if (this.handle) this.setState('idle');
+    if (this.link) this.setState('idle');
     turn.end(result);
   }
 
