@@ -70,3 +70,31 @@ describe('resume failure recovery', () => {
     expect(turn.notices).toEqual(['The transcript of the previous conversation is missing, so this starts a fresh Claude session.']);
   });
 });
+
+describe('AUTO_RESUME', () => {
+  it("a user's first ask in a channel resumes the directory's newest session nobody holds", async () => {
+    const auto = new SessionManager({
+      store: new SqliteSessionStore(openDatabase(':memory:')),
+      backend: new TmuxBackend({ socket, runDir: path.join(cenv.workDir, '..', 'run-auto'), pollMs: 200 }),
+      claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: cenv.configDir, env: cenv.env,
+      defaultCwd: cenv.workDir, maxSessions: 2, maxSessionsPerUser: 2, maxQueue: 2, idleTimeoutMs: 60_000,
+      healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'), autoResume: true,
+    });
+    // A conversation as a terminal left it, newer than anything else in the directory.
+    const id = '55555555-2222-4333-8444-555555555555';
+    const entry = (o: object) => JSON.stringify({ sessionId: id, cwd: cenv.workDir, isSidechain: false, userType: 'external', ...o });
+    fs.writeFileSync(transcriptOf(id), [
+      entry({ type: 'user', uuid: 'a0000000-0000-4000-8000-000000000001', parentUuid: null, timestamp: new Date().toISOString(), message: { role: 'user', content: 'from the terminal' } }),
+      entry({ type: 'assistant', uuid: 'a0000000-0000-4000-8000-000000000002', parentUuid: 'a0000000-0000-4000-8000-000000000001', timestamp: new Date().toISOString(), message: { id: 'm1', type: 'message', role: 'assistant', model: 'x', content: [{ type: 'text', text: 'ok' }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } } }),
+    ].join('\n') + '\n');
+    try {
+      const session = await auto.getOrCreateSession(parseSnowflake('100000000000000009'), parseSnowflake('200000000000000009'));
+      expect(session.record.claudeSessionId).toBe(id);
+      expect((await session.sendMessage('picked up').done).text).toBe('echo: picked up (turn 2)');
+      const other = await auto.getOrCreateSession(parseSnowflake('100000000000000010'), parseSnowflake('200000000000000009'));
+      expect(other.record.claudeSessionId).not.toBe(id); // held by the first user now
+    } finally {
+      await auto.shutdown({ keepProcesses: false });
+    }
+  });
+});
