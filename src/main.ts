@@ -54,7 +54,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
 
   const store = new SqliteSessionStore(openDatabase(config.ENABLE_PERSISTENCE ? config.DATABASE_PATH : ':memory:'));
   const runDir = path.resolve(config.RUN_DIR);
-  const backend = await selectBackend(
+  const { backend } = await selectBackend(
     config.SESSION_BACKEND,
     { tmux: new TmuxBackend({ socket: config.TMUX_SOCKET, runDir, log }), pty: new PtyBackend({ runDir }) },
     log,

@@ -70,6 +70,10 @@ export class SqliteSessionStore implements SessionStore {
     return this.liveStmt.all() as SessionRecord[];
   }
 
+  listAll(): SessionRecord[] {
+    return this.db.prepare(`${SELECT} ORDER BY last_activity_at DESC`).all() as SessionRecord[];
+  }
+
   boundClaudeIds(): Set<string> {
     return new Set((this.db.prepare('SELECT claude_session_id AS id FROM sessions').all() as Array<{ id: string }>).map((r) => r.id));
   }

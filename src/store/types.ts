@@ -61,6 +61,8 @@ export interface SessionStore {
   /** The newest session of this owner in this channel that is not `stopped`. */
   findCurrent(ownerId: Snowflake, channelId: Snowflake): SessionRecord | null;
   listByOwner(ownerId: Snowflake): SessionRecord[];
+  /** Every session, most recently active first. */
+  listAll(): SessionRecord[];
   /** The session (any owner) bound to this Claude session id, if any. */
   findByClaudeId(claudeSessionId: string): SessionRecord | null;
   /**

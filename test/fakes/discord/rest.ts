@@ -94,6 +94,10 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
     return { status: 200, body: { url: s.gateway, shards: 1, session_start_limit: { total: 1000, remaining: 999, reset_after: 86_400_000, max_concurrency: 1 } } };
   }
   if (m(/^GET \/users\/@me$/)) { botAuth(); return { status: 200, body: userPayload(s.bot) }; }
+  if (m(/^GET \/applications\/@me$/)) {
+    botAuth();
+    return { status: 200, body: { id: s.applicationId, name: 'claude-bridge', icon: null, description: '', bot_public: false, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, bot: userPayload(s.bot) } };
+  }
   if ((r = m(/^PUT \/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
     botAuth();
     if (r[1] !== s.applicationId) throw new ApiError(403, 50001, 'Missing Access');

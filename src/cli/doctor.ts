@@ -1,0 +1,125 @@
+/**
+ * `claude-bridge doctor`: checks everything the bot needs, prints a table, and gives the fix for each
+ * failure in one line. Exit status: non-zero when any check fails (warnings do not count).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import type { Config } from '../config/load.js';
+import { createLogger } from '../core/logger.js';
+import { resolveClaudeBinary } from '../claude/binary.js';
+import { claudeConfigDir } from '../claude/slug.js';
+import { execFileAsync, type Exec } from '../backends/exec.js';
+import { PtyBackend } from '../backends/pty.js';
+import { selectBackend } from '../backends/select.js';
+import { TmuxBackend } from '../backends/tmux.js';
+import { MIGRATIONS } from '../store/migrations.js';
+
+export interface Check {
+  name: string;
+  status: 'ok' | 'warn' | 'fail';
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorDeps {
+  exec?: Exec;
+  fetch?: typeof fetch;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A bot token: three base64url segments (user id, timestamp, HMAC). */
+const TOKEN_SHAPE = /^[\w-]{17,}\.[\w-]{4,}\.[\w-]{20,}$/;
+
+export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<Check[]> {
+  const exec = deps.exec ?? execFileAsync;
+  const env = deps.env ?? process.env;
+  const checks: Check[] = [];
+  const add = (c: Check) => checks.push(c);
+
+  const token = config.DISCORD_TOKEN;
+  if (!token) add({ name: 'Discord token', status: 'fail', detail: 'DISCORD_TOKEN is not set', fix: 'Developer portal → your app → Bot → Reset Token; put it in .env as DISCORD_TOKEN=…' });
+  else if (!TOKEN_SHAPE.test(token)) add({ name: 'Discord token', status: 'fail', detail: 'not shaped like a bot token', fix: 'Copy the token again from Bot → Reset Token (not the client secret or the public key)' });
+  else add({ name: 'Discord token', status: 'ok', detail: 'set and well-formed' });
+
+  try {
+    const res = await (deps.fetch ?? fetch)(`${config.DISCORD_API_URL}/v10/gateway/bot`, {
+      headers: token ? { authorization: `Bot ${token}` } : {}, signal: AbortSignal.timeout(5000),
+    });
+    if (res.ok) add({ name: 'Discord API', status: 'ok', detail: `${config.DISCORD_API_URL} answers; token accepted` });
+    else if (res.status === 401) add({ name: 'Discord API', status: 'fail', detail: 'reachable, but the token was rejected (401)', fix: 'Reset the bot token and update DISCORD_TOKEN' });
+    else add({ name: 'Discord API', status: 'fail', detail: `HTTP ${res.status} from ${config.DISCORD_API_URL}`, fix: 'Check DISCORD_API_URL (default https://discord.com/api)' });
+  } catch (err) {
+    add({ name: 'Discord API', status: 'fail', detail: `unreachable: ${(err as Error).message}`, fix: 'Check the network, a proxy, or DISCORD_API_URL' });
+  }
+
+  const tmux = await exec('tmux', ['-V']).then((r) => r.stdout.trim(), () => null);
+  add(tmux
+    ? { name: 'tmux', status: 'ok', detail: tmux }
+    : { name: 'tmux', status: config.SESSION_BACKEND === 'tmux' ? 'fail' : 'warn', detail: 'not installed: sessions end when the bot stops', fix: 'Install tmux (apt install tmux) so sessions survive restarts' });
+
+  const runDir = path.resolve(config.RUN_DIR);
+  const pty = await new PtyBackend({ runDir }).probe();
+  add(pty === null ? { name: 'node-pty', status: 'ok', detail: 'loads and runs a child' } : { name: 'node-pty', status: 'warn', detail: pty, fix: 'Reinstall: npm rebuild node-pty (needs g++, make, python3)' });
+
+  try {
+    const bin = resolveClaudeBinary(config.CLAUDE_BIN, env);
+    const version = await exec(bin.path, ['--version']).then((r) => r.stdout.trim(), (e: Error) => `does not run: ${e.message}`);
+    add({ name: 'claude binary', status: version.startsWith('does not run') ? 'fail' : 'ok', detail: `${bin.path} (${bin.source}) ${version}`, fix: 'Set CLAUDE_BIN to a working claude, or npm install' });
+  } catch (err) {
+    add({ name: 'claude binary', status: 'fail', detail: (err as Error).message, fix: 'npm install (bundles it), put claude on PATH, or set CLAUDE_BIN' });
+  }
+
+  for (const [name, dir, fix] of [
+    ['Claude config dir', claudeConfigDir(env), 'Create it or set CLAUDE_CONFIG_DIR to a writable directory'],
+    ['workspace root', config.CLAUDE_WORKDIR, 'Set CLAUDE_WORKDIR to an existing, writable directory'],
+  ] as const) {
+    try {
+      fs.accessSync(dir, fs.constants.W_OK);
+      add({ name, status: 'ok', detail: `${fs.realpathSync(dir)} is writable` });
+    } catch {
+      add({ name, status: 'fail', detail: `${dir} is missing or not writable`, fix });
+    }
+  }
+
+  add(await checkDatabase(config));
+
+  try {
+    const tmuxBackend = new TmuxBackend({ socket: config.TMUX_SOCKET, runDir });
+    const { backend, why } = await selectBackend(config.SESSION_BACKEND, { tmux: tmuxBackend, pty: new PtyBackend({ runDir }) }, createLogger('silent'));
+    add({ name: 'session backend', status: 'ok', detail: `${backend.kind} (${why})` });
+  } catch (err) {
+    add({ name: 'session backend', status: 'fail', detail: (err as Error).message, fix: 'Install tmux, or rebuild node-pty' });
+  }
+  return checks;
+}
+
+async function checkDatabase(config: Config): Promise<Check> {
+  const name = 'database';
+  if (!config.ENABLE_PERSISTENCE) return { name, status: 'warn', detail: 'ENABLE_PERSISTENCE=false: in memory, nothing survives a restart' };
+  if (!fs.existsSync(config.DATABASE_PATH)) return { name, status: 'ok', detail: `${config.DATABASE_PATH} will be created at start` };
+  try {
+    const db = new Database(config.DATABASE_PATH, { readonly: true, fileMustExist: true });
+    try {
+      const integrity = db.pragma('integrity_check', { simple: true });
+      const version = db.pragma('user_version', { simple: true }) as number;
+      const latest = MIGRATIONS.at(-1)!.version;
+      if (integrity !== 'ok') return { name, status: 'fail', detail: `integrity_check: ${String(integrity)}`, fix: 'Restore a backup (claude-bridge db backup makes one)' };
+      if (version < latest) return { name, status: 'fail', detail: `schema version ${version}, current is ${latest}`, fix: 'Run claude-bridge db migrate (or start the bot: it migrates)' };
+      return { name, status: 'ok', detail: `${config.DATABASE_PATH}: integrity ok, schema version ${version}` };
+    } finally {
+      db.close();
+    }
+  } catch (err) {
+    return { name, status: 'fail', detail: (err as Error).message, fix: 'Check DATABASE_PATH and its permissions' };
+  }
+}
+
+/** The checks as an aligned table, then the fixes. */
+export function formatChecks(checks: readonly Check[]): string {
+  const icon = { ok: '✅', warn: '⚠️ ', fail: '❌' } as const;
+  const width = Math.max(...checks.map((c) => c.name.length));
+  const rows = checks.map((c) => `${icon[c.status]} ${c.name.padEnd(width)}  ${c.detail}`);
+  const fixes = checks.filter((c) => c.status !== 'ok' && c.fix).map((c) => `  ${c.name}: ${c.fix}`);
+  return [...rows, ...(fixes.length > 0 ? ['', 'To fix:', ...fixes] : [])].join('\n');
+}
