@@ -21,7 +21,8 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   const file = opts.envFile ?? path.resolve('.env');
   const fromFile = fs.existsSync(file) ? parseDotenv(fs.readFileSync(file)) : {};
   const merged: Record<string, string | undefined> = { ...fromFile, ...env };
-  const known = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, merged[k]]));
+  // An empty variable counts as unset (what `${VAR:-}` in docker-compose and `VAR=` in .env give).
+  const known = Object.fromEntries(Object.keys(configSchema.shape).map((k) => [k, merged[k] === '' ? undefined : merged[k]]));
   const result = configSchema.safeParse(known);
   if (!result.success) {
     const lines = result.error.issues.map((issue) => {

@@ -27,6 +27,11 @@ describe('config', () => {
     expect(c.ALLOWED_USER_IDS).toEqual(['123456789012345678', '223456789012345678']);
   });
 
+  it('treats an empty variable as unset (docker-compose passes ${VAR:-})', () => {
+    const c = loadConfig({ env: { ENABLE_PERSISTENCE: '', MAX_SESSIONS: '', DISCORD_API_URL: '', ALLOWED_USER_IDS: '' }, envFile: noFile });
+    expect(c).toMatchObject({ ENABLE_PERSISTENCE: true, MAX_SESSIONS: 10, DISCORD_API_URL: 'https://discord.com/api', ALLOWED_USER_IDS: [] });
+  });
+
   it('loads .env.example as shipped, with the documented defaults', () => {
     const c = loadConfig({ env: {}, envFile: path.resolve(import.meta.dirname, '../../.env.example') });
     expect(c).toMatchObject({ DISCORD_TOKEN: undefined, MAX_SESSIONS: 10, ALLOWED_USER_IDS: [], CLAUDE_WORKDIR: process.cwd(), SESSION_BACKEND: 'auto' });
