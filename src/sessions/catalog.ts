@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ClaudeSessionId, BridgeSessionId, Snowflake } from '../core/ids.js';
 import type { HistoryLine } from '../claude/history.js';
-import type { TranscriptIndex, TranscriptInfo } from '../claude/transcript-index.js';
+import type { TranscriptInfo } from '../claude/transcript-index.js';
 import type { SessionRecord, SessionStore } from '../store/types.js';
 
 export interface SessionListing {

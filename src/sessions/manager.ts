@@ -12,39 +12,14 @@ import { makeBridgeSessionId, makeClaudeSessionId, parseClaudeSessionId, type Br
 import { historyBySession } from '../claude/history.js';
 import { transcriptPath } from '../claude/slug.js';
 import { TranscriptIndex } from '../claude/transcript-index.js';
-import type { Logger } from '../core/logger.js';
-import type { ProcessBackend } from '../backends/types.js';
-import type { SessionRecord, SessionState, SessionStore } from '../store/types.js';
+import type { SessionRecord, SessionState } from '../store/types.js';
 import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
+import type { SessionManagerOptions } from './session-types.js';
 import type { Turn } from './turn.js';
 
-export interface SessionManagerOptions {
-  store: SessionStore;
-  backend: ProcessBackend;
-  claudeBin: string;
-  claudeConfigDir: string;
-  /** Environment of every `claude` process. */
-  env: Record<string, string>;
-  /** Working directory of new sessions (realpath). */
-  defaultCwd: string;
-  /** Upper bound on live processes, in all and per user. */
-  maxSessions: number;
-  maxSessionsPerUser: number;
-  /** Requests that may wait for a slot. */
-  maxQueue: number;
-  /** Idle time after which a live session is suspended, ms. */
-  idleTimeoutMs: number;
-  /** Time between health checks, ms. */
-  healthIntervalMs: number;
-  /** A running turn with no output for this long is ended, ms. */
-  turnStallMs: number;
-  /** A user's first ask in a channel resumes the newest Claude session of the directory. */
-  autoResume?: boolean;
-  log: Logger;
-  now?: () => number;
-}
+export type { SessionManagerOptions };
 
 export interface ManagerEvents {
   state: (session: Session, state: SessionState, previous: SessionState) => void;

@@ -1,4 +1,4 @@
-/** The contracts of a {@link Session}: what it is given, and the events it emits. */
+/** The contracts of sessions: what a {@link Session} and the SessionManager are given, and a session's events. */
 import type { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { KnownMessage } from '../claude/stream-json.js';
@@ -30,4 +30,30 @@ export interface SessionDeps {
   acquireSlot: (onQueued: (position: number) => void) => Promise<void>;
   /** Called once the start attempt is over, whatever its outcome. */
   releaseSlot: () => void;
+}
+
+export interface SessionManagerOptions {
+  store: SessionStore;
+  backend: ProcessBackend;
+  claudeBin: string;
+  claudeConfigDir: string;
+  /** Environment of every `claude` process. */
+  env: Record<string, string>;
+  /** Working directory of new sessions (realpath). */
+  defaultCwd: string;
+  /** Upper bound on live processes, in all and per user. */
+  maxSessions: number;
+  maxSessionsPerUser: number;
+  /** Requests that may wait for a slot. */
+  maxQueue: number;
+  /** Idle time after which a live session is suspended, ms. */
+  idleTimeoutMs: number;
+  /** Time between health checks, ms. */
+  healthIntervalMs: number;
+  /** A running turn with no output for this long is ended, ms. */
+  turnStallMs: number;
+  /** A user's first ask in a channel resumes the newest Claude session of the directory. */
+  autoResume?: boolean;
+  log: Logger;
+  now?: () => number;
 }

@@ -17,11 +17,11 @@ export const ask = {
   async execute({ interaction, manager, log }) {
     const prompt = interaction.options.getString('prompt', true);
     if (prompt.trim() === '') throw new BridgeError('PROMPT_EMPTY');
-    const session = await manager.getOrCreateSession(
+    const find = () => manager.getOrCreateSession(
       parseSnowflake(interaction.user.id),
       parseSnowflake(interaction.channelId),
       interaction.guildId ? parseSnowflake(interaction.guildId) : null,
     );
-    await answer(interaction, session, (replyRef) => session.sendMessage(prompt, { replyRef }), log);
+    await answer(interaction, find, (session, replyRef) => session.sendMessage(prompt, { replyRef }), log);
   },
 } satisfies Command;

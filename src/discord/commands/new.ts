@@ -14,7 +14,7 @@ export const newCommand = {
     const guildId = interaction.guildId ? parseSnowflake(interaction.guildId) : null;
     const session = manager.createSession(parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId), guildId);
     const prompt = interaction.options.getString('prompt')?.trim();
-    if (prompt) return answer(interaction, session, (replyRef) => session.sendMessage(prompt, { replyRef }), log);
+    if (prompt) return answer(interaction, session, (s, replyRef) => s.sendMessage(prompt, { replyRef }), log);
     await interaction.reply({ content: `🆕 New session \`${session.id}\`. \`/claude ask\` here talks to it.`, flags: MessageFlags.Ephemeral });
   },
 } satisfies Command;

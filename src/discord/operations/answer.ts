@@ -8,19 +8,22 @@ import { interactionTarget } from '../render/targets.js';
 import { TurnView } from '../render/turn-view.js';
 
 /**
- * Defers (within Discord's 3 s) with a public reply, starts the turn with the reply's message as its
- * `replyRef` (so a restarted bot can finish it there), streams it, and marks it delivered.
+ * Defers (within Discord's 3 s) with a public reply — before anything slow, including finding the
+ * session (`AUTO_RESUME` may scan the directory's transcripts) — then starts the turn with the
+ * reply's message as its `replyRef` (so a restarted bot can finish it there), streams it, and marks
+ * it delivered.
  */
 export async function answer(
   interaction: ChatInputCommandInteraction | MessageComponentInteraction,
-  session: Session,
-  start: (replyRef: string | undefined) => Turn | Promise<Turn>,
+  sessionOrFind: Session | (() => Promise<Session>),
+  start: (session: Session, replyRef: string | undefined) => Turn | Promise<Turn>,
   log: Logger,
 ): Promise<void> {
   const deferred = await interaction.deferReply({ withResponse: true });
+  const session = typeof sessionOrFind === 'function' ? await sessionOrFind() : sessionOrFind;
   const messageId = deferred.resource?.message?.id;
   const replyRef = messageId && interaction.channelId ? makeReplyRef({ channelId: interaction.channelId, messageId }) : undefined;
-  const turn = await start(replyRef);
+  const turn = await start(session, replyRef);
   const result = await new TurnView(interactionTarget(interaction), turn, session.id, { log: log.child({ session: session.id }) }).run();
   session.delivered(turn);
   log.info({ session: session.id, outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');

@@ -12,13 +12,13 @@ type Interaction = ChatInputCommandInteraction | MessageComponentInteraction;
 
 /** Sends "continue" to the session. */
 export function continueSession(interaction: Interaction, session: Session, log: Logger): Promise<void> {
-  return answer(interaction, session, (replyRef) => session.sendMessage('continue', { replyRef }), log);
+  return answer(interaction, session, (s, replyRef) => s.sendMessage('continue', { replyRef }), log);
 }
 
 /** A new answer to the last prompt, from the same point. @throws BridgeError `SESSION_BUSY` */
 export async function regenerateAnswer(interaction: Interaction, session: Session, log: Logger): Promise<void> {
   if (session.isBusy) throw new BridgeError('SESSION_BUSY'); // before deferring: the refusal stays private
-  await answer(interaction, session, (replyRef) => regenerate(session, { replyRef }), log);
+  await answer(interaction, session, (s, replyRef) => regenerate(s, { replyRef }), log);
 }
 
 /** Interrupts the running turn. */
