@@ -32,7 +32,8 @@ function edits(i: Interaction) {
 async function one(prompt: string) {
   const i = discord.injectCommand({ user, name: 'claude', subcommand: 'ask', options: { prompt } });
   const t0 = i.createdAt;
-  const final = await discord.waitFor(() => edits(i).find((c) => (c.body?.content as string)?.startsWith('echo:') && (c.body?.components as unknown[])?.length === 0), 60_000, 'final');
+  // Final: the answer text, and the Stop button replaced by the answer buttons.
+  const final = await discord.waitFor(() => edits(i).find((c) => (c.body?.content as string)?.startsWith('echo:') && !JSON.stringify(c.body?.components ?? []).includes('cdb:stop:')), 60_000, 'final');
   const all = edits(i);
   const firstText = all.find((c) => (c.body?.content as string)?.startsWith('echo:'))!;
   return { firstEdit: all[0]!.at - t0, firstText: firstText.at - t0, final: final.at - t0 };
