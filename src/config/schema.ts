@@ -74,6 +74,16 @@ export const configSchema = z.object({
   AUTO_RESUME: bool(false),
   /** false: end every claude process when the bot stops (default: tmux-held ones keep running). */
   KEEP_PROCESSES_ON_EXIT: bool(true),
+  /**
+   * Claude Code's permission mode for every session (`--permission-mode`). Until permission prompts
+   * reach Discord, a tool that needs a permission is denied; `acceptEdits` lets file edits through.
+   * As root, `bypassPermissions` also needs IS_SANDBOX=1 (Claude Code refuses it otherwise).
+   */
+  PERMISSION_MODE: z
+    .enum(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk', 'auto'], {
+      error: 'expected default, acceptEdits, bypassPermissions, plan, dontAsk or auto',
+    })
+    .default('default'),
   /** How each session's `claude` process is run. */
   SESSION_BACKEND: z.enum(['auto', 'tmux', 'pty'], { error: 'expected auto, tmux or pty' }).default('auto'),
   ALLOWED_USER_IDS: snowflakeList,

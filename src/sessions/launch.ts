@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { makeClaudeSessionId, type ClaudeSessionId } from '../core/ids.js';
-import { buildClaudeArgs, type ClaudeArgsOptions } from '../claude/args.js';
+import { buildClaudeArgs, type ClaudeArgsOptions, type PermissionMode } from '../claude/args.js';
 import { transcriptPath } from '../claude/slug.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionRecord } from '../store/types.js';
@@ -16,6 +16,7 @@ export interface LaunchDeps {
   claudeBin: string;
   env: Record<string, string>;
   claudeConfigDir: string;
+  permissionMode?: PermissionMode;
 }
 
 export interface Launched {
@@ -38,7 +39,7 @@ export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord
   const handle = await deps.backend.start({
     name: rec.id,
     command: deps.claudeBin,
-    args: buildClaudeArgs({ session, model: rec.model ?? undefined }),
+    args: buildClaudeArgs({ session, model: rec.model ?? undefined, permissionMode: deps.permissionMode }),
     cwd: rec.cwd,
     env: deps.env,
   });

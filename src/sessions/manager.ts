@@ -292,6 +292,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     if (loaded) return loaded;
     const session: Session = new Session(record, {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
+      permissionMode: this.opts.permissionMode,
       claudeConfigDir: this.opts.claudeConfigDir, log: this.opts.log, now: this.now,
       acquireSlot: (onQueued) => this.slots.acquire(session, onQueued),
       releaseSlot: () => this.slots.release(session),

@@ -1,6 +1,7 @@
 /** The contracts of sessions: what a {@link Session} and the SessionManager are given, and a session's events. */
 import type { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import type { PermissionMode } from '../claude/args.js';
 import type { KnownMessage } from '../claude/stream-json.js';
 import type { ProcessBackend } from '../backends/types.js';
 import type { SessionState, SessionStore } from '../store/types.js';
@@ -22,6 +23,8 @@ export interface SessionDeps {
   claudeBin: string;
   /** The whole environment of the `claude` process. */
   env: Record<string, string>;
+  /** `--permission-mode` of every process; omitted → Claude Code's default. */
+  permissionMode?: PermissionMode;
   /** Claude Code's config home (`$CLAUDE_CONFIG_DIR` or `~/.claude`), where transcripts live. */
   claudeConfigDir: string;
   log: Logger;
@@ -39,6 +42,8 @@ export interface SessionManagerOptions {
   claudeConfigDir: string;
   /** Environment of every `claude` process. */
   env: Record<string, string>;
+  /** `--permission-mode` of every process. */
+  permissionMode?: PermissionMode;
   /** Working directory of new sessions (realpath). */
   defaultCwd: string;
   /** Upper bound on live processes, in all and per user. */
