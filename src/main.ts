@@ -65,7 +65,8 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     defaultCwd: cwd, maxSessions: config.MAX_SESSIONS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER,
     maxQueue: config.MAX_QUEUE, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000,
     healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
-    autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE, log,
+    autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
+    permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, log,
   });
   const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
   const bot = new DiscordBot({

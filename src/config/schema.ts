@@ -84,6 +84,8 @@ export const configSchema = z.object({
       error: 'expected default, acceptEdits, bypassPermissions, plan, dontAsk or auto',
     })
     .default('default'),
+  /** Seconds a tool permission request waits for the owner's answer before it is denied. */
+  PERMISSION_TIMEOUT: positiveInt(600),
   /** How each session's `claude` process is run. */
   SESSION_BACKEND: z.enum(['auto', 'tmux', 'pty'], { error: 'expected auto, tmux or pty' }).default('auto'),
   ALLOWED_USER_IDS: snowflakeList,

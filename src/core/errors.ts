@@ -27,6 +27,7 @@ const MESSAGES = {
   EXPORT_TOO_LARGE: (p: Params) =>
     `The export is ${p.size} even compressed, over Discord's ${p.limit} file limit. On the bot's host: claude-bridge export ${p.id} --format ${p.format}`,
   NO_SESSION: () => 'You have no session in this channel yet. Start one with `/claude ask`.',
+  PERMISSION_SETTLED: () => 'This request was already answered, or it timed out.',
   MODEL_UNKNOWN: (p: Params) => `\`${p.name}\` is not a model alias (sonnet, opus, haiku, opusplan, default) or a full model id like claude-sonnet-4-5.`,
   PROCESS_START_FAILED: (p: Params) => `Claude Code could not be started (${p.reason}).`,
   PROCESS_EXITED: (p: Params) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,

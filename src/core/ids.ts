@@ -44,8 +44,10 @@ export function parseSnowflake(value: string): Snowflake {
 
 /** Actions of buttons that act on one session (`arg` = its bridge session id). */
 export type SessionAction = 'stop' | 'continue' | 'regenerate' | 'branch' | 'export';
-/** Every component this build renders: session buttons, the clean-up confirmation (`arg` = a token), the sessions menu. */
-export type ComponentAction = SessionAction | 'clean' | 'resume';
+/** Answers to a tool permission request (`arg` = session id, then the request's 12-hex key). */
+export type PermissionAction = 'allow' | 'deny' | 'always';
+/** Every component this build renders: session buttons, permission answers, the clean-up confirmation (`arg` = a token), the sessions menu. */
+export type ComponentAction = SessionAction | PermissionAction | 'clean' | 'resume';
 const SESSION_ACTIONS: readonly SessionAction[] = ['stop', 'continue', 'regenerate', 'branch', 'export'];
 const COMPONENT_PREFIX = 'cdb';
 
@@ -58,21 +60,28 @@ export function isSessionAction(action: ComponentAction): action is SessionActio
  * Components"). `arg` is a bridge session id, or a 12-hex token for `clean`; `resume` takes none.
  */
 export function makeComponentId(action: SessionAction, sessionId: BridgeSessionId): string;
+export function makeComponentId(action: PermissionAction, sessionId: BridgeSessionId, key: string): string;
 export function makeComponentId(action: 'clean', token: string): string;
 export function makeComponentId(action: 'resume'): string;
-export function makeComponentId(action: ComponentAction, arg?: string): string {
-  return arg === undefined ? `${COMPONENT_PREFIX}:${action}` : `${COMPONENT_PREFIX}:${action}:${arg}`;
+export function makeComponentId(action: ComponentAction, ...args: string[]): string {
+  return [COMPONENT_PREFIX, action, ...args].join(':');
 }
 
 export type ParsedComponentId =
   | { action: SessionAction; sessionId: BridgeSessionId }
+  | { action: PermissionAction; sessionId: BridgeSessionId; key: string }
   | { action: 'clean'; token: string }
   | { action: 'resume' };
 
 /** Parses a `custom_id` made by {@link makeComponentId}; `null` for one that is not ours or malformed. */
 export function parseComponentId(customId: string): ParsedComponentId | null {
-  const [prefix, action, arg, ...rest] = customId.split(':');
+  const [prefix, action, arg, key, ...rest] = customId.split(':');
   if (prefix !== COMPONENT_PREFIX || rest.length > 0 || action === undefined) return null;
+  if (action === 'allow' || action === 'deny' || action === 'always') {
+    return arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && BRIDGE_ID.test(key)
+      ? { action, sessionId: arg as BridgeSessionId, key } : null;
+  }
+  if (key !== undefined) return null;
   if (action === 'resume') return arg === undefined ? { action } : null;
   if (arg === undefined || !BRIDGE_ID.test(arg)) return null;
   if (action === 'clean') return { action, token: arg };

@@ -8,8 +8,11 @@ import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js'
 import { parseComponentId, parseSnowflake } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { RestoredTurn, SessionManager } from '../sessions/manager.js';
+import type { PermissionOutcome, PermissionRequest } from '../sessions/permissions.js';
+import type { Session } from '../sessions/session.js';
 import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
 import { parseReplyRef } from './reply-ref.js';
+import { renderPermissionOutcome, renderPermissionPrompt } from './render/permission.js';
 import { channelTarget } from './render/targets.js';
 import { TurnView } from './render/turn-view.js';
 import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
@@ -27,19 +30,25 @@ export interface DiscordBotOptions extends AccessPolicy {
 export class DiscordBot {
   readonly client: Client;
   private readonly log: Logger;
+  private readonly ready: Promise<void>;
+  /** Where each waiting permission prompt was posted, by request key. */
+  private readonly prompts = new Map<string, { channelId: string; messageId: string }>();
 
   constructor(private readonly opts: DiscordBotOptions) {
     this.log = opts.log.child({ component: 'discord' });
     this.client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: opts.apiUrl } });
+    this.ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
     this.client.on(Events.InteractionCreate, (i) => void this.route(i));
     this.client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
+    // Subscribed now, before sessions are restored: a request replayed at start-up waits for login.
+    opts.manager.on('permission', (session, req) => void this.askPermission(session, req));
+    opts.manager.on('permissionSettled', (_session, req, outcome) => void this.permissionSettled(req, outcome));
   }
 
   /** Logs in and registers the command; resolves when both are done. */
   async start(): Promise<void> {
-    const ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
     await this.client.login(this.opts.token);
-    await ready;
+    await this.ready;
     const body = [buildClaudeCommand()];
     if (this.opts.guildId) await this.client.application!.commands.set(body, this.opts.guildId);
     else await this.client.application!.commands.set(body);
@@ -68,6 +77,32 @@ export class DiscordBot {
         .then(() => session.delivered(turn))
         .catch((err) => log.error({ err }, 'could not show a restored turn'));
     }
+  }
+
+  /** Posts a permission request in the session's channel, mentioning its owner. */
+  private async askPermission(session: Session, req: PermissionRequest): Promise<void> {
+    await this.ready;
+    const channelId = session.record.channelId;
+    try {
+      const channel = this.client.channels.cache.get(channelId) ?? (await this.client.channels.fetch(channelId));
+      if (!channel?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
+      const message = await channel.send(renderPermissionPrompt(req, session.record.ownerId));
+      this.prompts.set(req.key, { channelId, messageId: message.id });
+    } catch (err) {
+      this.log.error({ err, session: session.id, tool: req.toolName }, 'could not post a permission request; denying it');
+      await session.decidePermission(req.key, 'deny', 'nobody');
+    }
+  }
+
+  /** Settled other than by a button (timeout, always-allow, process gone): the prompt says so. */
+  private async permissionSettled(req: PermissionRequest, outcome: PermissionOutcome): Promise<void> {
+    const where = this.prompts.get(req.key);
+    this.prompts.delete(req.key);
+    if (!where || outcome.by === 'user') return; // the button's own update already said so
+    const channel = this.client.channels.cache.get(where.channelId);
+    if (!channel?.isSendable()) return;
+    await channel.messages.edit(where.messageId, { content: renderPermissionOutcome(req, outcome), components: [] })
+      .catch((err) => this.log.warn({ err }, 'could not update a permission prompt'));
   }
 
   private async route(interaction: Interaction): Promise<void> {

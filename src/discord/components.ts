@@ -36,6 +36,14 @@ export async function handleComponent(
   const session = ctx.manager.getSession(id.sessionId);
   if (!session) throw new BridgeError('SESSION_NOT_FOUND');
   if (session.record.ownerId !== interaction.user.id) throw new BridgeError('NOT_SESSION_OWNER');
+  if (id.action === 'allow' || id.action === 'deny' || id.action === 'always') {
+    if (!(await session.decidePermission(id.key, id.action, interaction.user.id))) throw new BridgeError('PERMISSION_SETTLED');
+    const tool = /\*\*([^*]+)\*\*/.exec(interaction.message.content)?.[1] ?? 'the tool';
+    const verdict = id.action === 'deny' ? '❌ Denied' : '✅ Allowed';
+    const always = id.action === 'always' ? ` (and from now on in this session)` : '';
+    await interaction.update({ content: `${verdict}: **${tool}**${always}, by <@${interaction.user.id}>`, components: [] });
+    return;
+  }
   switch (id.action) {
     case 'stop': return stopSession(interaction, session);
     case 'continue': return continueSession(interaction, session, ctx.log);

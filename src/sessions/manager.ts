@@ -14,6 +14,7 @@ import { transcriptPath } from '../claude/slug.js';
 import { TranscriptIndex } from '../claude/transcript-index.js';
 import type { SessionRecord, SessionState } from '../store/types.js';
 import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
+import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
 import type { SessionManagerOptions } from './session-types.js';
@@ -24,6 +25,8 @@ export type { SessionManagerOptions };
 export interface ManagerEvents {
   state: (session: Session, state: SessionState, previous: SessionState) => void;
   queued: (session: Session, turn: Turn, position: number) => void;
+  permission: (session: Session, req: PermissionRequest) => void;
+  permissionSettled: (session: Session, req: PermissionRequest, outcome: PermissionOutcome) => void;
 }
 
 /** A turn found at start-up whose answer is still owed. */
@@ -108,7 +111,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     const t = this.now();
     const record: SessionRecord = {
       id: makeBridgeSessionId(), ownerId, guildId, channelId, cwd: this.opts.defaultCwd,
-      claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, model: null,
+      claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null,
       state: 'suspended', backend: null, outputOffset: 0, createdAt: t, updatedAt: t, lastActivityAt: t,
       messageCount: 0, turnCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, ...from,
     };
@@ -292,7 +295,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     if (loaded) return loaded;
     const session: Session = new Session(record, {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
-      permissionMode: this.opts.permissionMode,
+      permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs,
       claudeConfigDir: this.opts.claudeConfigDir, log: this.opts.log, now: this.now,
       acquireSlot: (onQueued) => this.slots.acquire(session, onQueued),
       releaseSlot: () => this.slots.release(session),
@@ -302,6 +305,12 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       this.emit('state', session, state, previous);
     });
     session.on('queued', (turn, position) => this.emit('queued', session, turn, position));
+    session.on('permission', (req) => {
+      // Nobody to ask (no transport listening): deny rather than leave Claude waiting.
+      if (this.listenerCount('permission') === 0) void session.decidePermission(req.key, 'deny', 'nobody');
+      else this.emit('permission', session, req);
+    });
+    session.on('permissionSettled', (req, outcome) => this.emit('permissionSettled', session, req, outcome));
     this.sessions.set(record.id, session);
     return session;
   }

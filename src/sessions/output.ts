@@ -4,18 +4,13 @@
  */
 import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { encodePermissionDecision } from '../claude/input.js';
 import { parseStreamJsonLine, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
 import type { ProcessHandle } from '../backends/types.js';
 import type { TurnResult } from './turn.js';
 
-/** Told to Claude when it asks to use a tool: the Discord permission prompt is not built yet. */
-export const PERMISSION_DENIED = 'Tool permission prompts are not available from Discord in this version; the tool was denied.';
-
 /**
  * Reads every stdout line until the process's output ends: parsed messages go to `onMessage` with
- * the byte offset past their line; broken and unknown lines are logged and skipped; `can_use_tool`
- * requests are answered (denied) so a turn never hangs on a prompt nobody can see.
+ * the byte offset past their line; broken and unknown lines are logged and skipped.
  */
 export async function readOutput(
   handle: ProcessHandle,
@@ -25,12 +20,7 @@ export async function readOutput(
     const out = parseStreamJsonLine(line.text);
     if (out.kind === 'invalid') o.log.debug({ line: out.line.slice(0, 200) }, 'non-JSON output line');
     if (out.kind !== 'message') continue;
-    const msg = out.message;
-    if (msg.type === 'control_request' && msg.request.subtype === 'can_use_tool') {
-      o.log.warn({ tool: msg.request.tool_name }, 'tool permission requested; denied (no prompt UI yet)');
-      void handle.write(encodePermissionDecision(msg.request_id, { behavior: 'deny', message: PERMISSION_DENIED }));
-    }
-    o.onMessage(msg, line.offset);
+    o.onMessage(out.message, line.offset);
   }
 }
 

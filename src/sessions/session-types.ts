@@ -5,6 +5,7 @@ import type { PermissionMode } from '../claude/args.js';
 import type { KnownMessage } from '../claude/stream-json.js';
 import type { ProcessBackend } from '../backends/types.js';
 import type { SessionState, SessionStore } from '../store/types.js';
+import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import type { Turn } from './turn.js';
 
 export interface SessionEvents {
@@ -14,6 +15,9 @@ export interface SessionEvents {
   error: (error: BridgeError) => void;
   /** A turn waits for a process slot; `position` 1 is next. */
   queued: (turn: Turn, position: number) => void;
+  /** Claude asks to use a tool; answer with `decidePermission`. */
+  permission: (req: PermissionRequest) => void;
+  permissionSettled: (req: PermissionRequest, outcome: PermissionOutcome) => void;
 }
 
 export interface SessionDeps {
@@ -25,6 +29,8 @@ export interface SessionDeps {
   env: Record<string, string>;
   /** `--permission-mode` of every process; omitted → Claude Code's default. */
   permissionMode?: PermissionMode;
+  /** How long a tool permission request waits for its answer before it is denied, ms. */
+  permissionTimeoutMs?: number;
   /** Claude Code's config home (`$CLAUDE_CONFIG_DIR` or `~/.claude`), where transcripts live. */
   claudeConfigDir: string;
   log: Logger;
@@ -44,6 +50,8 @@ export interface SessionManagerOptions {
   env: Record<string, string>;
   /** `--permission-mode` of every process. */
   permissionMode?: PermissionMode;
+  /** How long a tool permission request waits for its answer before it is denied, ms (default 600 s). */
+  permissionTimeoutMs?: number;
   /** Working directory of new sessions (realpath). */
   defaultCwd: string;
   /** Upper bound on live processes, in all and per user. */

@@ -19,6 +19,7 @@ import type { ExitInfo, ProcessHandle } from '../backends/types.js';
 import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
 import { launchClaude } from './launch.js';
 import { turnEnding, type turnStats } from './output.js';
+import { PermissionGate, type PermissionDecision } from './permissions.js';
 import { ProcessLink } from './process-link.js';
 import { Turn, type TurnResult } from './turn.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
@@ -38,10 +39,28 @@ export class Session extends EventEmitter<SessionEvents> {
   private freshConversation = false;
   readonly log: Logger;
 
+  private readonly gate: PermissionGate;
+
   constructor(private rec: SessionRecord, private readonly deps: SessionDeps) {
     super();
     this.log = deps.log.child({ session: rec.id });
     this.seq = deps.store.listTurns(rec.id).at(-1)?.seq ?? 0;
+    this.gate = new PermissionGate({
+      sessionId: rec.id, store: deps.store, now: deps.now, timeoutMs: deps.permissionTimeoutMs ?? 600_000, log: this.log,
+      write: async (line) => { await this.link?.handle.write(line); },
+      alwaysAllowed: () => JSON.parse(this.rec.alwaysAllow) as string[],
+      setAlwaysAllowed: (tools) => this.patch({ alwaysAllow: JSON.stringify(tools) }),
+      asked: (req) => this.emit('permission', req),
+      settled: (req, outcome) => {
+        if (outcome.by === 'timeout') this.current?.notice(`Nobody answered whether Claude may use ${req.toolName}, so it was denied.`);
+        this.emit('permissionSettled', req, outcome);
+      },
+    });
+  }
+
+  /** Answers a tool permission request (by its key). `false` when it no longer waits. */
+  decidePermission(key: string, decision: PermissionDecision, userId: string): Promise<boolean> {
+    return this.gate.decide(key, decision, userId);
   }
 
   get id() { return this.rec.id; }
@@ -243,6 +262,7 @@ export class Session extends EventEmitter<SessionEvents> {
         message: (msg) => {
           this.emit('event', msg);
           this.current?.feed(msg);
+          if (msg.type === 'control_request' && msg.request.subtype === 'can_use_tool') this.gate.onRequest(msg, this.current?.id ?? null);
         },
         result: (result, offset, stats) => this.onResult(result, offset, stats),
         resumeFailed: () => this.triggerRecovery(),
@@ -256,6 +276,7 @@ export class Session extends EventEmitter<SessionEvents> {
   private onExit(link: ProcessLink, exit: ExitInfo, stalledAfterMs: number | null): void {
     if (this.link !== link) return; // detached or replaced
     this.link = null;
+    this.gate.dropAll();
     this.patch({ backend: null, outputOffset: 0 });
     const turn = this.current;
     if (this.rec.state !== 'stopped') this.setState('suspended');

@@ -62,4 +62,23 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN fork_at TEXT;
     `,
   },
+  {
+    version: 4,
+    name: 'permissions',
+    // Decisions on Claude Code's tool permission requests: after a restart the output is read again
+    // from the delivered offset, and a request already answered must not be asked again.
+    // always_allow: tools the owner allowed for the rest of the session (JSON array of names).
+    sql: `
+      CREATE TABLE permission_decisions (
+        session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        request_id  TEXT NOT NULL,
+        tool        TEXT NOT NULL,
+        decision    TEXT NOT NULL CHECK (decision IN ('allow','deny')),
+        decided_by  TEXT,
+        decided_at  INTEGER NOT NULL,
+        PRIMARY KEY (session_id, request_id)
+      );
+      ALTER TABLE sessions ADD COLUMN always_allow TEXT NOT NULL DEFAULT '[]';
+    `,
+  },
 ];

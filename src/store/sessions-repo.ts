@@ -6,6 +6,7 @@ import type { SessionPatch, SessionRecord, SessionStore, TurnRecord } from './ty
 const COLUMNS: Record<keyof SessionRecord, string> = {
   id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
   claudeSessionId: 'claude_session_id', parentSessionId: 'parent_session_id', forkFrom: 'fork_from', forkAt: 'fork_at',
+  alwaysAllow: 'always_allow',
   model: 'model', state: 'state',
   backend: 'backend', outputOffset: 'output_offset', createdAt: 'created_at', updatedAt: 'updated_at',
   lastActivityAt: 'last_activity_at', messageCount: 'message_count', turnCount: 'turn_count',
@@ -68,6 +69,15 @@ export class SqliteSessionStore implements SessionStore {
 
   listRestorable(): SessionRecord[] {
     return this.liveStmt.all() as SessionRecord[];
+  }
+
+  recordPermission(d: { sessionId: BridgeSessionId; requestId: string; tool: string; decision: 'allow' | 'deny'; decidedBy: string | null; decidedAt: number }): void {
+    this.db.prepare(`INSERT OR IGNORE INTO permission_decisions (session_id, request_id, tool, decision, decided_by, decided_at)
+      VALUES (@sessionId, @requestId, @tool, @decision, @decidedBy, @decidedAt)`).run(d);
+  }
+
+  isPermissionDecided(sessionId: BridgeSessionId, requestId: string): boolean {
+    return this.db.prepare('SELECT 1 FROM permission_decisions WHERE session_id = ? AND request_id = ?').get(sessionId, requestId) !== undefined;
   }
 
   listAll(): SessionRecord[] {

@@ -18,6 +18,8 @@ export interface SessionRecord {
   forkFrom: ClaudeSessionId | null;
   /** With `forkFrom`: the transcript entry (uuid) to cut the forked history at, or null for all of it. */
   forkAt: string | null;
+  /** Tools the owner allowed for the rest of the session: JSON array of tool names. */
+  alwaysAllow: string;
   model: string | null;
   state: SessionState;
   /** Backend of the live process, when there is one. */
@@ -70,6 +72,10 @@ export interface SessionStore {
    * still owe an answer (a stored turn), most recently active first.
    */
   listRestorable(): SessionRecord[];
+  /** Records the answer to a tool permission request (idempotent). */
+  recordPermission(d: { sessionId: BridgeSessionId; requestId: string; tool: string; decision: 'allow' | 'deny'; decidedBy: string | null; decidedAt: number }): void;
+  /** Whether that permission request was already answered. */
+  isPermissionDecided(sessionId: BridgeSessionId, requestId: string): boolean;
   /** Every Claude session id some session is bound to (one query, for listings). */
   boundClaudeIds(): Set<string>;
   /** Every session id (orphan detection). */

@@ -10,6 +10,8 @@
  * `echo: <last prompt> (turn <number of user prompts in the history>)`.
  * A prompt containing `SLOW` streams its answer in many small pieces with a delay
  * (`slowDelayMs`), long enough for a test to interrupt it; `SLOW:<n>` streams `n` pieces.
+ * A prompt `TOOL:<shell command>` makes the answer a Bash `tool_use` of that command; once the
+ * history ends with its `tool_result`, the answer is `ran: <result text>`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -83,8 +85,18 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         res.end(JSON.stringify({ input_tokens: 10 }));
         return;
       }
+      const toolResult = lastToolResult(body.messages);
+      if (toolResult !== null) {
+        void answer(res, body, `ran: ${toolResult}`, 1, 0);
+        return;
+      }
       const prompts = userPrompts(body.messages);
       const last = prompts.at(-1) ?? '';
+      const tool = /^TOOL:(.+)$/s.exec(last);
+      if (tool) {
+        void answerToolUse(res, body, tool[1]!.trim());
+        return;
+      }
       const text = `echo: ${last} (turn ${prompts.length})`;
       const slow = /SLOW(?::(\d+))?/.exec(last);
       const pieces = slow ? Number(slow[1] ?? slowPieces) : 1;
@@ -102,6 +114,31 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/** The text of a `tool_result` when it is the newest thing in the history, else `null`. */
+function lastToolResult(messages: StubRequest['body']['messages'] = []): string | null {
+  const last = messages.at(-1);
+  if (last?.role !== 'user' || !Array.isArray(last.content)) return null;
+  const result = (last.content as Array<{ type?: string; content?: unknown; is_error?: boolean }>).find((b) => b.type === 'tool_result');
+  if (!result) return null;
+  const c = result.content;
+  const text = typeof c === 'string' ? c : Array.isArray(c) ? c.map((x: { text?: string }) => x.text ?? '').join('') : '';
+  return `${result.is_error ? '[error] ' : ''}${text.trim()}`;
+}
+
+/** A streamed answer that is one Bash `tool_use` (Messages API: `input_json_delta` carries the input). */
+async function answerToolUse(res: http.ServerResponse, body: StubRequest['body'], command: string) {
+  const id = `msg_stub_${++messageCounter}`;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: body.model ?? 'claude-stub', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 } } });
+  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_stub_${messageCounter}`, name: 'Bash', input: {} } });
+  send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ command, description: 'stub tool call' }) } });
+  send('content_block_stop', { type: 'content_block_stop', index: 0 });
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 20 } });
+  send('message_stop', { type: 'message_stop' });
+  res.end();
 }
 
 let messageCounter = 0;
