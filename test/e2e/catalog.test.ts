@@ -29,10 +29,7 @@ async function terminal(prompt: string, session: { id?: string; resume?: string 
 }
 
 beforeAll(async () => {
-  h = await Harness.create();
-  alice = h.discord.addUser('alice');
-  bob = h.discord.addUser('bob');
-  await h.startBot([alice, bob]);
+  ({ h, users: [alice, bob] } = await Harness.withBot(['alice', 'bob']) as { h: Harness; users: [FakeUser, FakeUser] });
 });
 afterAll(async () => h?.close());
 

@@ -13,10 +13,7 @@ let alice: FakeUser;
 let mallory: FakeUser;
 
 beforeAll(async () => {
-  h = await Harness.create();
-  alice = h.discord.addUser('alice');
-  mallory = h.discord.addUser('mallory');
-  await h.startBot([alice, mallory]);
+  ({ h, users: [alice, mallory] } = await Harness.withBot(['alice', 'mallory']) as { h: Harness; users: [FakeUser, FakeUser] });
 });
 afterAll(async () => h?.close());
 

@@ -39,6 +39,14 @@ export class Harness {
     return new Harness(stub, discord, makeClaudeTestEnv(stub.url));
   }
 
+  /** A rig with these users (all allowed) and the bot started: the usual start of a suite. */
+  static async withBot(names: string[], stubOptions: AnthropicStubOptions = {}): Promise<{ h: Harness; users: FakeUser[] }> {
+    const h = await Harness.create(stubOptions);
+    const users = names.map((n) => h.discord.addUser(n));
+    await h.startBot(users);
+    return { h, users };
+  }
+
   /** Starts the bot with these users allowed; resolves once `/claude` is registered. */
   async startBot(allowed: FakeUser[], env: Record<string, string> = {}): Promise<BotProcess> {
     const registered = this.discord.calls.filter((c) => c.method === 'PUT' && c.path.includes('/commands')).length;
