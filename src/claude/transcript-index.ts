@@ -52,6 +52,9 @@ export class TranscriptIndex {
       else pending.push(queue.add(() => this.info(file, m[1] as ClaudeSessionId)));
     }
     for (const info of await Promise.all(pending)) if (info) infos.push(info);
+    // Forget this directory's transcripts that are gone (deleted by /claude clean, or by hand).
+    const present = new Set(infos.map((i) => i.path));
+    for (const file of this.cache.keys()) if (path.dirname(file) === dir && !present.has(file)) this.cache.delete(file);
     return infos.sort((a, b) => (b.lastActivityMs ?? b.mtimeMs) - (a.lastActivityMs ?? a.mtimeMs));
   }
 

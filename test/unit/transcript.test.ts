@@ -94,5 +94,8 @@ describe('transcripts', () => {
     expect(again.map((t) => t.firstPrompt)).toEqual(['older', 'newer']);
     expect(again[0]!.prompts).toBe(2);
     expect(await index.list('/nowhere')).toEqual([]);
+    fs.rmSync(b);
+    expect((await index.list('/w')).map((t) => t.firstPrompt)).toEqual(['older']);
+    expect((index as unknown as { cache: Map<string, unknown> }).cache.has(b)).toBe(false); // not kept for a deleted file
   });
 });
