@@ -30,6 +30,9 @@ export function buildClaudeArgs(opts: ClaudeArgsOptions): string[] {
     '--output-format', 'stream-json',
     '--verbose',
     '--include-partial-messages',
+    // Echoes each user message (with our uuid, `isReplay: true`) when the CLI takes it: how steering
+    // learns whether a message was folded into the running turn or queued for the next one.
+    '--replay-user-messages',
     '--permission-prompt-tool', 'stdio',
   ];
   const { session } = opts;

@@ -27,6 +27,8 @@ export interface ManagerEvents {
   queued: (session: Session, turn: Turn, position: number) => void;
   permission: (session: Session, req: PermissionRequest) => void;
   permissionSettled: (session: Session, req: PermissionRequest, outcome: PermissionOutcome) => void;
+  /** A follow-up turn answering steered messages started (see {@link Session.steer}). */
+  followUp: (session: Session, turn: Turn) => void;
 }
 
 /** A turn found at start-up whose answer is still owed. */
@@ -311,6 +313,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       else this.emit('permission', session, req);
     });
     session.on('permissionSettled', (req, outcome) => this.emit('permissionSettled', session, req, outcome));
+    session.on('followUp', (turn) => this.emit('followUp', session, turn));
     this.sessions.set(record.id, session);
     return session;
   }

@@ -18,6 +18,8 @@ export interface SessionEvents {
   /** Claude asks to use a tool; answer with `decidePermission`. */
   permission: (req: PermissionRequest) => void;
   permissionSettled: (req: PermissionRequest, outcome: PermissionOutcome) => void;
+  /** The CLI answers steered messages in a turn of their own, right after the one they were sent into. */
+  followUp: (turn: Turn) => void;
 }
 
 export interface SessionDeps {

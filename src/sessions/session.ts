@@ -21,6 +21,7 @@ import { launchClaude } from './launch.js';
 import { turnEnding, type turnStats } from './output.js';
 import { PermissionGate, type PermissionDecision } from './permissions.js';
 import { ProcessLink } from './process-link.js';
+import { SteerBook, type Steer } from './steering.js';
 import { Turn, type TurnResult } from './turn.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
 
@@ -40,6 +41,7 @@ export class Session extends EventEmitter<SessionEvents> {
   readonly log: Logger;
 
   private readonly gate: PermissionGate;
+  private readonly steering = new SteerBook();
 
   constructor(private rec: SessionRecord, private readonly deps: SessionDeps) {
     super();
@@ -77,6 +79,28 @@ export class Session extends EventEmitter<SessionEvents> {
     this.patch({ messageCount: this.rec.messageCount + 1, lastActivityAt: this.deps.now() });
     this.enqueue(turn);
     return turn;
+  }
+
+  /**
+   * Sends `text` into the running turn when one runs (steering: Claude Code folds it in at its next
+   * step, or answers it right after — then as a follow-up turn, announced by the `followUp` event);
+   * otherwise it becomes the next turn, as {@link Session.sendMessage}. Never throws.
+   */
+  steer(text: string, opts: { replyRef?: string } = {}): { kind: 'steered'; into: Turn } | { kind: 'turn'; turn: Turn } {
+    const into = this.current;
+    const link = this.link;
+    if (!into || into.isEnded || !link || this.rec.state !== 'running') return { kind: 'turn', turn: this.sendMessage(text, opts) };
+    const steer = this.steering.add(into, text, opts.replyRef ?? null);
+    into.markSteer(steer.mark);
+    this.patch({ messageCount: this.rec.messageCount + 1, lastActivityAt: this.deps.now() });
+    this.recordHistory(text);
+    link.handle.write(encodeUserMessage(text, { uuid: steer.uuid })).catch((err) => {
+      this.log.error({ err }, 'could not write a steering message');
+      this.steering.leftOver(into);
+      steer.mark.state = 'lost';
+      into.markSteer(steer.mark);
+    });
+    return { kind: 'steered', into };
   }
 
   /** The transport has shown `turn`'s answer: forget it, and move the delivered output offset. */
@@ -262,6 +286,8 @@ export class Session extends EventEmitter<SessionEvents> {
         message: (msg) => {
           this.emit('event', msg);
           this.current?.feed(msg);
+          const folded = this.steering.onMessage(msg);
+          if (folded) { folded.mark.state = 'folded'; folded.into.markSteer(folded.mark); }
           if (msg.type === 'control_request' && msg.request.subtype === 'can_use_tool') this.gate.onRequest(msg, this.current?.id ?? null);
         },
         result: (result, offset, stats) => this.onResult(result, offset, stats),
@@ -277,6 +303,10 @@ export class Session extends EventEmitter<SessionEvents> {
     if (this.link !== link) return; // detached or replaced
     this.link = null;
     this.gate.dropAll();
+    for (const steer of this.steering.dropAll()) {
+      steer.mark.state = 'lost';
+      steer.into.markSteer(steer.mark);
+    }
     this.patch({ backend: null, outputOffset: 0 });
     const turn = this.current;
     if (this.rec.state !== 'stopped') this.setState('suspended');
@@ -303,13 +333,33 @@ export class Session extends EventEmitter<SessionEvents> {
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
     const ending = turnEnding(result, turn.interruptRequested, stats);
-    this.recordHistory(turn);
+    if (!turn.followUpOf) this.recordHistory(turn.prompt); // steered messages were recorded when sent
+    const left = this.steering.leftOver(turn);
+    for (const s of left) { s.mark.state = 'next-turn'; turn.markSteer(s.mark); }
     this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending);
+    if (left.length > 0) this.startFollowUp(turn, left);
   }
 
-  /** Appends the prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */
-  private recordHistory(turn: Turn): void {
-    const line = { display: turn.prompt, timestamp: this.deps.now(), project: this.rec.cwd, sessionId: this.rec.claudeSessionId };
+  /**
+   * Messages steered into `turn` that it did not take: the CLI answers them next, joined into one
+   * turn, by itself. That turn becomes current now — before the queue can write anything else —
+   * and holds the queue until it ends.
+   */
+  private startFollowUp(turn: Turn, steers: Steer[]): void {
+    const followUp = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: steers.map((s) => s.text).join('\n'), replyRef: steers[0]!.replyRef });
+    followUp.followUpOf = turn;
+    this.deps.store.addTurn({ ...followUp, sessionId: this.id, state: 'running', createdAt: this.deps.now() });
+    this.current = followUp;
+    this.link?.turnStarted();
+    this.setState('running');
+    void this.queue.add(() => followUp.done, { priority: 1 });
+    this.emit('followUp', followUp);
+    followUp.emit('started');
+  }
+
+  /** Appends a prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */
+  private recordHistory(prompt: string): void {
+    const line = { display: prompt, timestamp: this.deps.now(), project: this.rec.cwd, sessionId: this.rec.claudeSessionId };
     appendHistory(this.deps.claudeConfigDir, line).catch((err) => this.log.warn({ err }, 'could not append to history.jsonl'));
   }
 

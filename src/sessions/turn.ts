@@ -6,6 +6,13 @@
 import { EventEmitter } from 'eventemitter3';
 import type { BridgeError } from '../core/errors.js';
 import { assistantText, textDelta, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
+import { TurnParts } from './turn-parts.js';
+
+/** A message the user sent while this turn ran: written, then folded in or answered right after. */
+export interface SteerMark {
+  text: string;
+  state: 'sent' | 'folded' | 'next-turn' | 'lost';
+}
 
 export type TurnOutcome = 'success' | 'error' | 'interrupted' | 'process-exited';
 
@@ -34,6 +41,10 @@ export interface TurnEvents {
   text: (text: string, delta: string) => void;
   /** Every output line of the turn, for renderers that want more than text. */
   message: (message: KnownMessage) => void;
+  /** Tool calls, their results or the token count changed ({@link Turn.parts}). */
+  activity: () => void;
+  /** A steering message was written into this turn, or its fate became known ({@link Turn.steers}). */
+  steer: (mark: SteerMark) => void;
   end: (result: TurnResult) => void;
 }
 
@@ -55,6 +66,12 @@ export class Turn extends EventEmitter<TurnEvents> {
   readonly replyRef: string | null;
   /** Notices given so far, oldest first. */
   readonly notices: string[] = [];
+  /** Text runs and tool calls, in order, and the tokens used so far. */
+  readonly parts = new TurnParts();
+  /** Messages steered into this turn, oldest first. */
+  readonly steers: SteerMark[] = [];
+  /** Set on a turn the CLI started by itself to answer messages steered into `followUpOf`. */
+  followUpOf: Turn | null = null;
   /** Output byte offset just past this turn's `result` line, once read. */
   endOffset: number | null = null;
   private settle!: (r: TurnResult) => void;
@@ -74,10 +91,17 @@ export class Turn extends EventEmitter<TurnEvents> {
     this.emit('notice', text);
   }
 
+  /** Records a steering message (or a change of its state), and tells listeners. */
+  markSteer(mark: SteerMark): void {
+    if (!this.steers.includes(mark)) this.steers.push(mark);
+    this.emit('steer', mark);
+  }
+
   /** Forgets streamed text (the prompt is being sent again to a new process). */
   resetOutput(): void {
     this.streamed = '';
     this.finalTexts = [];
+    this.parts.reset();
   }
 
   get text(): string {
@@ -92,6 +116,7 @@ export class Turn extends EventEmitter<TurnEvents> {
   feed(msg: KnownMessage): SDKResultMessage | null {
     if (this.ended) return null;
     this.emit('message', msg);
+    if (this.parts.feed(msg)) this.emit('activity');
     if (msg.type === 'stream_event' && msg.parent_tool_use_id === null) {
       const ev = msg.event;
       if (ev.type === 'content_block_start' && ev.content_block.type === 'text' && this.streamed) this.append('\n\n');

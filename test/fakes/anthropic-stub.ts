@@ -12,6 +12,9 @@
  * (`slowDelayMs`), long enough for a test to interrupt it; `SLOW:<n>` streams `n` pieces.
  * A prompt `TOOL:<shell command>` makes the answer a Bash `tool_use` of that command; once the
  * history ends with its `tool_result`, the answer is `ran: <result text>`.
+ * A message the user steered into the running turn reaches the API as a trailing `role:"system"`
+ * entry ("The user sent a new message while you were working:\n<text>…", Claude Code 2.1.330); the
+ * answer then ends with ` · steered: <text>`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -85,9 +88,10 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         res.end(JSON.stringify({ input_tokens: 10 }));
         return;
       }
+      const steered = steeringNotes(body.messages).map((t) => ` · steered: ${t}`).join('');
       const toolResult = lastToolResult(body.messages);
       if (toolResult !== null) {
-        void answer(res, body, `ran: ${toolResult}`, 1, 0);
+        void answer(res, body, `ran: ${toolResult}${steered}`, 1, 0);
         return;
       }
       const prompts = userPrompts(body.messages);
@@ -116,9 +120,23 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
   };
 }
 
-/** The text of a `tool_result` when it is the newest thing in the history, else `null`. */
+const STEER_NOTE = 'The user sent a new message while you were working:\n';
+
+/** The texts the CLI folded into the running turn: its trailing `system` entries' steering notes. */
+function steeringNotes(messages: StubRequest['body']['messages'] = []): string[] {
+  const notes: string[] = [];
+  for (let i = messages.length - 1; i >= 0 && messages[i]!.role === 'system'; i--) {
+    const c = messages[i]!.content;
+    const text = typeof c === 'string' ? c : (c as Block[]).map((b) => b.text ?? '').join('');
+    const at = text.indexOf(STEER_NOTE);
+    if (at >= 0) notes.unshift(text.slice(at + STEER_NOTE.length).split('\n\nThis is how Claude Code surfaces')[0]!);
+  }
+  return notes;
+}
+
+/** The text of a `tool_result` when it is the newest thing in the history (bar `system` entries), else `null`. */
 function lastToolResult(messages: StubRequest['body']['messages'] = []): string | null {
-  const last = messages.at(-1);
+  const last = messages.findLast((m) => m.role !== 'system');
   if (last?.role !== 'user' || !Array.isArray(last.content)) return null;
   const result = (last.content as Array<{ type?: string; content?: unknown; is_error?: boolean }>).find((b) => b.type === 'tool_result');
   if (!result) return null;

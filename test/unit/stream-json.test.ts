@@ -54,7 +54,7 @@ describe('argv builder', () => {
   it('builds the kept-alive stream-json argv for a new session', () => {
     expect(buildClaudeArgs({ session: { kind: 'new', id } })).toEqual([
       '-p', '--input-format', 'stream-json', '--output-format', 'stream-json', '--verbose',
-      '--include-partial-messages', '--permission-prompt-tool', 'stdio', '--session-id', id,
+      '--include-partial-messages', '--replay-user-messages', '--permission-prompt-tool', 'stdio', '--session-id', id,
     ]);
   });
   it('resumes, with model and permission mode as separate argv entries', () => {
