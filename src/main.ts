@@ -15,6 +15,7 @@ import { TmuxBackend } from './backends/tmux.js';
 import { openDatabase } from './store/db.js';
 import { SqliteSessionStore } from './store/sessions-repo.js';
 import { SessionManager } from './sessions/manager.js';
+import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
 
 export interface RunningBridge {
@@ -45,10 +46,21 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
   } catch (err) {
     throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR: ${config.CLAUDE_WORKDIR} does not exist` }, { cause: err });
   }
+  let workspaceRoot = cwd;
+  if (config.WORKSPACE_ROOT) {
+    try {
+      workspaceRoot = fs.realpathSync(config.WORKSPACE_ROOT);
+    } catch (err) {
+      throw new BridgeError('CONFIG_INVALID', { detail: `WORKSPACE_ROOT: ${config.WORKSPACE_ROOT} does not exist` }, { cause: err });
+    }
+    if (!isInside(workspaceRoot, cwd)) {
+      throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR (${cwd}) must be inside WORKSPACE_ROOT (${workspaceRoot}), symlinks resolved` });
+    }
+  }
   const binary = resolveClaudeBinary(config.CLAUDE_BIN, env);
   log.info({ claude: binary.path, source: binary.source, cwd }, 'claude binary');
-  if (config.ALLOWED_USER_IDS.length === 0 && config.ALLOWED_ROLE_IDS.length === 0) {
-    log.warn('ALLOWED_USER_IDS and ALLOWED_ROLE_IDS are empty: nobody can use the bot until one is set');
+  if (config.ALLOWED_USER_IDS.length === 0 && config.ALLOWED_ROLE_IDS.length === 0 && config.ADMIN_USER_IDS.length === 0) {
+    log.warn('ALLOWED_USER_IDS, ALLOWED_ROLE_IDS and ADMIN_USER_IDS are empty: nobody can use the bot until one is set');
   }
   if (!config.ENABLE_PERSISTENCE) log.warn('ENABLE_PERSISTENCE=false: sessions are kept in memory; nothing survives a restart');
 
@@ -62,7 +74,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
 
   const manager = new SessionManager({
     store, backend, claudeBin: binary.path, claudeConfigDir: claudeConfigDir(env), env: claudeEnvironment(env),
-    defaultCwd: cwd, maxSessions: config.MAX_SESSIONS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER,
+    defaultCwd: cwd, workspaceRoot, maxSessions: config.MAX_SESSIONS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER,
     maxQueue: config.MAX_QUEUE, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000,
     healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
     autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
@@ -71,7 +83,8 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
   const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
   const bot = new DiscordBot({
     token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
-    allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, manager, log,
+    allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, adminUserIds: config.ADMIN_USER_IDS,
+    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, log,
   });
   try {
     const restored = await manager.initialize();

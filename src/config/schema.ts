@@ -75,8 +75,8 @@ export const configSchema = z.object({
   /** false: end every claude process when the bot stops (default: tmux-held ones keep running). */
   KEEP_PROCESSES_ON_EXIT: bool(true),
   /**
-   * Claude Code's permission mode for every session (`--permission-mode`). Until permission prompts
-   * reach Discord, a tool that needs a permission is denied; `acceptEdits` lets file edits through.
+   * Claude Code's permission mode for every session (`--permission-mode`). In `default`, a tool
+   * that needs a permission is asked about in Discord; `acceptEdits` lets file edits through.
    * As root, `bypassPermissions` also needs IS_SANDBOX=1 (Claude Code refuses it otherwise).
    */
   PERMISSION_MODE: z
@@ -90,6 +90,17 @@ export const configSchema = z.object({
   SESSION_BACKEND: z.enum(['auto', 'tmux', 'pty'], { error: 'expected auto, tmux or pty' }).default('auto'),
   ALLOWED_USER_IDS: snowflakeList,
   ALLOWED_ROLE_IDS: snowflakeList,
+  /** Users who may act on any session and set a channel's directory (`/claude project`); always allowed. */
+  ADMIN_USER_IDS: snowflakeList,
+  /** Every session's directory must resolve (realpath) inside this one; default CLAUDE_WORKDIR. */
+  WORKSPACE_ROOT: optionalString,
+  /**
+   * true: `/claude ask` in a channel opens a thread for the session, and plain messages in it go to
+   * Claude (needs the Message Content intent). false: everything stays in the channel.
+   */
+  THREADS: bool(true),
+  /** Messages of answer text at most; a longer answer is attached whole as `answer.md`. */
+  MAX_INLINE_CHUNKS: positiveInt(4),
   LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',

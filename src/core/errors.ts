@@ -12,7 +12,7 @@ const MESSAGES = {
   NOT_ALLOWED: (p: Params) =>
     `You are not allowed to use this bot. Ask its admin to add your user id \`${p.userId}\` to ALLOWED_USER_IDS (or give you a role listed in ALLOWED_ROLE_IDS).`,
   PROMPT_EMPTY: () => 'The prompt is empty. Usage: `/claude ask prompt:<what you want Claude to do>`.',
-  SESSION_NOT_FOUND: () => 'This session has ended.',
+  SESSION_NOT_FOUND: () => 'This session has ended. Start a new one with `/claude ask`.',
   NOT_SESSION_OWNER: () => 'Only the person who started this session can do that.',
   QUEUE_FULL: (p: Params) =>
     `All session slots are busy and ${p.waiting} requests are already waiting. Please try again in a few minutes.`,
@@ -35,6 +35,11 @@ const MESSAGES = {
   BACKEND_UNAVAILABLE: (p: Params) => `No way to run Claude Code on this machine: ${p.reason}`,
   CONFIG_INVALID: (p: Params) => `${p.detail}`,
   STORE_FAILED: () => 'The session store failed; the admin has the details in the log.',
+  OUTSIDE_WORKSPACE: (p: Params) => `\`${p.dir}\` is outside the workspace (\`${p.root}\`), symlinks resolved; only directories inside it can be used.`,
+  DIR_NOT_FOUND: (p: Params) => `\`${p.dir}\` is not a directory on the bot's host.`,
+  NOT_ADMIN: () => 'Only the bot\'s admins (ADMIN_USER_IDS) can do that.',
+  THREAD_OWNER: (p: Params) => `This thread is <@${p.ownerId}>'s Claude session; start your own with \`/claude ask\` in the channel.`,
+  PROMPT_FILE_INVALID: (p: Params) => `The prompt file must be a text file (.txt or .md) of at most ${p.limit}; \`${p.name}\` is not.`,
 } as const satisfies Record<string, (p: Params) => string>;
 
 export type BridgeErrorCode = keyof typeof MESSAGES;

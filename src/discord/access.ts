@@ -1,25 +1,43 @@
-/** Who may drive the bot: users in `ALLOWED_USER_IDS`, or members with a role in `ALLOWED_ROLE_IDS`. */
-import type { Interaction } from 'discord.js';
+/**
+ * Who may drive the bot: users in `ALLOWED_USER_IDS`, members with a role in `ALLOWED_ROLE_IDS`,
+ * and admins (`ADMIN_USER_IDS`), who may also act on any session and set a channel's directory.
+ */
+import type { BaseInteraction, Message } from 'discord.js';
 import { BridgeError } from '../core/errors.js';
 
 export interface AccessPolicy {
   allowedUserIds: readonly string[];
   allowedRoleIds: readonly string[];
+  adminUserIds: readonly string[];
 }
 
-/** The role ids of the interaction's member (cached GuildMember or the raw API member). */
-function memberRoleIds(interaction: Interaction): string[] {
-  const member = interaction.member;
+/** The role ids of the member behind an interaction or message (cached GuildMember or the raw API member). */
+function memberRoleIds(source: BaseInteraction | Message): string[] {
+  const member = source.member;
   if (!member) return [];
   return Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
 }
 
-export function isAllowed(interaction: Interaction, policy: AccessPolicy): boolean {
-  if (policy.allowedUserIds.includes(interaction.user.id)) return true;
-  return memberRoleIds(interaction).some((r) => policy.allowedRoleIds.includes(r));
+function userOf(source: BaseInteraction | Message) {
+  return 'author' in source ? source.author : source.user;
+}
+
+export function isAdmin(userId: string, policy: AccessPolicy): boolean {
+  return policy.adminUserIds.includes(userId);
+}
+
+export function isAllowed(source: BaseInteraction | Message, policy: AccessPolicy): boolean {
+  const id = userOf(source).id;
+  if (policy.allowedUserIds.includes(id) || isAdmin(id, policy)) return true;
+  return memberRoleIds(source).some((r) => policy.allowedRoleIds.includes(r));
 }
 
 /** @throws BridgeError `NOT_ALLOWED` (its text shows the user their own id and what to ask for) */
-export function assertAllowed(interaction: Interaction, policy: AccessPolicy): void {
-  if (!isAllowed(interaction, policy)) throw new BridgeError('NOT_ALLOWED', { userId: interaction.user.id });
+export function assertAllowed(source: BaseInteraction | Message, policy: AccessPolicy): void {
+  if (!isAllowed(source, policy)) throw new BridgeError('NOT_ALLOWED', { userId: userOf(source).id });
+}
+
+/** The session's owner, or an admin. @throws BridgeError `NOT_SESSION_OWNER` */
+export function assertMayAct(userId: string, ownerId: string, policy: AccessPolicy): void {
+  if (userId !== ownerId && !isAdmin(userId, policy)) throw new BridgeError('NOT_SESSION_OWNER');
 }

@@ -1,62 +1,95 @@
 /**
- * `DiscordBot`: the transport adapter. Logs in with discord.js, registers `/claude` on ready (in
- * `guildId` when given, else globally), checks access, and routes interactions to their handlers.
- * Users see only safe texts; everything else is logged with a reference they can quote.
+ * `DiscordBot`: the transport adapter. Logs in with discord.js (asking for the Message Content
+ * intent when sessions live in threads, and going on without it, loudly, if Discord refuses),
+ * registers `/claude` on ready (in `guildId` when given, else globally), checks access, routes
+ * interactions and thread messages to their handlers, and writes each to the audit log. Users see
+ * only safe texts; everything else is logged with a reference they can quote.
  */
-import { Client, Events, GatewayIntentBits, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
+import { Client, Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
-import { parseComponentId, parseSnowflake } from '../core/ids.js';
+import { parseComponentId, type ParsedComponentId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { RestoredTurn, SessionManager } from '../sessions/manager.js';
-import type { PermissionOutcome, PermissionRequest } from '../sessions/permissions.js';
 import type { Session } from '../sessions/session.js';
+import type { Turn } from '../sessions/turn.js';
 import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
-import { parseReplyRef } from './reply-ref.js';
-import { renderPermissionOutcome, renderPermissionPrompt } from './render/permission.js';
-import { channelTarget } from './render/targets.js';
-import { TurnView } from './render/turn-view.js';
 import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
 import { handleComponent } from './components.js';
+import { placeOf, type BotContext } from './context.js';
+import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from './login.js';
+import { threadMessageHandler } from './messages.js';
+import { showTurn } from './operations/answer.js';
+import { PermissionPrompts } from './permission-prompts.js';
+import { makeReplyRef, parseReplyRef } from './reply-ref.js';
+import { channelTarget } from './render/targets.js';
 
 export interface DiscordBotOptions extends AccessPolicy {
   token: string;
   /** REST base, e.g. `https://discord.com/api` (discord.js `rest.api`). */
   apiUrl: string;
   guildId?: string;
+  /** `/claude ask` in a channel opens a thread for the session; plain messages there go to Claude. */
+  threads?: boolean;
+  /** Messages of answer text at most; beyond, the whole answer is attached (default 4). */
+  maxInlineChunks?: number;
   manager: SessionManager;
   log: Logger;
 }
 
 export class DiscordBot {
-  readonly client: Client;
+  private current: Client;
   private readonly log: Logger;
-  private readonly ready: Promise<void>;
-  /** Where each waiting permission prompt was posted, by request key. */
-  private readonly prompts = new Map<string, { channelId: string; messageId: string }>();
+  private readonly ctx: BotContext;
+  private plainMessages = false;
+  private readonly prompts: PermissionPrompts;
+  private readonly started: Promise<void>;
+  private markStarted!: () => void;
 
   constructor(private readonly opts: DiscordBotOptions) {
     this.log = opts.log.child({ component: 'discord' });
-    this.client = new Client({ intents: [GatewayIntentBits.Guilds], rest: { api: opts.apiUrl } });
-    this.ready = new Promise<void>((resolve) => this.client.once(Events.ClientReady, () => resolve()));
-    this.client.on(Events.InteractionCreate, (i) => void this.route(i));
-    this.client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
-    // Subscribed now, before sessions are restored: a request replayed at start-up waits for login.
-    opts.manager.on('permission', (session, req) => void this.askPermission(session, req));
-    opts.manager.on('permissionSettled', (_session, req, outcome) => void this.permissionSettled(req, outcome));
+    const bot = this;
+    this.ctx = {
+      get client() { return bot.current; },
+      manager: opts.manager, log: this.log, threads: opts.threads ?? false, maxInlineChunks: opts.maxInlineChunks ?? 4,
+      policy: { allowedUserIds: opts.allowedUserIds, allowedRoleIds: opts.allowedRoleIds, adminUserIds: opts.adminUserIds },
+      plainMessages: () => this.plainMessages,
+    };
+    this.current = this.makeClient(true);
+    this.prompts = new PermissionPrompts(this.ctx);
+    this.started = new Promise<void>((resolve) => (this.markStarted = resolve));
+    // Subscribed now, before sessions are restored: what start-up replays waits for login.
+    const { manager } = opts;
+    manager.on('permission', (session, req) => void this.started.then(() => this.prompts.ask(session, req)));
+    manager.on('permissionSettled', (session, req, outcome) => void this.prompts.settled(session, req, outcome));
+    manager.on('followUp', (session, turn) => void this.started.then(() => this.showFollowUp(session, turn)));
+  }
+
+  get client(): Client {
+    return this.current;
   }
 
   /** Logs in and registers the command; resolves when both are done. */
   async start(): Promise<void> {
-    await this.client.login(this.opts.token);
-    await this.ready;
+    try {
+      await loginAndWait(this.current, this.opts.token);
+      this.plainMessages = this.ctx.threads;
+    } catch (err) {
+      if (!(err instanceof DisallowedIntentsError)) throw err;
+      this.log.error(MESSAGE_CONTENT_HELP);
+      await this.current.destroy();
+      this.current = this.makeClient(false);
+      await loginAndWait(this.current, this.opts.token);
+    }
     const body = [buildClaudeCommand()];
-    if (this.opts.guildId) await this.client.application!.commands.set(body, this.opts.guildId);
-    else await this.client.application!.commands.set(body);
-    this.log.info({ user: this.client.user?.tag, guild: this.opts.guildId ?? 'global' }, `ready; /${COMMAND_NAME} registered`);
+    if (this.opts.guildId) await this.current.application!.commands.set(body, this.opts.guildId);
+    else await this.current.application!.commands.set(body);
+    this.log.info({ user: this.current.user?.tag, guild: this.opts.guildId ?? 'global', threads: this.ctx.threads, plainMessages: this.plainMessages },
+      `ready; /${COMMAND_NAME} registered`);
+    this.markStarted();
   }
 
   async stop(): Promise<void> {
-    await this.client.destroy();
+    await this.current.destroy();
   }
 
   /**
@@ -66,82 +99,93 @@ export class DiscordBot {
   showRestored(restored: readonly RestoredTurn[]): void {
     for (const { session, turn } of restored) {
       const ref = parseReplyRef(turn.replyRef);
-      const log = this.log.child({ session: session.id, turn: turn.id });
       if (!ref) {
-        log.warn('restored turn has no reply message; its answer is only in the transcript');
+        this.log.warn({ session: session.id, turn: turn.id }, 'restored turn has no reply message; its answer is only in the transcript');
         void turn.done.then(() => session.delivered(turn));
         continue;
       }
-      void new TurnView(channelTarget(this.client, ref), turn, session.id, { log, alreadyStarted: true })
-        .run()
-        .then(() => session.delivered(turn))
-        .catch((err) => log.error({ err }, 'could not show a restored turn'));
+      void showTurn(this.ctx, channelTarget(this.current, ref), session, turn, { alreadyStarted: true })
+        .catch((err) => this.log.error({ err, session: session.id }, 'could not show a restored turn'));
     }
   }
 
-  /** Posts a permission request in the session's channel, mentioning its owner. */
-  private async askPermission(session: Session, req: PermissionRequest): Promise<void> {
-    await this.ready;
-    const channelId = session.record.channelId;
+  private makeClient(messageContent: boolean): Client {
+    const client = new Client({ intents: intentsFor({ threads: this.ctx.threads, messageContent }), rest: { api: this.opts.apiUrl } });
+    client.on(Events.InteractionCreate, (i) => void this.route(i));
+    if (this.ctx.threads) client.on(Events.MessageCreate, threadMessageHandler(this.ctx));
+    client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
+    return client;
+  }
+
+  /** Steered messages the CLI answers in a turn of their own: shown in a new message where the session lives. */
+  private async showFollowUp(session: Session, turn: Turn): Promise<void> {
     try {
-      const channel = this.client.channels.cache.get(channelId) ?? (await this.client.channels.fetch(channelId));
+      const channelId = session.record.channelId;
+      const channel = await this.current.channels.fetch(channelId);
       if (!channel?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
-      const message = await channel.send(renderPermissionPrompt(req, session.record.ownerId));
-      this.prompts.set(req.key, { channelId, messageId: message.id });
+      const message = await channel.send({ content: '-# ↪️ answering what was sent while Claude was working…' });
+      const ref = { channelId, messageId: message.id };
+      session.setReplyRef(turn, makeReplyRef(ref));
+      await showTurn(this.ctx, channelTarget(this.current, ref), session, turn, { alreadyStarted: true });
     } catch (err) {
-      this.log.error({ err, session: session.id, tool: req.toolName }, 'could not post a permission request; denying it');
-      await session.decidePermission(req.key, 'deny', 'nobody');
+      this.log.error({ err, session: session.id }, 'could not show a follow-up turn');
     }
-  }
-
-  /** Settled other than by a button (timeout, always-allow, process gone): the prompt says so. */
-  private async permissionSettled(req: PermissionRequest, outcome: PermissionOutcome): Promise<void> {
-    const where = this.prompts.get(req.key);
-    this.prompts.delete(req.key);
-    if (!where || outcome.by === 'user') return; // the button's own update already said so
-    const channel = this.client.channels.cache.get(where.channelId);
-    if (!channel?.isSendable()) return;
-    await channel.messages.edit(where.messageId, { content: renderPermissionOutcome(req, outcome), components: [] })
-      .catch((err) => this.log.warn({ err }, 'could not update a permission prompt'));
   }
 
   private async route(interaction: Interaction): Promise<void> {
     const { manager } = this.opts;
+    let audit: { kind: 'command' | 'button' | 'menu' | 'permission'; action: string; sessionId: string | null } | null = null;
     try {
       if (interaction.isAutocomplete() && interaction.commandName === COMMAND_NAME) {
         const command = SUBCOMMANDS.find((c) => c.name === interaction.options.getSubcommand());
-        const allowed = isAllowed(interaction, this.opts);
+        const allowed = isAllowed(interaction, this.ctx.policy);
         await interaction.respond(allowed && command?.autocomplete ? await command.autocomplete(interaction, manager) : []);
       } else if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
-        assertAllowed(interaction, this.opts);
         const name = interaction.options.getSubcommand();
+        audit = { kind: 'command', action: name, sessionId: null };
+        assertAllowed(interaction, this.ctx.policy);
         const command = SUBCOMMANDS.find((c) => c.name === name);
         if (!command) throw new Error(`unknown subcommand ${name}`);
-        const session = command.requiresSession
-          ? manager.getCurrentSession(parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId))
-          : null;
+        const p = placeOf(interaction);
+        const session = command.requiresSession ? manager.getCurrentSession(p.userId, p.channelId) : null;
         if (command.requiresSession && !session) throw new BridgeError('NO_SESSION');
-        await command.execute({ interaction, manager, log: this.log, session });
+        audit.sessionId = session?.id ?? null;
+        await command.execute({ interaction, manager, log: this.log, session, bot: this.ctx });
       } else if (interaction.isMessageComponent()) {
         const parsed = parseComponentId(interaction.customId);
         if (!parsed) return; // not one of ours
-        assertAllowed(interaction, this.opts);
-        await handleComponent(interaction, parsed, { manager, log: this.log });
+        audit = componentAudit(parsed, interaction.isButton());
+        assertAllowed(interaction, this.ctx.policy);
+        await handleComponent(interaction, parsed, this.ctx);
       }
+      if (audit) this.audit(interaction, audit, 'ok', null);
     } catch (err) {
       if (interaction.isAutocomplete()) return void (await interaction.respond([]).catch(() => undefined));
-      await this.fail(interaction, err);
+      const ref = await this.fail(interaction, err);
+      if (audit) this.audit(interaction, audit, err instanceof BridgeError ? 'refused' : 'error', err instanceof BridgeError ? err.code : ref);
     }
   }
 
-  private async fail(interaction: Interaction, err: unknown): Promise<void> {
+  private audit(interaction: Interaction, a: { kind: 'command' | 'button' | 'menu' | 'permission'; action: string; sessionId: string | null }, result: 'ok' | 'refused' | 'error', detail: string | null): void {
+    if (a.kind === 'permission' && result === 'ok') return; // written with the outcome (PermissionPrompts.settled)
+    this.opts.manager.audit({ userId: interaction.user.id, kind: a.kind, action: a.action, sessionId: a.sessionId, channelId: interaction.channelId, result, detail });
+  }
+
+  private async fail(interaction: Interaction, err: unknown): Promise<string> {
     const ref = makeErrorRef();
     if (err instanceof BridgeError) this.log.info({ code: err.code, user: interaction.user.id }, 'refused');
     else this.log.error({ err, ref, user: interaction.user.id }, 'interaction failed');
-    if (!interaction.isRepliable()) return;
+    if (!interaction.isRepliable()) return ref;
     const content = userFacingMessage(err, ref);
     await reply(interaction, content).catch((e) => this.log.warn({ err: e, ref }, 'could not tell the user about an error'));
+    return ref;
   }
+}
+
+function componentAudit(id: ParsedComponentId, button: boolean) {
+  const permission = id.action === 'allow' || id.action === 'deny' || id.action === 'always';
+  const kind = permission ? 'permission' as const : button ? 'button' as const : 'menu' as const;
+  return { kind, action: id.action, sessionId: 'sessionId' in id ? id.sessionId : null };
 }
 
 /** Ephemeral when nothing was sent yet; else into the deferred reply (so it does not stay "thinking…"). */

@@ -1,12 +1,13 @@
 /**
  * Message components (buttons, the sessions menu). Session buttons act only for the session's
- * owner; the clean-up confirmation only for the user who asked for it.
+ * owner or an admin; the clean-up confirmation only for the user who asked for it. A button of a
+ * session that no longer exists answers "this session has ended".
  */
 import type { MessageComponentInteraction } from 'discord.js';
 import { BridgeError } from '../core/errors.js';
-import { parseSnowflake, type ParsedComponentId } from '../core/ids.js';
-import type { Logger } from '../core/logger.js';
-import type { SessionManager } from '../sessions/manager.js';
+import type { ParsedComponentId } from '../core/ids.js';
+import { assertMayAct } from './access.js';
+import { placeOf, type BotContext } from './context.js';
 import { pendingCleanups } from './commands/clean.js';
 import { formatBytes, postExport } from './operations/export.js';
 import { branchSession, continueSession, regenerateAnswer, stopSession } from './operations/session-actions.js';
@@ -14,13 +15,12 @@ import { branchSession, continueSession, regenerateAnswer, stopSession } from '.
 export async function handleComponent(
   interaction: MessageComponentInteraction,
   id: ParsedComponentId,
-  ctx: { manager: SessionManager; log: Logger },
+  ctx: BotContext,
 ): Promise<void> {
   if (id.action === 'resume') {
     if (!interaction.isStringSelectMenu()) return;
-    const guildId = interaction.guildId ? parseSnowflake(interaction.guildId) : null;
-    const session = await ctx.manager.resumeSession(
-      parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId), guildId, interaction.values[0] ?? '');
+    const p = placeOf(interaction);
+    const session = await ctx.manager.resumeSession(p.userId, p.channelId, p.guildId, interaction.values[0] ?? '', ctx.manager.workspace.cwdFor(p.channelId, p.parentId));
     await interaction.update({ content: `▶️ Resumed \`${session.record.claudeSessionId}\` here: \`/claude ask\` continues it.`, components: [] });
     return;
   }
@@ -35,7 +35,7 @@ export async function handleComponent(
   }
   const session = ctx.manager.getSession(id.sessionId);
   if (!session) throw new BridgeError('SESSION_NOT_FOUND');
-  if (session.record.ownerId !== interaction.user.id) throw new BridgeError('NOT_SESSION_OWNER');
+  assertMayAct(interaction.user.id, session.record.ownerId, ctx.policy);
   if (id.action === 'allow' || id.action === 'deny' || id.action === 'always') {
     if (!(await session.decidePermission(id.key, id.action, interaction.user.id))) throw new BridgeError('PERMISSION_SETTLED');
     const tool = /\*\*([^*]+)\*\*/.exec(interaction.message.content)?.[1] ?? 'the tool';
@@ -46,9 +46,9 @@ export async function handleComponent(
   }
   switch (id.action) {
     case 'stop': return stopSession(interaction, session);
-    case 'continue': return continueSession(interaction, session, ctx.log);
-    case 'regenerate': return regenerateAnswer(interaction, session, ctx.log);
-    case 'branch': return branchSession(interaction, session, ctx.manager);
+    case 'continue': return continueSession(ctx, interaction, session);
+    case 'regenerate': return regenerateAnswer(ctx, interaction, session);
+    case 'branch': return branchSession(ctx, interaction, session);
     case 'export': return postExport(interaction, session, 'markdown');
   }
 }

@@ -10,6 +10,7 @@ import { buildClaudeArgs, type ClaudeArgsOptions, type PermissionMode } from '..
 import { transcriptPath } from '../claude/slug.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionRecord } from '../store/types.js';
+import { resolveInWorkspace } from './workspace.js';
 
 export interface LaunchDeps {
   backend: ProcessBackend;
@@ -17,6 +18,8 @@ export interface LaunchDeps {
   env: Record<string, string>;
   claudeConfigDir: string;
   permissionMode?: PermissionMode;
+  /** Realpath every session directory must be inside, when set. */
+  workspaceRoot?: string;
 }
 
 export interface Launched {
@@ -26,8 +29,9 @@ export interface Launched {
   freshId: ClaudeSessionId | null;
 }
 
-/** @throws BridgeError `PROCESS_START_FAILED` from the backend */
+/** @throws BridgeError `PROCESS_START_FAILED` from the backend; `OUTSIDE_WORKSPACE`, `DIR_NOT_FOUND` */
 export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord>, o: { expectNew?: boolean } = {}): Promise<Launched> {
+  if (deps.workspaceRoot) resolveInWorkspace(deps.workspaceRoot, rec.cwd);
   const exists = (id: ClaudeSessionId) => fs.existsSync(transcriptPath(deps.claudeConfigDir, rec.cwd, id));
   const hasTranscript = exists(rec.claudeSessionId);
   const fork = !hasTranscript && rec.forkFrom !== null && exists(rec.forkFrom);

@@ -12,13 +12,14 @@ import { makeBridgeSessionId, makeClaudeSessionId, parseClaudeSessionId, type Br
 import { historyBySession } from '../claude/history.js';
 import { transcriptPath } from '../claude/slug.js';
 import { TranscriptIndex } from '../claude/transcript-index.js';
-import type { SessionRecord, SessionState } from '../store/types.js';
+import type { AuditEntry, SessionRecord, SessionState } from '../store/types.js';
 import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
 import type { SessionManagerOptions } from './session-types.js';
 import type { Turn } from './turn.js';
+import { Workspace } from './workspace.js';
 
 export type { SessionManagerOptions };
 
@@ -42,6 +43,8 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   private readonly slots: SlotPool;
   /** The Claude sessions stored for each working directory (cached summaries). */
   readonly transcripts: TranscriptIndex;
+  /** The workspace root, and each channel's working directory. */
+  readonly workspace: Workspace;
   private readonly now: () => number;
   private timers: NodeJS.Timeout[] = [];
 
@@ -49,6 +52,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     super();
     this.now = opts.now ?? Date.now;
     this.transcripts = new TranscriptIndex(opts.claudeConfigDir);
+    this.workspace = new Workspace(opts.workspaceRoot ?? opts.defaultCwd, opts.defaultCwd, opts.store, this.now);
     this.slots = new SlotPool({
       max: opts.maxSessions, perUser: opts.maxSessionsPerUser, maxQueue: opts.maxQueue,
       sessions: () => this.sessions.values(), log: opts.log,
@@ -123,23 +127,41 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   }
 
   /**
-   * The user's current session in this channel. If there is none: with `autoResume`, one on the
-   * directory's newest Claude session nobody else holds; else a new one.
+   * The user's current session in this channel. If there is none: with `autoResume` (unless
+   * `fresh`), one on the directory's newest Claude session nobody else holds; else a new one, in the
+   * channel's directory (or `parentId`'s, for a thread).
    */
-  async getOrCreateSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null): Promise<Session> {
+  async getOrCreateSession(
+    ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null = null, where: { parentId?: Snowflake | null; fresh?: boolean } = {},
+  ): Promise<Session> {
     const existing = this.opts.store.findCurrent(ownerId, channelId);
     if (existing) return this.load(existing);
-    if (this.opts.autoResume) {
-      const newest = (await this.transcripts.list(this.opts.defaultCwd))
+    const cwd = this.workspace.cwdFor(channelId, where.parentId ?? null);
+    if (this.opts.autoResume && !where.fresh) {
+      const newest = (await this.transcripts.list(cwd))
         .find((t) => t.prompts > 0 && this.opts.store.findByClaudeId(t.sessionId) === null);
-      if (newest) return this.createSession(ownerId, channelId, guildId, { claudeSessionId: newest.sessionId });
+      if (newest) return this.createSession(ownerId, channelId, guildId, { claudeSessionId: newest.sessionId, cwd });
     }
-    return this.createSession(ownerId, channelId, guildId);
+    return this.createSession(ownerId, channelId, guildId, { cwd });
   }
 
-  /** The user's sessions and the terminal sessions of the working directory, newest first. */
-  async listSessions(ownerId: Snowflake): Promise<SessionListing[]> {
-    const cwd = this.opts.defaultCwd;
+  /** The session living in this channel (a session's thread), whoever owns it; `null` if none. */
+  getChannelSession(channelId: Snowflake): Session | null {
+    const rec = this.opts.store.findInChannel(channelId);
+    return rec ? this.load(rec) : null;
+  }
+
+  /** Writes one line of the audit log. Never throws: a failure is logged. */
+  audit(entry: Omit<AuditEntry, 'at'>): void {
+    try {
+      this.opts.store.recordAudit({ ...entry, at: this.now() });
+    } catch (err) {
+      this.opts.log.error({ err, entry }, 'could not write the audit log');
+    }
+  }
+
+  /** The user's sessions and the terminal sessions of the working directory (`cwd`), newest first. */
+  async listSessions(ownerId: Snowflake, cwd = this.opts.defaultCwd): Promise<SessionListing[]> {
     const [transcripts, history] = await Promise.all([this.transcripts.list(cwd), historyBySession(this.opts.claudeConfigDir, cwd)]);
     return listSessions({ store: this.opts.store, ownerId, cwd, transcripts, history });
   }
@@ -149,7 +171,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
    * here) or one started in a terminal in the working directory.
    * @throws BridgeError `INVALID_ID` (not a UUID), `NOT_YOURS`, `TRANSCRIPT_NOT_FOUND`
    */
-  async resumeSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null, claudeId: string): Promise<Session> {
+  async resumeSession(ownerId: Snowflake, channelId: Snowflake, guildId: Snowflake | null, claudeId: string, cwd = this.opts.defaultCwd): Promise<Session> {
     const id = parseClaudeSessionId(claudeId);
     const bound = this.opts.store.findByClaudeId(id);
     if (bound && bound.ownerId !== ownerId) throw new BridgeError('NOT_YOURS');
@@ -158,9 +180,9 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       session.moveTo(channelId, guildId);
       return session;
     }
-    const file = path.join(this.transcripts.projectDir(this.opts.defaultCwd), `${id}.jsonl`);
+    const file = path.join(this.transcripts.projectDir(cwd), `${id}.jsonl`);
     if (!(await this.transcripts.info(file, id))) throw new BridgeError('TRANSCRIPT_NOT_FOUND');
-    return this.createSession(ownerId, channelId, guildId, { claudeSessionId: id });
+    return this.createSession(ownerId, channelId, guildId, { claudeSessionId: id, cwd });
   }
 
   /** A new session with `source`'s history (a fork), current in `channelId` from now on. */
@@ -298,7 +320,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     const session: Session = new Session(record, {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
       permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs,
-      claudeConfigDir: this.opts.claudeConfigDir, log: this.opts.log, now: this.now,
+      claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
       acquireSlot: (onQueued) => this.slots.acquire(session, onQueued),
       releaseSlot: () => this.slots.release(session),
     });

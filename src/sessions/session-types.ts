@@ -35,6 +35,8 @@ export interface SessionDeps {
   permissionTimeoutMs?: number;
   /** Claude Code's config home (`$CLAUDE_CONFIG_DIR` or `~/.claude`), where transcripts live. */
   claudeConfigDir: string;
+  /** Realpath every session directory must be inside (checked at each process start). */
+  workspaceRoot?: string;
   log: Logger;
   now: () => number;
   /** Waits for a process slot (reporting queue positions) or throws BridgeError `QUEUE_FULL`. */
@@ -54,8 +56,10 @@ export interface SessionManagerOptions {
   permissionMode?: PermissionMode;
   /** How long a tool permission request waits for its answer before it is denied, ms (default 600 s). */
   permissionTimeoutMs?: number;
-  /** Working directory of new sessions (realpath). */
+  /** Working directory of new sessions (realpath) unless their channel has its own. */
   defaultCwd: string;
+  /** Realpath every session directory must be inside; default `defaultCwd`. */
+  workspaceRoot?: string;
   /** Upper bound on live processes, in all and per user. */
   maxSessions: number;
   maxSessionsPerUser: number;

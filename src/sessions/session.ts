@@ -103,6 +103,12 @@ export class Session extends EventEmitter<SessionEvents> {
     return { kind: 'steered', into };
   }
 
+  /** The transport shows `turn`'s answer in `replyRef` (decided after the turn was sent). */
+  setReplyRef(turn: Turn, replyRef: string): void {
+    turn.replyRef = replyRef;
+    this.deps.store.setTurnReplyRef(turn.id, replyRef);
+  }
+
   /** The transport has shown `turn`'s answer: forget it, and move the delivered output offset. */
   delivered(turn: Turn): void {
     const forward = turn.seq > this.deliveredSeq;

@@ -63,7 +63,7 @@ export class Turn extends EventEmitter<TurnEvents> {
   readonly id: string;
   readonly seq: number;
   readonly prompt: string;
-  readonly replyRef: string | null;
+  replyRef: string | null;
   /** Notices given so far, oldest first. */
   readonly notices: string[] = [];
   /** Text runs and tool calls, in order, and the tokens used so far. */

@@ -81,4 +81,30 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN always_allow TEXT NOT NULL DEFAULT '[]';
     `,
   },
+  {
+    version: 5,
+    name: 'audit-and-projects',
+    // audit_log: who did what, when, with what result (commands, button presses, messages,
+    // permission decisions). channel_dirs: a channel's working directory, set by an admin.
+    sql: `
+      CREATE TABLE audit_log (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        user_id     TEXT,
+        kind        TEXT NOT NULL CHECK (kind IN ('command','button','menu','message','permission')),
+        action      TEXT NOT NULL,
+        session_id  TEXT,
+        channel_id  TEXT,
+        result      TEXT NOT NULL CHECK (result IN ('ok','refused','error')),
+        detail      TEXT
+      );
+      CREATE INDEX audit_log_at ON audit_log (at);
+      CREATE TABLE channel_dirs (
+        channel_id  TEXT PRIMARY KEY,
+        cwd         TEXT NOT NULL,
+        set_by      TEXT NOT NULL,
+        set_at      INTEGER NOT NULL
+      );
+    `,
+  },
 ];

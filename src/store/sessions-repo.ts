@@ -1,7 +1,7 @@
 /** `SqliteSessionStore`: the {@link SessionStore} on better-sqlite3 (prepared statements, snake_case columns). */
 import type { BridgeSessionId, Snowflake } from '../core/ids.js';
 import type { Db } from './db.js';
-import type { SessionPatch, SessionRecord, SessionStore, TurnRecord } from './types.js';
+import type { AuditEntry, SessionPatch, SessionRecord, SessionStore, TurnRecord } from './types.js';
 
 const COLUMNS: Record<keyof SessionRecord, string> = {
   id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
@@ -105,6 +105,10 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('UPDATE turns SET state = ? WHERE id = ?').run(state, id);
   }
 
+  setTurnReplyRef(id: string, replyRef: string): void {
+    this.db.prepare('UPDATE turns SET reply_ref = ? WHERE id = ?').run(replyRef, id);
+  }
+
   listTurns(sessionId: BridgeSessionId): TurnRecord[] {
     return this.turnsStmt.all(sessionId) as TurnRecord[];
   }
@@ -116,6 +120,30 @@ export class SqliteSessionStore implements SessionStore {
         this.db.prepare('UPDATE sessions SET output_offset = ?, updated_at = ? WHERE id = ?').run(outputOffset, this.now(), sessionId);
       }
     })();
+  }
+
+  findInChannel(channelId: Snowflake): SessionRecord | null {
+    const sql = `${SELECT} WHERE channel_id = ? AND state != 'stopped' ORDER BY last_activity_at DESC LIMIT 1`;
+    return (this.db.prepare(sql).get(channelId) as SessionRecord | undefined) ?? null;
+  }
+
+  recordAudit(e: AuditEntry): void {
+    this.db.prepare(`INSERT INTO audit_log (at, user_id, kind, action, session_id, channel_id, result, detail)
+      VALUES (@at, @userId, @kind, @action, @sessionId, @channelId, @result, @detail)`).run(e);
+  }
+
+  listAudit(limit: number): AuditEntry[] {
+    return this.db.prepare(`SELECT at, user_id AS userId, kind, action, session_id AS sessionId, channel_id AS channelId, result, detail
+      FROM audit_log ORDER BY at DESC, id DESC LIMIT ?`).all(limit) as AuditEntry[];
+  }
+
+  getChannelDir(channelId: Snowflake): string | null {
+    return (this.db.prepare('SELECT cwd FROM channel_dirs WHERE channel_id = ?').get(channelId) as { cwd: string } | undefined)?.cwd ?? null;
+  }
+
+  setChannelDir(channelId: Snowflake, cwd: string, setBy: Snowflake, at: number): void {
+    this.db.prepare(`INSERT INTO channel_dirs (channel_id, cwd, set_by, set_at) VALUES (?, ?, ?, ?)
+      ON CONFLICT (channel_id) DO UPDATE SET cwd = excluded.cwd, set_by = excluded.set_by, set_at = excluded.set_at`).run(channelId, cwd, setBy, at);
   }
 
   close(): void {

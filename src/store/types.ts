@@ -55,6 +55,22 @@ export interface TurnRecord {
   createdAt: number;
 }
 
+/** One line of the audit log: who did what, when, with what result. */
+export interface AuditEntry {
+  /** ms since the epoch. */
+  at: number;
+  /** Discord user id; `null` for the bot itself (a timeout, say). */
+  userId: string | null;
+  kind: 'command' | 'button' | 'menu' | 'message' | 'permission';
+  /** Subcommand, button action, or permission decision (`allow`, `deny`, `always`, `timeout`…). */
+  action: string;
+  sessionId: string | null;
+  channelId: string | null;
+  result: 'ok' | 'refused' | 'error';
+  /** Short detail: the refusal's code, an error reference, the tool name… */
+  detail: string | null;
+}
+
 export interface SessionStore {
   insert(record: SessionRecord): void;
   /** Applies `patch` and bumps `updatedAt`. */
@@ -84,6 +100,8 @@ export interface SessionStore {
   delete(id: BridgeSessionId): void;
   addTurn(turn: TurnRecord): void;
   setTurnState(id: string, state: TurnRecord['state']): void;
+  /** Where the transport shows the turn's answer (opaque JSON). */
+  setTurnReplyRef(id: string, replyRef: string): void;
   /** Owed turns of a session, oldest first. */
   listTurns(sessionId: BridgeSessionId): TurnRecord[];
   /**
@@ -92,5 +110,13 @@ export interface SessionStore {
    * (bytes; `null` leaves it).
    */
   completeTurn(sessionId: BridgeSessionId, seq: number, outputOffset: number | null): void;
+  /** The newest session of any owner in this channel (a session's thread) that is not `stopped`. */
+  findInChannel(channelId: Snowflake): SessionRecord | null;
+  recordAudit(entry: AuditEntry): void;
+  /** The newest audit entries, newest first. */
+  listAudit(limit: number): AuditEntry[];
+  /** The working directory an admin set for this channel, if any. */
+  getChannelDir(channelId: Snowflake): string | null;
+  setChannelDir(channelId: Snowflake, cwd: string, setBy: Snowflake, at: number): void;
   close(): void;
 }

@@ -26,13 +26,13 @@ afterAll(async () => {
 });
 
 describe('/claude ask end to end', () => {
-  it('registers /claude in the configured guild: ask with a required prompt, and every subcommand', () => {
+  it('registers /claude in the configured guild: ask with a prompt or a prompt file, and every subcommand', () => {
     const cmd = h.discord.commands.get('claude')!;
     expect(cmd.guildId).toBe(h.discord.guildId);
     const options = cmd.options as Array<{ type: number; name: string; options?: unknown[] }>;
-    expect(options.find((o) => o.name === 'ask')).toMatchObject({ type: 1, options: [{ type: 3, name: 'prompt', required: true }] });
+    expect(options.find((o) => o.name === 'ask')).toMatchObject({ type: 1, options: [{ type: 3, name: 'prompt', max_length: 6000 }, { type: 11, name: 'file' }] });
     expect(options.map((o) => o.name).sort()).toEqual(
-      ['ask', 'branch', 'clean', 'continue', 'export', 'import', 'info', 'model', 'new', 'regenerate', 'resume', 'sessions', 'stop']);
+      ['ask', 'branch', 'clean', 'continue', 'export', 'import', 'info', 'model', 'new', 'project', 'regenerate', 'resume', 'sessions', 'stop']);
     expect(options.every((o) => o.type === 1)).toBe(true);
   });
 

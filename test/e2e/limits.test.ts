@@ -10,20 +10,21 @@ describe('limits', () => {
     h = await Harness.create({ slowDelayMs: 100 });
     const [a, b, c, d] = ['ann', 'bob', 'cat', 'dan'].map((n) => h.discord.addUser(n)) as [never, never, never, never];
     await h.startBot([a, b, c, d], { MAX_SESSIONS: '2' });
-    // ann's answer takes ~3 s, bob's ~9 s: the slots free up far apart, so dan's move up shows
-    const ia = h.ask(a, 'SLOW:30 from ann');
+    // ann's answer takes ~6 s, bob's ~15 s, cat's ~1.5 s: dan is 1st in line for longer than the 1 s
+    // between two edits of his reply, so his move up shows
+    const ia = h.ask(a, 'SLOW:60 from ann');
     await h.reply(ia, (m) => /\d+ \d+ /.test(m.content), 'ann streaming');
-    const ib = h.ask(b, 'SLOW:90 from bob');
+    const ib = h.ask(b, 'SLOW:150 from bob');
     await h.reply(ib, (m) => /\d+ \d+ /.test(m.content), 'bob streaming');
-    const ic = h.ask(c, 'quick from cat');
+    const ic = h.ask(c, 'SLOW:15 from cat');
     await h.reply(ic, (m) => m.content.includes('1st in line'), 'cat 1st in line');
     const id = h.ask(d, 'quick from dan');
     await h.reply(id, (m) => m.content.includes('2nd in line'), 'dan 2nd in line');
 
-    const fc = await h.final(ic, 'echo: quick from cat (turn 1)');
+    const fc = await h.final(ic, 'echo: SLOW:15 from cat (turn 1)');
     const fd = await h.final(id, 'echo: quick from dan (turn 1)');
-    await h.final(ia, 'echo: SLOW:30 from ann (turn 1)');
-    await h.final(ib, 'echo: SLOW:90 from bob (turn 1)');
+    await h.final(ia, 'echo: SLOW:60 from ann (turn 1)');
+    await h.final(ib, 'echo: SLOW:150 from bob (turn 1)');
     expect(Date.parse(fc.edited_timestamp!)).toBeLessThanOrEqual(Date.parse(fd.edited_timestamp!)); // FIFO
     const danEdits = h.discord.calls.filter((x) => x.method === 'PATCH' && x.path.includes(id.token)).map((x) => String(x.body?.content));
     expect(danEdits.findIndex((t) => t.includes('2nd in line')), JSON.stringify(danEdits)).toBeLessThan(danEdits.findIndex((t) => t.includes('1st in line'))); // moved up

@@ -11,7 +11,8 @@
  * A prompt containing `SLOW` streams its answer in many small pieces with a delay
  * (`slowDelayMs`), long enough for a test to interrupt it; `SLOW:<n>` streams `n` pieces.
  * A prompt `TOOL:<shell command>` makes the answer a Bash `tool_use` of that command; once the
- * history ends with its `tool_result`, the answer is `ran: <result text>`.
+ * history ends with its `tool_result`, the answer is `ran: <result text>`. `USE:<Tool> <JSON input>`
+ * asks for any tool the same way (e.g. `USE:Write {"file_path":"/abs/a.txt","content":"hi"}`).
  * A message the user steered into the running turn reaches the API as a trailing `role:"system"`
  * entry ("The user sent a new message while you were working:\n<text>…", Claude Code 2.1.330); the
  * answer then ends with ` · steered: <text>`.
@@ -98,7 +99,12 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
       const last = prompts.at(-1) ?? '';
       const tool = /^TOOL:(.+)$/s.exec(last);
       if (tool) {
-        void answerToolUse(res, body, tool[1]!.trim());
+        void answerToolUse(res, body, 'Bash', { command: tool[1]!.trim(), description: 'stub tool call' });
+        return;
+      }
+      const use = /^USE:(\w+) (\{.*\})$/s.exec(last);
+      if (use) {
+        void answerToolUse(res, body, use[1]!, JSON.parse(use[2]!) as Record<string, unknown>);
         return;
       }
       const text = `echo: ${last} (turn ${prompts.length})`;
@@ -145,14 +151,14 @@ function lastToolResult(messages: StubRequest['body']['messages'] = []): string 
   return `${result.is_error ? '[error] ' : ''}${text.trim()}`;
 }
 
-/** A streamed answer that is one Bash `tool_use` (Messages API: `input_json_delta` carries the input). */
-async function answerToolUse(res: http.ServerResponse, body: StubRequest['body'], command: string) {
+/** A streamed answer that is one `tool_use` (Messages API: `input_json_delta` carries the input). */
+async function answerToolUse(res: http.ServerResponse, body: StubRequest['body'], name: string, input: Record<string, unknown>) {
   const id = `msg_stub_${++messageCounter}`;
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
   send('message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant', model: body.model ?? 'claude-stub', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 } } });
-  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_stub_${messageCounter}`, name: 'Bash', input: {} } });
-  send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify({ command, description: 'stub tool call' }) } });
+  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: `toolu_stub_${messageCounter}`, name, input: {} } });
+  send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: JSON.stringify(input) } });
   send('content_block_stop', { type: 'content_block_stop', index: 0 });
   send('message_delta', { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 20 } });
   send('message_stop', { type: 'message_stop' });

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { startAnthropicStub, type AnthropicStub, type AnthropicStubOptions } from '../fakes/anthropic-stub.js';
-import { FakeDiscord, type FakeUser, type Interaction, type StoredMessage } from '../fakes/discord/server.js';
+import { FakeDiscord, type FakeDiscordOptions, type FakeUser, type Interaction, type StoredMessage } from '../fakes/discord/server.js';
 import { startBotProcess, type BotProcess } from './bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from './claude-env.js';
 
@@ -33,9 +33,9 @@ export class Harness {
     this.runDir = path.join(cenv.workDir, '..', 'run');
   }
 
-  static async create(stubOptions: AnthropicStubOptions = {}): Promise<Harness> {
+  static async create(stubOptions: AnthropicStubOptions = {}, discordOptions: Partial<FakeDiscordOptions> = {}): Promise<Harness> {
     const stub = await startAnthropicStub(stubOptions);
-    const discord = await FakeDiscord.start({ token: 'fake-bot-token' });
+    const discord = await FakeDiscord.start({ token: 'fake-bot-token', ...discordOptions });
     return new Harness(stub, discord, makeClaudeTestEnv(stub.url));
   }
 
@@ -54,7 +54,7 @@ export class Harness {
       ...this.cenv.env,
       DISCORD_TOKEN: this.discord.token, DISCORD_API_URL: this.discord.apiUrl, DISCORD_GUILD_ID: this.discord.guildId,
       ALLOWED_USER_IDS: allowed.map((u) => u.id).join(','), CLAUDE_WORKDIR: this.cenv.workDir, DATABASE_PATH: this.dbPath,
-      RUN_DIR: this.runDir, TMUX_SOCKET: this.socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'debug', ...env,
+      RUN_DIR: this.runDir, TMUX_SOCKET: this.socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'debug', THREADS: 'false', ...env,
     });
     const bot = this.bot;
     await this.discord

@@ -1,7 +1,14 @@
-/** `/claude ask prompt:<text>`: send a prompt to the user's session in this channel and stream the answer. */
-import { BridgeError } from '../../core/errors.js';
-import { parseSnowflake } from '../../core/ids.js';
+/**
+ * `/claude ask prompt:<text> [file:<.txt>]`: in a channel with `THREADS=true`, opens a thread for a
+ * new session; in a session's thread (or with `THREADS=false`), talks to the user's session there —
+ * into the running turn when one runs (steering), else as the next turn.
+ */
+import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
+import type { BotContext } from '../context.js';
+import { placeOf } from '../context.js';
 import { answer } from '../operations/answer.js';
+import { promptSource } from '../operations/prompt.js';
+import { askInThread, excerpt } from '../operations/thread.js';
 import type { Command } from './types.js';
 
 /** Discord's limit for a string option (API docs, "Application Command Option"). */
@@ -12,16 +19,25 @@ export const ask = {
   data: (sub) =>
     sub
       .setName('ask')
-      .setDescription('Send a prompt to Claude Code; continues your session in this channel')
-      .addStringOption((o) => o.setName('prompt').setDescription('What Claude should do').setRequired(true).setMaxLength(PROMPT_MAX)),
-  async execute({ interaction, manager, log }) {
-    const prompt = interaction.options.getString('prompt', true);
-    if (prompt.trim() === '') throw new BridgeError('PROMPT_EMPTY');
-    const find = () => manager.getOrCreateSession(
-      parseSnowflake(interaction.user.id),
-      parseSnowflake(interaction.channelId),
-      interaction.guildId ? parseSnowflake(interaction.guildId) : null,
-    );
-    await answer(interaction, find, (session, replyRef) => session.sendMessage(prompt, { replyRef }), log);
+      .setDescription('Send a prompt to Claude Code; continues your session here')
+      .addStringOption((o) => o.setName('prompt').setDescription('What Claude should do').setMaxLength(PROMPT_MAX))
+      .addAttachmentOption((o) => o.setName('file').setDescription('A longer prompt as a .txt or .md file')),
+  async execute({ interaction, bot }) {
+    const getPrompt = promptSource(interaction)!;
+    if (bot.threads && interaction.channel?.type === ChannelType.GuildText) return askInThread(bot, interaction, getPrompt);
+    return askHere(bot, interaction, getPrompt);
   },
 } satisfies Command;
+
+/** Into the user's session in this channel or thread: steered into a running turn, or a turn of its own. */
+async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>): Promise<void> {
+  const place = placeOf(interaction);
+  const find = () => bot.manager.getOrCreateSession(place.userId, place.channelId, place.guildId, { parentId: place.parentId });
+  await answer(bot, interaction, find, async (session, replyRef) => {
+    const prompt = await getPrompt();
+    const sent = session.steer(prompt, { replyRef });
+    if (sent.kind === 'turn') return sent.turn;
+    await interaction.editReply({ content: `↪️ Sent into the running answer: *${excerpt(prompt.replace(/\s+/g, ' '), 200).replace(/[*_`~|]/g, '')}*` });
+    return null;
+  });
+}

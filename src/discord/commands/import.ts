@@ -1,7 +1,8 @@
 /** `/claude import file:<attachment>`: a JSONL transcript or a JSON export becomes a session that continues it. */
 import { BridgeError } from '../../core/errors.js';
-import { makeClaudeSessionId, parseSnowflake } from '../../core/ids.js';
+import { makeClaudeSessionId } from '../../core/ids.js';
 import { importConversation } from '../../claude/import.js';
+import { placeOf } from '../context.js';
 import { DISCORD_FILE_LIMIT, formatBytes } from '../operations/export.js';
 import type { Command } from './types.js';
 
@@ -19,9 +20,10 @@ export const importCommand = {
     const text = await res.text();
     if (Buffer.byteLength(text) > DISCORD_FILE_LIMIT) throw new BridgeError('IMPORT_TOO_LARGE', { size: formatBytes(Buffer.byteLength(text)), limit: formatBytes(DISCORD_FILE_LIMIT) });
     const newId = makeClaudeSessionId();
-    const imported = await importConversation(text, { configDir: manager.claudeConfigDir, cwd: manager.defaultCwd, newId });
-    const guildId = interaction.guildId ? parseSnowflake(interaction.guildId) : null;
-    const session = manager.createSession(parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId), guildId, { claudeSessionId: newId });
+    const p = placeOf(interaction);
+    const cwd = manager.workspace.cwdFor(p.channelId, p.parentId);
+    const imported = await importConversation(text, { configDir: manager.claudeConfigDir, cwd, newId });
+    const session = manager.createSession(p.userId, p.channelId, p.guildId, { claudeSessionId: newId, cwd });
     log.info({ session: session.id, messages: imported.messages, brokenLines: imported.brokenLines }, 'conversation imported');
     const broken = imported.brokenLines > 0 ? ` (${imported.brokenLines} broken lines skipped)` : '';
     await interaction.editReply(`📥 Imported ${imported.messages} messages${broken} from **${file.name}** into session \`${session.id}\`. \`/claude ask\` here continues it.`);

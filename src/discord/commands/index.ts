@@ -6,6 +6,7 @@ import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { modelCommand } from './model.js';
 import { newCommand } from './new.js';
+import { projectCommand } from './project.js';
 import { resumeCommand, sessionsCommand } from './sessions.js';
 import { branchCommand, continueCommand, exportCommand, regenerateCommand, stopCommand } from './simple.js';
 import type { Command } from './types.js';
@@ -13,7 +14,7 @@ import type { Command } from './types.js';
 export const COMMAND_NAME = 'claude';
 export const SUBCOMMANDS: readonly Command[] = [
   ask, newCommand, continueCommand, regenerateCommand, stopCommand, branchCommand, exportCommand,
-  modelCommand, infoCommand, sessionsCommand, resumeCommand, cleanCommand, importCommand,
+  modelCommand, infoCommand, sessionsCommand, resumeCommand, cleanCommand, importCommand, projectCommand,
 ];
 
 export function buildClaudeCommand(): RESTPostAPIChatInputApplicationCommandsJSONBody {

@@ -1,6 +1,6 @@
 /** `/claude new [prompt]`: start a fresh session in this channel (the old one stays resumable). */
 import { MessageFlags } from 'discord.js';
-import { parseSnowflake } from '../../core/ids.js';
+import { placeOf } from '../context.js';
 import { answer } from '../operations/answer.js';
 import { PROMPT_MAX } from './ask.js';
 import type { Command } from './types.js';
@@ -10,11 +10,11 @@ export const newCommand = {
   data: (sub) =>
     sub.setName('new').setDescription('Start a fresh Claude Code session in this channel')
       .addStringOption((o) => o.setName('prompt').setDescription('First prompt (optional)').setMaxLength(PROMPT_MAX)),
-  async execute({ interaction, manager, log }) {
-    const guildId = interaction.guildId ? parseSnowflake(interaction.guildId) : null;
-    const session = manager.createSession(parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId), guildId);
-    const prompt = interaction.options.getString('prompt')?.trim();
-    if (prompt) return answer(interaction, session, (s, replyRef) => s.sendMessage(prompt, { replyRef }), log);
+  async execute({ interaction, manager, bot }) {
+    const p = placeOf(interaction);
+    const session = manager.createSession(p.userId, p.channelId, p.guildId, { cwd: manager.workspace.cwdFor(p.channelId, p.parentId) });
+    const prompt = interaction.options.getString('prompt');
+    if (prompt?.trim()) return answer(bot, interaction, session, (s, replyRef) => s.sendMessage(prompt, { replyRef }));
     await interaction.reply({ content: `🆕 New session \`${session.id}\`. \`/claude ask\` here talks to it.`, flags: MessageFlags.Ephemeral });
   },
 } satisfies Command;

@@ -1,6 +1,7 @@
 /** `/claude sessions` and `/claude resume session:<id>`: see and pick up conversations of this directory. */
-import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type ApplicationCommandOptionChoiceData } from 'discord.js';
-import { makeComponentId, parseSnowflake } from '../../core/ids.js';
+import { ActionRowBuilder, MessageFlags, StringSelectMenuBuilder, type ApplicationCommandOptionChoiceData, type AutocompleteInteraction } from 'discord.js';
+import { makeComponentId } from '../../core/ids.js';
+import { placeOf } from '../context.js';
 import type { SessionListing } from '../../sessions/catalog.js';
 import type { SessionManager } from '../../sessions/manager.js';
 import type { Command } from './types.js';
@@ -25,9 +26,10 @@ export function renderListing(list: SessionListing[]): string {
   return (lines.join('\n') + more).slice(0, 2000);
 }
 
-async function resumableChoices(manager: SessionManager, userId: string, typed: string): Promise<ApplicationCommandOptionChoiceData[]> {
-  const q = typed.toLowerCase();
-  return (await manager.listSessions(parseSnowflake(userId)))
+async function resumableChoices(manager: SessionManager, interaction: AutocompleteInteraction): Promise<ApplicationCommandOptionChoiceData[]> {
+  const q = interaction.options.getFocused().toLowerCase();
+  const p = placeOf(interaction);
+  return (await manager.listSessions(p.userId, manager.workspace.cwdFor(p.channelId, p.parentId)))
     .filter((l) => !l.notResumable && (l.title.toLowerCase().includes(q) || l.claudeSessionId.startsWith(q)))
     .slice(0, 25)
     .map((l) => ({ name: `${l.title.slice(0, 60)} — ${describe(l)}`.slice(0, 100), value: l.claudeSessionId }));
@@ -38,7 +40,8 @@ export const sessionsCommand = {
   data: (sub) => sub.setName('sessions').setDescription('List your sessions and terminal sessions of this working directory'),
   async execute({ interaction, manager }) {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const list = await manager.listSessions(parseSnowflake(interaction.user.id));
+    const p = placeOf(interaction);
+    const list = await manager.listSessions(p.userId, manager.workspace.cwdFor(p.channelId, p.parentId));
     const options = list.filter((l) => !l.notResumable).slice(0, 25).map((l) => ({
       label: l.title.slice(0, 100) || l.claudeSessionId, description: describe(l).slice(0, 100), value: l.claudeSessionId,
     }));
@@ -56,10 +59,10 @@ export const resumeCommand = {
     sub.setName('resume').setDescription('Continue one of your sessions, or a terminal session, in this channel')
       .addStringOption((o) => o.setName('session').setDescription('Session (type to search)').setRequired(true).setAutocomplete(true)),
   async execute({ interaction, manager }) {
-    const guildId = interaction.guildId ? parseSnowflake(interaction.guildId) : null;
+    const p = placeOf(interaction);
     const session = await manager.resumeSession(
-      parseSnowflake(interaction.user.id), parseSnowflake(interaction.channelId), guildId, interaction.options.getString('session', true).trim());
+      p.userId, p.channelId, p.guildId, interaction.options.getString('session', true).trim(), manager.workspace.cwdFor(p.channelId, p.parentId));
     await interaction.reply({ content: `▶️ Resumed \`${session.record.claudeSessionId}\` here: \`/claude ask\` continues it.`, flags: MessageFlags.Ephemeral });
   },
-  autocomplete: (interaction, manager) => resumableChoices(manager, interaction.user.id, interaction.options.getFocused()),
+  autocomplete: (interaction, manager) => resumableChoices(manager, interaction),
 } satisfies Command;

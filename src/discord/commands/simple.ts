@@ -11,14 +11,14 @@ export const continueCommand = {
   name: 'continue',
   data: (sub) => sub.setName('continue').setDescription('Tell Claude to continue where it left off'),
   requiresSession: true,
-  execute: ({ interaction, session, log }) => continueSession(interaction, session!, log),
+  execute: ({ interaction, session, bot }) => continueSession(bot, interaction, session!),
 } satisfies Command;
 
 export const regenerateCommand = {
   name: 'regenerate',
   data: (sub) => sub.setName('regenerate').setDescription('Answer the last prompt again, from the same point'),
   requiresSession: true,
-  execute: ({ interaction, session, log }) => regenerateAnswer(interaction, session!, log),
+  execute: ({ interaction, session, bot }) => regenerateAnswer(bot, interaction, session!),
 } satisfies Command;
 
 export const stopCommand = {
@@ -32,7 +32,7 @@ export const branchCommand = {
   name: 'branch',
   data: (sub) => sub.setName('branch').setDescription('Fork this conversation into a new session with the same history'),
   requiresSession: true,
-  execute: ({ interaction, session, manager }) => branchSession(interaction, session!, manager),
+  execute: ({ interaction, session, bot }) => branchSession(bot, interaction, session!),
 } satisfies Command;
 
 export const exportCommand = {

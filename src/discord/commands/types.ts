@@ -5,11 +5,13 @@ import type {
 import type { Logger } from '../../core/logger.js';
 import type { SessionManager } from '../../sessions/manager.js';
 import type { Session } from '../../sessions/session.js';
+import type { BotContext } from '../context.js';
 
 export interface CommandContext {
   interaction: ChatInputCommandInteraction;
   manager: SessionManager;
   log: Logger;
+  bot: BotContext;
   /** The user's current session in this channel; set when the command `requiresSession`. */
   session: Session | null;
 }

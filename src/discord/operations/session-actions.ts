@@ -1,24 +1,24 @@
 /** What the answer buttons and their `/claude` twins do to a session. */
-import { MessageFlags, type ChatInputCommandInteraction, type MessageComponentInteraction } from 'discord.js';
+import { MessageFlags, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type MessageComponentInteraction } from 'discord.js';
 import { BridgeError } from '../../core/errors.js';
 import { parseSnowflake } from '../../core/ids.js';
-import type { Logger } from '../../core/logger.js';
 import { regenerate } from '../../sessions/conversation.js';
-import type { SessionManager } from '../../sessions/manager.js';
 import type { Session } from '../../sessions/session.js';
+import { placeOf, type BotContext } from '../context.js';
 import { answer } from './answer.js';
+import { threadHint } from './thread.js';
 
 type Interaction = ChatInputCommandInteraction | MessageComponentInteraction;
 
 /** Sends "continue" to the session. */
-export function continueSession(interaction: Interaction, session: Session, log: Logger): Promise<void> {
-  return answer(interaction, session, (s, replyRef) => s.sendMessage('continue', { replyRef }), log);
+export function continueSession(ctx: BotContext, interaction: Interaction, session: Session): Promise<void> {
+  return answer(ctx, interaction, session, (s, replyRef) => s.sendMessage('continue', { replyRef }));
 }
 
 /** A new answer to the last prompt, from the same point. @throws BridgeError `SESSION_BUSY` */
-export async function regenerateAnswer(interaction: Interaction, session: Session, log: Logger): Promise<void> {
+export async function regenerateAnswer(ctx: BotContext, interaction: Interaction, session: Session): Promise<void> {
   if (session.isBusy) throw new BridgeError('SESSION_BUSY'); // before deferring: the refusal stays private
-  await answer(interaction, session, (s, replyRef) => regenerate(s, { replyRef }), log);
+  await answer(ctx, interaction, session, (s, replyRef) => regenerate(s, { replyRef }));
 }
 
 /** Interrupts the running turn. */
@@ -27,12 +27,26 @@ export async function stopSession(interaction: Interaction, session: Session): P
   await interaction.reply({ content: stopped ? '⏹️ Stopping.' : 'Nothing is running in this session.', flags: MessageFlags.Ephemeral });
 }
 
-/** Forks the session; the branch becomes the user's current session in this channel. */
-export async function branchSession(interaction: Interaction, session: Session, manager: SessionManager): Promise<void> {
-  const guildId = interaction.guildId ? parseSnowflake(interaction.guildId) : null;
-  const branch = manager.branchSession(session, parseSnowflake(interaction.channelId!), guildId);
-  await interaction.reply({
-    content: `🌿 Branched session \`${session.id}\` into \`${branch.id}\` with the same history. ` +
-      '`/claude ask` here now continues the branch; the original stays in `/claude sessions`.',
-  });
+/**
+ * Forks the session. In a session's thread the branch gets a thread of its own in the same channel;
+ * otherwise it becomes the user's current session in this channel.
+ */
+export async function branchSession(ctx: BotContext, interaction: Interaction, session: Session): Promise<void> {
+  const place = placeOf(interaction);
+  const parent = place.parentId && interaction.channel?.isThread() ? await ctx.client.channels.fetch(place.parentId) : null;
+  if (!parent?.isSendable() || !ctx.threads) {
+    const branch = ctx.manager.branchSession(session, place.channelId, place.guildId);
+    await interaction.reply({
+      content: `🌿 Branched session \`${session.id}\` into \`${branch.id}\` with the same history. ` +
+        '`/claude ask` here now continues the branch; the original stays in `/claude sessions`.',
+    });
+    return;
+  }
+  await interaction.deferReply();
+  const starter = await parent.send({ content: `🌿 <@${place.userId}> branched <#${place.channelId}>`, allowedMentions: { parse: [] } });
+  const thread = await starter.startThread({ name: `Branch of ${interaction.channel!.isThread() ? interaction.channel.name : 'a session'}`.slice(0, 100), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+  const branch = ctx.manager.branchSession(session, parseSnowflake(thread.id), place.guildId);
+  await thread.send({ content: threadHint(ctx.plainMessages()) });
+  ctx.log.info({ session: session.id, branch: branch.id, thread: thread.id }, 'branched into a thread');
+  await interaction.editReply({ content: `🌿 Branched into <#${thread.id}> with the same history; this thread goes on as it was.` });
 }

@@ -1,13 +1,51 @@
 /** The places a {@link TurnView} can draw into. */
-import type { ChatInputCommandInteraction, Client, MessageComponentInteraction } from 'discord.js';
+import { DiscordAPIError, type ChatInputCommandInteraction, type Client, type MessageComponentInteraction } from 'discord.js';
+import type { Logger } from '../../core/logger.js';
 import type { ReplyRef } from '../reply-ref.js';
-import type { ReplyTarget } from './turn-view.js';
+import { attachments, type ReplyTarget } from './turn-view.js';
 
-/** The interaction's deferred reply (`@original`) and its follow-ups (interaction token, 15 min). */
-export function interactionTarget(interaction: ChatInputCommandInteraction | MessageComponentInteraction): ReplyTarget {
+/** Discord: an interaction token is valid for 15 minutes (API docs, "Receiving and Responding"). */
+const INTERACTION_TOKEN_MS = 15 * 60_000;
+/** Discord error code "Invalid Webhook Token": the interaction token has expired. */
+const INVALID_WEBHOOK_TOKEN = 50027;
+
+/**
+ * The interaction's deferred reply (`@original`) and its follow-ups. Shortly before the 15-minute
+ * token runs out — or as soon as Discord answers 50027 — it goes on with the bot token instead:
+ * the same message edited through the channel, further messages sent to the channel, so nothing is
+ * lost at minute 15. `messageId`: the deferred reply's message.
+ */
+export function interactionTarget(
+  interaction: ChatInputCommandInteraction | MessageComponentInteraction,
+  o: { messageId?: string; log?: Logger } = {},
+): ReplyTarget {
+  let channel: ReplyTarget | null = null;
+  const fallback = (): ReplyTarget | null => {
+    if (!channel && o.messageId && interaction.channelId) {
+      o.log?.info('interaction token expired or about to: going on with channel messages');
+      channel = channelTarget(interaction.client, { channelId: interaction.channelId, messageId: o.messageId });
+    }
+    return channel;
+  };
+  const via = async (viaToken: () => Promise<unknown>, viaChannel: (t: ReplyTarget) => Promise<void>) => {
+    const late = Date.now() - interaction.createdTimestamp > INTERACTION_TOKEN_MS - 30_000;
+    const other = channel ?? (late ? fallback() : null);
+    if (other) return viaChannel(other);
+    try {
+      await viaToken();
+    } catch (err) {
+      const next = err instanceof DiscordAPIError && err.code === INVALID_WEBHOOK_TOKEN ? fallback() : null;
+      if (!next) throw err;
+      await viaChannel(next);
+    }
+  };
   return {
-    edit: async (m) => void (await interaction.editReply({ content: m.content, components: m.components })),
-    followUp: async (m) => void (await interaction.followUp({ content: m.content, components: m.components })),
+    edit: (m) => via(() => interaction.editReply({ content: m.content, components: m.components, files: attachments(m.files) }), (t) => t.edit(m)),
+    followUp: (m) => via(() => interaction.followUp({ content: m.content, components: m.components, files: attachments(m.files) }), (t) => t.followUp(m)),
+    typing: async () => {
+      const c = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId));
+      if (c?.isSendable()) await c.sendTyping();
+    },
   };
 }
 
@@ -19,7 +57,8 @@ export function channelTarget(client: Client, ref: ReplyRef): ReplyTarget {
     return c;
   };
   return {
-    edit: async (m) => void (await (await channel()).messages.edit(ref.messageId, { content: m.content, components: m.components })),
-    followUp: async (m) => void (await (await channel()).send({ content: m.content, components: m.components })),
+    edit: async (m) => void (await (await channel()).messages.edit(ref.messageId, { content: m.content, components: m.components, files: attachments(m.files) })),
+    followUp: async (m) => void (await (await channel()).send({ content: m.content, components: m.components, files: attachments(m.files) })),
+    typing: async () => (await channel()).sendTyping(),
   };
 }

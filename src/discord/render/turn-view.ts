@@ -3,25 +3,33 @@
  * most one edit in flight and every edit, the final one included, at least `minEditIntervalMs` apart
  * (discord.js additionally waits on the `X-RateLimit-*` headers). Text shows after a short coalescing
  * window (`coalesceMs`), so a quick answer costs a single edit. Before any text, Discord's own
- * "thinking…" of the deferred reply stands until `statusDelayMs`, then a status line with the Stop
- * button. At the end the whole answer goes out split at 2000 chars without breaking code fences: the
- * first chunk replaces the streamed message, the rest follow it.
+ * "thinking…" of the deferred reply stands until `statusDelayMs`; from then on a status line is kept
+ * under the text — elapsed time, the tool running now, tokens, the session's cost so far — refreshed
+ * every `tickMs`, with the typing indicator on. Tool calls show as compact lines, steered messages
+ * as quoted lines. At the end the whole answer goes out split at 2000 chars without breaking code
+ * fences (the first chunk replaces the streamed message); beyond `maxInlineChunks` messages the
+ * whole answer is attached as `answer.md`; edits' diffs and long tool output go as files.
  */
+import { AttachmentBuilder } from 'discord.js';
 import type { BridgeSessionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Turn, TurnResult } from '../../sessions/turn.js';
+import { activityFiles, renderParts, renderSteers, toolSummary, type OutFile } from './activity.js';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
 import { answerRow, streamingRow, type ButtonRow } from './components.js';
 
 export interface RenderedMessage {
   content: string;
   components: ButtonRow[];
+  files?: OutFile[];
 }
 
-/** Where a turn is shown: the interaction's reply and its follow-ups. */
+/** Where a turn is shown: one message edited in place, and messages after it. */
 export interface ReplyTarget {
   edit(message: RenderedMessage): Promise<void>;
   followUp(message: RenderedMessage): Promise<void>;
+  /** Shows "<bot> is typing…" for ~10 s (Discord: Trigger Typing Indicator). */
+  typing?(): Promise<void>;
 }
 
 export interface TurnViewOptions {
@@ -31,18 +39,31 @@ export interface TurnViewOptions {
   statusDelayMs?: number;
   /** Text is gathered this long before an edit, so a turn that ends meanwhile costs one edit, ms. */
   coalesceMs?: number;
+  /** The status line's clock is refreshed this often while nothing else changes, ms. */
+  tickMs?: number;
+  /** The typing indicator is renewed this often (Discord shows it ~10 s), ms. */
+  typingMs?: number;
+  /** At most this many messages of answer text; beyond, the whole answer is attached as `answer.md`. */
+  maxInlineChunks?: number;
+  /** The session's working directory: tool paths are shown relative to it. */
+  cwd?: string;
+  /** The session's cost before this turn, USD (Claude Code reports a turn's own cost only at its end). */
+  sessionCostUsd?: number;
   /** The turn was sent before this view existed (picked up after a bot restart). */
   alreadyStarted?: boolean;
   now?: () => number;
   log: Logger;
 }
 
+/** Discord: at most 10 files per message. */
+const MAX_FILES = 10;
+
 export class TurnView {
   private readonly minEditIntervalMs: number;
-  private readonly statusDelayMs: number;
   private readonly coalesceMs: number;
   private readonly now: () => number;
   private readonly startedAt: number;
+  private readonly cwd: string;
   private lastEditAt = 0;
   private inFlight: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -59,22 +80,26 @@ export class TurnView {
     private readonly opts: TurnViewOptions,
   ) {
     this.minEditIntervalMs = opts.minEditIntervalMs ?? 1000;
-    this.statusDelayMs = opts.statusDelayMs ?? 1000;
     this.coalesceMs = opts.coalesceMs ?? 150;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
     this.started = opts.alreadyStarted ?? false;
+    this.cwd = opts.cwd ?? '/';
   }
 
   /** Shows the turn until it ends; resolves once the final message(s) are posted. */
   async run(): Promise<TurnResult> {
-    this.turn.on('started', () => { this.started = true; this.queuedAt = null; });
+    this.turn.on('started', () => { this.started = true; this.queuedAt = null; this.schedule(); this.typing(); });
     this.turn.on('queued', (position) => { this.queuedAt = position; this.schedule(); });
-    this.turn.on('notice', () => this.schedule());
-    this.turn.on('text', () => this.schedule());
-    const status = setTimeout(() => this.schedule(), this.statusDelayMs);
+    for (const ev of ['notice', 'text', 'activity', 'steer'] as const) this.turn.on(ev, () => this.schedule());
+    const timers = [
+      setTimeout(() => this.schedule(), this.opts.statusDelayMs ?? 1000),
+      setInterval(() => this.schedule(), this.opts.tickMs ?? 5000),
+      setInterval(() => this.typing(), this.opts.typingMs ?? 8000),
+    ];
+    this.typing();
     const result = await this.turn.done;
-    clearTimeout(status);
+    for (const t of timers) clearTimeout(t);
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight;
@@ -82,6 +107,11 @@ export class TurnView {
     if (this.lastEditAt > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
     await this.postFinal(result);
     return result;
+  }
+
+  private typing(): void {
+    if (this.finished || !this.started || !this.target.typing) return;
+    this.target.typing().catch((err) => this.opts.log.debug({ err }, 'typing indicator failed'));
   }
 
   private schedule(): void {
@@ -96,6 +126,7 @@ export class TurnView {
     this.timer = null;
     if (!this.dirty || this.finished) return;
     this.dirty = false;
+    if (this.lastEditAt === 0 && this.now() - this.startedAt < (this.opts.statusDelayMs ?? 1000) && !this.turn.text && this.queuedAt === null) return; // "thinking…" stands
     const message = this.renderStreaming();
     if (message.content === this.lastContent) return; // nothing new to show
     this.lastContent = message.content;
@@ -111,17 +142,27 @@ export class TurnView {
 
   private renderStreaming(): RenderedMessage {
     const components = [streamingRow(this.sessionId)];
-    const text = this.turn.text;
-    const notices = this.notices();
+    const head = this.notices() + renderSteers(this.turn.steers);
     if (this.queuedAt !== null) {
-      return { content: `${notices}-# ⏳ ${ordinal(this.queuedAt)} in line for a Claude Code slot…`, components };
+      return { content: `${head}-# ⏳ ${ordinal(this.queuedAt)} in line for a Claude Code slot…`, components };
     }
-    if (!this.started) return { content: `${notices}-# ⏳ waiting for the previous message in this session…`, components };
-    const elapsed = ((this.now() - this.startedAt) / 1000).toFixed(0);
-    const status = `\n-# ✍️ Claude is ${text ? 'writing' : 'thinking'}… ${elapsed} s`;
-    const room = DISCORD_MESSAGE_LIMIT - status.length - notices.length - 2;
+    if (!this.started) return { content: `${head}-# ⏳ waiting for the previous message in this session…`, components };
+    const status = `\n${this.statusLine()}`;
+    const text = renderParts(this.turn.parts.parts, this.cwd) || this.turn.text;
+    const room = DISCORD_MESSAGE_LIMIT - status.length - head.length - 2;
     const body = text.length > room ? `…${text.slice(text.length - room + 1)}` : text;
-    return { content: `${notices}${body}${status}`, components };
+    return { content: `${head}${body}${status}`.slice(0, DISCORD_MESSAGE_LIMIT), components };
+  }
+
+  /** `-# ⏱️ 12 s · 🔧 Bash: npm test · 1,234 tokens · session $0.0123` */
+  private statusLine(): string {
+    const elapsed = `⏱️ ${((this.now() - this.startedAt) / 1000).toFixed(0)} s`;
+    const tool = this.turn.parts.running;
+    const doing = tool ? `🔧 ${toolSummary(tool, this.cwd).slice(0, 80)}` : this.turn.text ? '✍️ writing' : '💭 thinking';
+    const tokens = this.turn.parts.tokens;
+    const parts = [elapsed, doing.replace(/[`*_~|]/g, ''), ...(tokens > 0 ? [`${tokens.toLocaleString('en-US')} tokens`] : [])];
+    if (this.opts.sessionCostUsd !== undefined) parts.push(`session $${this.opts.sessionCostUsd.toFixed(4)}`);
+    return `-# ${parts.join(' · ')}`;
   }
 
   /** The turn's notices as quoted lines, ready to stand above the answer. */
@@ -131,23 +172,51 @@ export class TurnView {
 
   private async postFinal(result: TurnResult): Promise<void> {
     const footer = this.footer(result);
-    const text = result.text.trim() || (result.outcome === 'success' ? '*(Claude answered with no text)*' : '');
-    const body = `${this.notices()}${text ? `${text}\n${footer}` : footer}`;
-    const chunks = splitMessage(body);
-    const buttons = (i: number) => (i === chunks.length - 1 ? [answerRow(this.sessionId)] : []); // under the last part
-    await this.target.edit({ content: chunks[0]!, components: buttons(0) });
-    for (let i = 1; i < chunks.length; i++) await this.target.followUp({ content: chunks[i]!, components: buttons(i) });
+    const parts = this.turn.parts.parts;
+    const { files, byCall } = activityFiles(parts, this.cwd);
+    const shown = renderParts(parts, this.cwd, byCall);
+    const wroteText = parts.some((p) => p.kind === 'text' && p.text.trim());
+    const answer = wroteText ? shown : [shown, result.text.trim()].filter(Boolean).join('\n');
+    const text = answer || (result.outcome === 'success' ? '*(Claude answered with no text)*' : '');
+    const head = this.notices() + renderSteers(this.turn.steers);
+    let chunks = splitMessage(`${head}${text ? `${text}\n${footer}` : footer}`);
+    const max = this.opts.maxInlineChunks ?? 4;
+    if (chunks.length > max) {
+      const whole = result.text.trim() || answer;
+      files.unshift({ name: 'answer.md', data: Buffer.from(whole) });
+      chunks = [...splitMessage(`${head}${text}`).slice(0, max),
+        `-# ✂️ Longer than ${max} messages: the whole answer (${whole.length.toLocaleString('en-US')} chars) is attached as answer.md.\n${footer}`];
+    }
+    const last = chunks.length - 1;
+    const message = (i: number): RenderedMessage => ({
+      content: chunks[i]!, components: i === last ? [answerRow(this.sessionId)] : [], ...(i === last ? { files: bundle(files) } : {}),
+    });
+    await this.target.edit(message(0));
+    for (let i = 1; i <= last; i++) await this.target.followUp(message(i));
   }
 
   private footer(result: TurnResult): string {
     const secs = ((this.now() - this.startedAt) / 1000).toFixed(1);
-    const stats = `${secs} s · ${result.inputTokens + result.outputTokens} tokens · $${result.costUsd.toFixed(4)}`;
+    const stats = `${secs} s · ${(result.inputTokens + result.outputTokens).toLocaleString('en-US')} tokens · $${result.costUsd.toFixed(4)}`;
     switch (result.outcome) {
       case 'success': return `-# ${stats}`;
       case 'interrupted': return `-# ⏹️ stopped · ${stats}`;
       default: return `⚠️ ${result.error?.userMessage ?? 'The turn failed.'}`;
     }
   }
+}
+
+/** At most {@link MAX_FILES}: the rest are joined into one last file. */
+function bundle(files: OutFile[]): OutFile[] {
+  if (files.length <= MAX_FILES) return files;
+  const rest = files.slice(MAX_FILES - 1);
+  const joined = rest.map((f) => `===== ${f.name} =====\n${f.data.toString('utf8')}`).join('\n');
+  return [...files.slice(0, MAX_FILES - 1), { name: 'more-tool-output.txt', data: Buffer.from(joined) }];
+}
+
+/** discord.js attachments for a rendered message's files. */
+export function attachments(files: readonly OutFile[] = []): AttachmentBuilder[] {
+  return files.map((f) => new AttachmentBuilder(f.data, { name: f.name }));
 }
 
 /** 1 → "1st", 2 → "2nd", 11 → "11th", 23 → "23rd". */

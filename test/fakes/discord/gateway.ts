@@ -1,7 +1,8 @@
 /**
  * The fake's gateway (API docs, "Gateway"): HELLO (op 10) on connect; IDENTIFY (op 2) with the right
  * token → READY (with `resume_gateway_url`) then one GUILD_CREATE per guild; a wrong token closes
- * with 4004; HEARTBEAT (op 1) → HEARTBEAT_ACK (op 11); RESUME (op 6) → INVALID_SESSION (op 9).
+ * with 4004, intents the app may not use (privileged, not enabled in the Developer Portal) with 4014
+ * "Disallowed intent(s)"; HEARTBEAT (op 1) → HEARTBEAT_ACK (op 11); RESUME (op 6) → INVALID_SESSION (op 9).
  * Dispatches (op 0) carry an increasing sequence number `s`.
  */
 import type { WebSocket } from 'ws';
@@ -12,6 +13,8 @@ export interface GatewayHost {
   readyPayload(sessionId: string): unknown;
   guildPayloads(): unknown[];
   onIdentify(d: { intents: number }): void;
+  /** Intent bits the app may use. */
+  allowedIntents(): number;
 }
 
 export class GatewayConnection {
@@ -53,6 +56,10 @@ export class GatewayConnection {
         const d = msg.d as { token: string; intents: number };
         if (d.token !== this.host.token && d.token !== `Bot ${this.host.token}`) {
           this.ws.close(4004, 'Authentication failed.');
+          return;
+        }
+        if ((d.intents & ~this.host.allowedIntents()) !== 0) {
+          this.ws.close(4014, 'Disallowed intent(s).');
           return;
         }
         this.host.onIdentify(d);

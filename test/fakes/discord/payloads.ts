@@ -30,7 +30,19 @@ export function channelPayload(id: string, guildId: string, name: string) {
   };
 }
 
-export function guildPayload(o: { id: string; ownerId: string; channels: ReturnType<typeof channelPayload>[]; members: ReturnType<typeof memberPayload>[]; roles: string[] }) {
+/** A public thread (type 11) started from a message of `parentId` (its id is that message's id). */
+export function threadPayload(o: { id: string; guildId: string; parentId: string; ownerId: string; name: string; autoArchive: number }) {
+  return {
+    id: o.id, type: 11, guild_id: o.guildId, parent_id: o.parentId, owner_id: o.ownerId, name: o.name,
+    last_message_id: null, rate_limit_per_user: 0, flags: 0, message_count: 0, member_count: 1, total_message_sent: 0,
+    thread_metadata: { archived: false, auto_archive_duration: o.autoArchive, archive_timestamp: new Date().toISOString(), locked: false, create_timestamp: new Date().toISOString() },
+    member: { id: o.id, user_id: o.ownerId, join_timestamp: new Date().toISOString(), flags: 0 },
+  };
+}
+
+export type ChannelObject = ReturnType<typeof channelPayload> | ReturnType<typeof threadPayload>;
+
+export function guildPayload(o: { id: string; ownerId: string; channels: ReturnType<typeof channelPayload>[]; threads: ReturnType<typeof threadPayload>[]; members: ReturnType<typeof memberPayload>[]; roles: string[] }) {
   const role = (id: string, name: string, position: number) => ({
     id, name, color: 0, colors: { primary_color: 0, secondary_color: null, tertiary_color: null }, hoist: false,
     icon: null, unicode_emoji: null, position, permissions: '1071698660929', managed: false, mentionable: false, flags: 0,
@@ -43,7 +55,7 @@ export function guildPayload(o: { id: string; ownerId: string; channels: ReturnT
     rules_channel_id: null, vanity_url_code: null, description: null, banner: null, premium_tier: 0,
     preferred_locale: 'en-US', public_updates_channel_id: null, nsfw_level: 0, stickers: [],
     premium_progress_bar_enabled: false, joined_at: new Date(0).toISOString(), large: false, unavailable: false,
-    member_count: o.members.length, voice_states: [], members: o.members, channels: o.channels, threads: [],
+    member_count: o.members.length, voice_states: [], members: o.members, channels: o.channels, threads: o.threads,
     presences: [], stage_instances: [], guild_scheduled_events: [], soundboard_sounds: [],
   };
 }
@@ -60,6 +72,8 @@ export interface StoredMessage {
   embeds: unknown[];
   attachments: unknown[];
   type: number;
+  member?: ReturnType<typeof memberPayload>;
+  message_reference?: { message_id: string; channel_id: string; guild_id?: string };
   webhook_id?: string;
   application_id?: string;
   /** Not part of the API object: the interaction token whose response this is (for `@original`). */

@@ -6,7 +6,7 @@
  */
 import type http from 'node:http';
 import type { Interaction } from './server.js';
-import { messagePayload, userPayload, type FakeUser, type StoredMessage } from './payloads.js';
+import { messagePayload, threadPayload, userPayload, type ChannelObject, type FakeUser, type StoredMessage } from './payloads.js';
 import type { RateLimiter } from './rate-limit.js';
 import { snowflake } from './snowflake.js';
 
@@ -32,6 +32,11 @@ export interface RestState {
   readonly interactions: Map<string, Interaction>;
   readonly files: Map<string, string>;
   readonly limiter: RateLimiter;
+  /** Text channels and threads of the guild, by id. */
+  readonly channels: Map<string, ChannelObject>;
+  readonly guildId: string;
+  /** Tells the connected client (gateway dispatch), as Discord does. */
+  dispatch(event: string, data: unknown): void;
   readonly opts: { ackDeadlineMs: number; tokenTtlMs: number };
 }
 
@@ -119,9 +124,11 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
       return { status: 200, body: messagePayload(msg) };
     });
   }
-  if ((r = m(/^POST \/channels\/(\d+)\/typing$/))) { botAuth(); return { status: 204 }; }
+  if ((r = m(/^POST \/channels\/(\d+)\/typing$/))) { botAuth(); channelOf(s, r[1]!); return { status: 204 }; }
+  if ((r = m(/^POST \/channels\/(\d+)\/messages\/(\d+)\/threads$/))) { botAuth(); return startThread(s, call, r[1]!, r[2]!); }
   if ((r = m(/^POST \/channels\/(\d+)\/messages$/))) {
     botAuth();
+    channelOf(s, r[1]!);
     return limited(s, `POST /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(createMessage(s, r![1]!, call.body ?? {}, call)) }));
   }
   if ((r = m(/^PATCH \/channels\/(\d+)\/messages\/(\d+)$/))) {
@@ -131,6 +138,33 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
     return limited(s, `PATCH /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(editMessage(msg, call.body ?? {}, call)) }));
   }
   throw new ApiError(404, 0, `404: Not Found (${call.method} ${call.path})`);
+}
+
+function channelOf(s: RestState, id: string): ChannelObject {
+  const c = s.channels.get(id);
+  if (!c) throw new ApiError(404, 10003, 'Unknown Channel');
+  return c;
+}
+
+/**
+ * Start Thread from Message (API docs): a public thread whose id is the message's id; 2–100 char
+ * name; one thread per message (160004); not inside a thread. THREAD_CREATE follows on the gateway.
+ */
+function startThread(s: RestState, call: RestCall, channelId: string, messageId: string): Reply {
+  const parent = channelOf(s, channelId);
+  const msg = s.messages.get(messageId);
+  if (!msg || msg.channel_id !== channelId) throw new ApiError(404, 10008, 'Unknown Message');
+  if (parent.type !== 0) throw new ApiError(400, 50024, 'Cannot execute action on this channel type');
+  if (s.channels.has(messageId)) throw new ApiError(400, 160004, 'A thread has already been created for this message');
+  const body = (call.body ?? {}) as { name?: string; auto_archive_duration?: number };
+  const name = String(body.name ?? '');
+  if (name.length < 1 || name.length > 100) {
+    throw new ApiError(400, 50035, 'Invalid Form Body', { name: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Must be between 1 and 100 in length.' }] } });
+  }
+  const thread = threadPayload({ id: messageId, guildId: s.guildId, parentId: channelId, ownerId: s.bot.id, name, autoArchive: body.auto_archive_duration ?? 4320 });
+  s.channels.set(thread.id, thread);
+  s.dispatch('THREAD_CREATE', { ...thread, newly_created: true });
+  return { status: 201, body: thread };
 }
 
 function limited(s: RestState, key: string, limit: number, windowMs: number, fn: () => Reply): Reply {

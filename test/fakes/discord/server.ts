@@ -8,7 +8,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { GatewayConnection } from './gateway.js';
-import { channelPayload, guildPayload, memberPayload, userPayload, type FakeUser, type StoredMessage } from './payloads.js';
+import {
+  channelPayload, guildPayload, memberPayload, messagePayload, threadPayload, userPayload, type ChannelObject, type FakeUser, type StoredMessage,
+} from './payloads.js';
 import { RateLimiter } from './rate-limit.js';
 import { handleRest, type RestCall, type RestState } from './rest.js';
 import { snowflake } from './snowflake.js';
@@ -36,7 +38,13 @@ export interface FakeDiscordOptions {
   ackDeadlineMs?: number;
   /** Interaction token lifetime, ms (Discord: 15 min). */
   tokenTtlMs?: number;
+  /** The Message Content intent is enabled for the app (Developer Portal); else IDENTIFY with it closes 4014. */
+  messageContentIntent?: boolean;
 }
+
+/** Gateway intent bits (API docs, "Gateway Intents"). */
+export const INTENT_GUILD_MESSAGES = 1 << 9;
+export const INTENT_MESSAGE_CONTENT = 1 << 15;
 
 export class FakeDiscord implements RestState {
   readonly calls: RestCall[] = [];
@@ -51,6 +59,7 @@ export class FakeDiscord implements RestState {
   readonly users = new Map<string, { user: FakeUser; roles: string[] }>();
   /** Uploaded files served at `/attachments/<id>/<name>`, by id. */
   readonly files = new Map<string, string>();
+  readonly channels = new Map<string, ChannelObject>();
   identifyIntents: number | null = null;
   apiUrl = '';
   private gatewayUrl = '';
@@ -67,7 +76,8 @@ export class FakeDiscord implements RestState {
   }
 
   static async start(opts: FakeDiscordOptions): Promise<FakeDiscord> {
-    const fake = new FakeDiscord({ ackDeadlineMs: 3000, tokenTtlMs: 15 * 60_000, ...opts });
+    const fake = new FakeDiscord({ ackDeadlineMs: 3000, tokenTtlMs: 15 * 60_000, messageContentIntent: true, ...opts });
+    fake.channels.set(fake.channelId, channelPayload(fake.channelId, fake.guildId, 'general'));
     await new Promise<void>((resolve) => fake.server.listen(0, '127.0.0.1', resolve));
     const { port } = fake.server.address() as AddressInfo;
     fake.apiUrl = `http://127.0.0.1:${port}/api`;
@@ -84,9 +94,37 @@ export class FakeDiscord implements RestState {
     return user;
   }
 
-  /** Sends INTERACTION_CREATE for a registered chat-input command with one subcommand. */
-  injectCommand(o: { user: FakeUser; name: string; subcommand: string; options?: Record<string, OptionValue> }): Interaction {
-    return this.inject(o.user, 2, this.commandData(o));
+  /** Sends INTERACTION_CREATE for a registered chat-input command with one subcommand (in `channelId`, default the text channel). */
+  injectCommand(o: { user: FakeUser; name: string; subcommand: string; options?: Record<string, OptionValue>; channelId?: string }): Interaction {
+    return this.inject(o.user, 2, this.commandData(o), undefined, o.channelId);
+  }
+
+  /**
+   * A user posts a message (MESSAGE_CREATE, API docs "Message Create"). Its `content` reaches the bot
+   * only with the Message Content intent, or when it mentions the bot, as on Discord.
+   */
+  injectMessage(o: { user: FakeUser; channelId: string; content: string; attachments?: Array<{ name: string; content: string }> }): StoredMessage {
+    const conn = this.liveConnection();
+    const mentioned = o.content.includes(`<@${this.bot.id}>`);
+    const id = snowflake();
+    const base = this.apiUrl.replace(/\/api$/, '');
+    const attachments = (o.attachments ?? []).map((a) => {
+      const aid = snowflake();
+      this.files.set(aid, a.content);
+      return { id: aid, filename: a.name, size: Buffer.byteLength(a.content), url: `${base}/attachments/${aid}/${a.name}`, proxy_url: `${base}/attachments/${aid}/${a.name}`, content_type: 'text/plain; charset=utf-8' };
+    });
+    const msg: StoredMessage = {
+      id, channel_id: o.channelId, author: userPayload(o.user), content: o.content, timestamp: new Date().toISOString(),
+      edited_timestamp: null, flags: 0, components: [], embeds: [], attachments, type: 0,
+    };
+    this.messages.set(id, msg);
+    const readable = (this.identifyIntents ?? 0) & INTENT_MESSAGE_CONTENT || mentioned;
+    const { user: _user, ...member } = this.memberOf(o.user);
+    conn.dispatch('MESSAGE_CREATE', {
+      ...messagePayload(msg), guild_id: this.guildId, member,
+      ...(readable ? {} : { content: '', attachments: [], embeds: [], components: [] }),
+    });
+    return msg;
   }
 
   /** Sends an APPLICATION_COMMAND_AUTOCOMPLETE interaction with `focused` being typed. */
@@ -98,7 +136,7 @@ export class FakeDiscord implements RestState {
 
   /** Sends a string select interaction on a stored message. */
   injectSelect(o: { user: FakeUser; message: StoredMessage; customId: string; values: string[] }): Interaction {
-    return this.inject(o.user, 3, { custom_id: o.customId, component_type: 3, values: o.values }, o.message);
+    return this.inject(o.user, 3, { custom_id: o.customId, component_type: 3, values: o.values }, o.message, o.message.channel_id);
   }
 
   private commandData(o: { name: string; subcommand: string; options?: Record<string, OptionValue> }) {
@@ -126,7 +164,7 @@ export class FakeDiscord implements RestState {
     const exists = o.message.components.some((row) =>
       ((row as { components?: Array<{ custom_id?: string }> }).components ?? []).some((c) => c.custom_id === o.customId));
     if (!exists) throw new Error(`message ${o.message.id} has no button ${o.customId}`);
-    return this.inject(o.user, 3, { custom_id: o.customId, component_type: 2 }, o.message);
+    return this.inject(o.user, 3, { custom_id: o.customId, component_type: 2 }, o.message, o.message.channel_id);
   }
 
   /** Messages visible to everyone in a channel (not ephemeral), oldest first. */
@@ -166,18 +204,35 @@ export class FakeDiscord implements RestState {
     return memberPayload(user, this.users.get(user.id)?.roles ?? []);
   }
 
-  private inject(user: FakeUser, type: 2 | 3 | 4, data: unknown, message?: StoredMessage): Interaction {
+  /** Threads of the guild (type 11), oldest first. */
+  threads(): Array<ReturnType<typeof threadPayload>> {
+    return [...this.channels.values()].filter((c): c is ReturnType<typeof threadPayload> => c.type === 11);
+  }
+
+  /** Sends a gateway dispatch to the client (REST routes use it for THREAD_CREATE). */
+  dispatch(event: string, data: unknown): void {
+    this.connections.findLast((c) => c.identified && !c.closed)?.dispatch(event, data);
+  }
+
+  private liveConnection(): GatewayConnection {
     const conn = this.connections.findLast((c) => c.identified && !c.closed); // Discord routes to the live session
     if (!conn) throw new Error('no client is connected to the fake gateway');
+    return conn;
+  }
+
+  private inject(user: FakeUser, type: 2 | 3 | 4, data: unknown, message?: StoredMessage, channelId = this.channelId): Interaction {
+    const conn = this.liveConnection();
+    const channel = this.channels.get(channelId);
+    if (!channel) throw new Error(`no channel ${channelId}`);
     const i: Interaction = {
-      id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId: this.channelId,
+      id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId,
       ...(message ? { messageId: message.id } : {}),
     };
     this.interactions.set(i.token, i);
     conn.dispatch('INTERACTION_CREATE', {
       id: i.id, application_id: this.applicationId, type, data, guild_id: this.guildId,
       guild: { id: this.guildId, locale: 'en-US', features: [] },
-      channel_id: this.channelId, channel: channelPayload(this.channelId, this.guildId, 'general'),
+      channel_id: channelId, channel,
       member: this.memberOf(user), token: i.token, version: 1, app_permissions: '2251799813685247',
       locale: 'en-US', guild_locale: 'en-US', entitlements: [], authorizing_integration_owners: { 0: this.guildId },
       context: 0, attachment_size_limit: 10 * 1024 * 1024,
@@ -191,6 +246,7 @@ export class FakeDiscord implements RestState {
       token: this.opts.token,
       gatewayUrl: this.gatewayUrl,
       onIdentify: (d: { intents: number }) => { this.identifyIntents = d.intents; },
+      allowedIntents: () => (this.opts.messageContentIntent ? ~0 : ~INTENT_MESSAGE_CONTENT),
       readyPayload: (sessionId: string) => ({
         v: 10, user: userPayload(this.bot), guilds: [{ id: this.guildId, unavailable: true }], session_id: sessionId,
         resume_gateway_url: this.gatewayUrl, shard: [0, 1], application: { id: this.applicationId, flags: 0 },
@@ -199,7 +255,7 @@ export class FakeDiscord implements RestState {
       }),
       guildPayloads: () => [guildPayload({
         id: this.guildId, ownerId: this.bot.id, roles: [...new Set([...this.users.values()].flatMap((u) => u.roles))],
-        channels: [channelPayload(this.channelId, this.guildId, 'general')],
+        channels: [channelPayload(this.channelId, this.guildId, 'general')], threads: this.threads(),
         members: [this.bot, ...[...this.users.values()].map((u) => u.user)].map((u) => this.memberOf(u)),
       })],
     };
