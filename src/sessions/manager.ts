@@ -15,13 +15,14 @@ import { TranscriptIndex } from '../claude/transcript-index.js';
 import type { AuditEntry, SessionRecord, SessionState } from '../store/types.js';
 import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
+import { endOrphans, restoreSessions, type RestoredTurn } from './restore.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
 import type { SessionManagerOptions } from './session-types.js';
 import type { Turn } from './turn.js';
 import { Workspace } from './workspace.js';
 
-export type { SessionManagerOptions };
+export type { RestoredTurn, SessionManagerOptions };
 
 export interface ManagerEvents {
   state: (session: Session, state: SessionState, previous: SessionState) => void;
@@ -32,11 +33,6 @@ export interface ManagerEvents {
   followUp: (session: Session, turn: Turn) => void;
 }
 
-/** A turn found at start-up whose answer is still owed. */
-export interface RestoredTurn {
-  session: Session;
-  turn: Turn;
-}
 
 export class SessionManager extends EventEmitter<ManagerEvents> {
   private readonly sessions = new Map<BridgeSessionId, Session>();
@@ -61,7 +57,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
 
   /** Ends orphaned processes, restores sessions, starts the idle reaper and health checks. */
   async initialize(): Promise<RestoredTurn[]> {
-    await this.endOrphans();
+    await endOrphans(this.opts.store, this.opts.backend, this.opts.log);
     const restored = await this.restoreSessions();
     const every = (ms: number, fn: () => unknown) => {
       const t = setInterval(fn, ms);
@@ -74,34 +70,14 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   }
 
   /**
-   * Picks up every session that had a process or owes an answer: reattaches live processes newest
-   * first up to the limits (the rest are suspended), and queues owed turns again. A session that
-   * fails to restore is marked `failed`; the others go on.
+   * Picks up every session that had a process or owes an answer ({@link restoreSessions}): live
+   * processes reattached newest first within the limits, owed turns queued again.
    */
   async restoreSessions(): Promise<RestoredTurn[]> {
-    const restored: RestoredTurn[] = [];
-    const started = this.now();
-    let attached = 0;
-    const perUser = new Map<string, number>();
-    for (const rec of this.opts.store.listRestorable()) {
-      const owner = perUser.get(rec.ownerId) ?? 0;
-      const attach = rec.state !== 'stopped' && attached < this.opts.maxSessions && owner < this.opts.maxSessionsPerUser;
-      try {
-        const session = this.load(rec);
-        const owed = await session.restore({ attach });
-        if (session.isLive) {
-          attached++;
-          perUser.set(rec.ownerId, owner + 1);
-        }
-        for (const turn of owed) restored.push({ session, turn });
-      } catch (err) {
-        this.opts.log.error({ err, session: rec.id }, 'session could not be restored');
-        this.sessions.delete(rec.id); // reloaded from the store, as failed, when next used
-        this.opts.store.update(rec.id, { state: 'failed', backend: null });
-      }
-    }
-    this.opts.log.info({ attached, owedTurns: restored.length, ms: this.now() - started }, 'sessions restored');
-    return restored;
+    return restoreSessions({
+      store: this.opts.store, maxSessions: this.opts.maxSessions, maxSessionsPerUser: this.opts.maxSessionsPerUser,
+      log: this.opts.log, now: this.now, load: (rec) => this.load(rec), forget: (id) => this.sessions.delete(id),
+    });
   }
 
   /**
@@ -303,15 +279,6 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   async shutdown(opts: { keepProcesses: boolean }): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend())));
-  }
-
-  private async endOrphans(): Promise<void> {
-    const known = this.opts.store.listIds();
-    for (const name of await this.opts.backend.list()) {
-      if (known.has(name)) continue;
-      this.opts.log.warn({ name }, 'ending an orphaned process the store does not know');
-      await this.opts.backend.end(name);
-    }
   }
 
   private load(record: SessionRecord): Session {
