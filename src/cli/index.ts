@@ -10,7 +10,7 @@ import { deployCommands } from '../discord/deploy.js';
 import { startBridge } from '../main.js';
 import { formatChecks, runDoctor } from './doctor.js';
 import { exportCommand } from './export.js';
-import { backupCommand, endSessionCommand, importCommand, listSessionsCommand, migrateCommand, showSessionCommand } from './ops.js';
+import { auditCommand, backupCommand, endSessionCommand, importCommand, listSessionsCommand, migrateCommand, showSessionCommand } from './ops.js';
 
 /** Runs an action with the loaded config; prints its result, or its error in one line. */
 function act<A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<string | void> | string | void) {
@@ -98,6 +98,10 @@ program.command('doctor').description('Check the installation and say how to fix
   process.stdout.write(`${formatChecks(checks)}\n`);
   process.exitCode = checks.some((c) => c.status === 'fail') ? 1 : 0;
 });
+
+program.command('audit').description('The audit log: commands, button presses, thread messages, permission decisions')
+  .option('--limit <n>', 'how many of the newest entries', '50')
+  .action(act((config, o: { limit: string }) => auditCommand(config, Math.max(1, Number.parseInt(o.limit, 10) || 50))));
 
 const db = program.command('db').description('The SQLite store');
 db.command('migrate').description('Bring the schema up to date').action(act((config) => migrateCommand(config)));

@@ -1,4 +1,4 @@
-/** Shell operations on the store and processes: `sessions …`, `db …`, `import`. */
+/** Shell operations on the store and processes: `sessions …`, `audit`, `db …`, `import`. */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/load.js';
@@ -26,6 +26,17 @@ export function listSessionsCommand(config: Config): string {
   return withStore(config, (store) => {
     const rows = store.listAll().map(row);
     return ['id            state      backend  turns       cost  last activity (UTC)  owner               claude session', ...rows].join('\n');
+  });
+}
+
+/** The newest `limit` audit entries, oldest of them first: when, who, what, result. */
+export function auditCommand(config: Config, limit: number): string {
+  return withStore(config, (store) => {
+    const rows = store.listAudit(limit).reverse().map((e) => [
+      new Date(e.at).toISOString().replace('T', ' ').slice(0, 19), (e.userId ?? '(bot)').padEnd(19), e.kind.padEnd(10),
+      e.action.padEnd(10), e.result.padEnd(7), e.sessionId ?? '-', e.detail ?? '',
+    ].join('  '));
+    return ['when (UTC)           user                 kind        action      result   session       detail', ...rows].join('\n');
   });
 }
 

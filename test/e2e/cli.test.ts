@@ -79,6 +79,13 @@ describe('claude-bridge CLI', () => {
     expect((await cli('export', 'x', '--format', 'pdf')).stderr).toContain('--format must be one of markdown, json, jsonl');
   });
 
+  it('audit lists who did what, when, with what result', async () => {
+    const out = (await cli('audit', '--limit', '10')).stdout.trim().split('\n');
+    expect(out[0]).toMatch(/^when \(UTC\)\s+user\s+kind\s+action\s+result/);
+    const alice = h.rows('SELECT owner_id FROM sessions')[0]!.owner_id as string;
+    expect(out.slice(1)).toContainEqual(expect.stringMatching(new RegExp(`^\\d{4}-\\d\\d-\\d\\d [\\d:]{8}  ${alice}\\s+command\\s+ask\\s+ok`)));
+  });
+
   it('db backup makes a consistent copy; db migrate reports the schema', async () => {
     const target = path.join(h.cenv.workDir, '..', 'backup.db');
     expect((await cli('db', 'backup', target)).stdout).toContain(`backed up ${h.dbPath}`);

@@ -49,6 +49,12 @@ describe('permission prompts', () => {
     press(alice, await newPrompt(seen), 'deny');
     await h.final(ask, 'ran: [error] The user denied this from Discord.');
     expect(fs.existsSync(file('denied.txt'))).toBe(false);
+    const audit = h.rows("SELECT user_id, action, result, detail FROM audit_log WHERE kind = 'permission' ORDER BY id");
+    expect(audit).toEqual([
+      { user_id: mallory.id, action: 'allow', result: 'refused', detail: 'NOT_SESSION_OWNER' },
+      { user_id: alice.id, action: 'allow', result: 'ok', detail: 'Bash: allow' },
+      { user_id: alice.id, action: 'deny', result: 'ok', detail: 'Bash: deny' },
+    ]);
   });
 
   it('Always allow answers this request and every later one of that tool in the session', async () => {

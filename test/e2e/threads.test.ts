@@ -113,6 +113,12 @@ describe('sessions in threads', () => {
     }
   });
 
+  it('after a bot restart, plain messages in an existing thread still drive its session', async () => {
+    h.discord.injectMessage({ user: alice, channelId: thread, content: 'still here?' });
+    const answer = await final(thread, 'echo: still here? (turn');
+    expect(Number(/turn (\d+)/.exec(answer.content)![1])).toBeGreaterThanOrEqual(5);
+  });
+
   it('writes commands, messages and refusals to the audit log', () => {
     const audit = h.rows('SELECT * FROM audit_log ORDER BY id');
     expect(audit).toContainEqual(expect.objectContaining({ user_id: alice.id, kind: 'command', action: 'ask', result: 'ok' }));
