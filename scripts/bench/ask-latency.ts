@@ -1,7 +1,9 @@
 /**
  * Measures `/claude ask` latency end to end: injected interaction → first visible edit of the reply,
- * → first edit showing answer text, → final message. The bot runs as `npm start` runs it, against the
- * fake Discord and the Anthropic stub (answering at once), with real tmux, SQLite and `claude`.
+ * → first edit showing answer text, → final message (THREADS=false: answers are interaction
+ * replies). Then, with THREADS=true, a plain message in a session's thread → its answer's first
+ * edit with text, and final. The bot runs as `npm start` runs it, against the fake Discord and the
+ * Anthropic stub (answering at once), with real tmux, SQLite and `claude`.
  *
  *   npm run bench            (or: npx tsx scripts/bench/ask-latency.ts [asks=20])
  */
@@ -19,11 +21,12 @@ const stub = await startAnthropicStub();
 const discord = await FakeDiscord.start({ token: 'bench-token' });
 const user = discord.addUser('bench');
 const cenv = makeClaudeTestEnv(stub.url);
-const bot = startBotProcess({
+const botEnv = {
   ...cenv.env, DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
   ALLOWED_USER_IDS: user.id, CLAUDE_WORKDIR: cenv.workDir, DATABASE_PATH: path.join(cenv.workDir, '..', 'db.sqlite'),
   RUN_DIR: path.join(cenv.workDir, '..', 'run'), TMUX_SOCKET: socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'warn',
-});
+};
+let bot = startBotProcess({ ...botEnv, THREADS: 'false' });
 
 function edits(i: Interaction) {
   return discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(i.token) && c.status === 200);
@@ -55,6 +58,33 @@ try {
   console.log(row('first visible edit', (r) => r.firstEdit));
   console.log(row('first edit with answer text', (r) => r.firstText));
   console.log(row('final message', (r) => r.final));
+
+  // THREADS=true: one /claude ask opens the thread, then plain messages in it.
+  await bot.stop();
+  const registered = discord.calls.length;
+  bot = startBotProcess({ ...botEnv, THREADS: 'true' });
+  await discord.waitFor(() => discord.calls.slice(registered).some((c) => c.method === 'PUT' && c.path.includes('/commands')), 30_000, 're-registration');
+  discord.injectCommand({ user, name: 'claude', subcommand: 'ask', options: { prompt: 'open a thread' } });
+  const thread = await discord.waitFor(() => discord.threads()[0], 30_000, 'thread');
+  const answered = (text: string) => discord.channelMessages(thread.id).find((m) => m.content.startsWith(`echo: ${text}`) && m.components.length > 0);
+  await discord.waitFor(() => answered('open a thread'), 60_000, 'first thread answer');
+  const inThread: Array<{ firstText: number; final: number }> = [];
+  for (let n = 0; n < asks; n++) {
+    const text = `in thread ${n}`;
+    const msg = discord.injectMessage({ user, channelId: thread.id, content: text });
+    const t0 = Date.parse(msg.timestamp);
+    const final = await discord.waitFor(() => answered(text), 60_000, 'thread answer');
+    const patches = discord.calls.filter((c) => c.method === 'PATCH' && c.path === `/channels/${thread.id}/messages/${final.id}` && c.status === 200);
+    inThread.push({ firstText: patches.find((c) => String(c.body?.content).startsWith('echo:'))!.at - t0, final: patches.at(-1)!.at - t0 });
+  }
+  console.log('');
+  console.log(`plain message in a session's thread (THREADS=true), ms; ${asks} messages`);
+  console.log('| message → | median | p95 |');
+  console.log('| --- | --- | --- |');
+  console.log(`| first edit with answer text | ${median(inThread.map((r) => r.firstText))} | ${p95(inThread.map((r) => r.firstText))} |`);
+  console.log(`| final message | ${median(inThread.map((r) => r.final))} | ${p95(inThread.map((r) => r.final))} |`);
+  const limited = [...discord.limiter.limited.entries()].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
+  console.log(`429 answers: ${limited}`);
 } finally {
   await bot.stop();
   await discord.close();
