@@ -70,11 +70,15 @@ describe('turns in Discord', () => {
     expect(h.stub.requests.length).toBe(before);
   });
 
-  it('passes control characters, tmux key names and Markdown to Claude verbatim', async () => {
-    const prompt = 'C-c Enter \u0007 `ls` **bold** $(rm -rf /) ; tmux kill-server';
-    await h.final(h.ask(alice, prompt), 'kill-server (turn');
+  it('passes control characters, tmux key names and Markdown to Claude verbatim; its answer pings nobody', async () => {
+    const prompt = 'C-c Enter \u0007 `ls` **bold** $(rm -rf /) ; tmux kill-server @everyone';
+    const i = h.ask(alice, prompt);
+    await h.final(i, 'kill-server @everyone (turn');
     expect(h.stub.requests.some((r) => userPrompts(r.body.messages).includes(prompt))).toBe(true);
     expect(h.tmuxSessions().length).toBeGreaterThan(0); // the tmux server is still there
+    const edits = h.discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(i.token));
+    expect(edits.length).toBeGreaterThan(0);
+    expect(edits.every((c) => JSON.stringify(c.body?.allowed_mentions) === '{"parse":[]}')).toBe(true);
   });
 
   it('waits out a forced 429 on the streaming edits and loses nothing', async () => {

@@ -4,6 +4,9 @@ import type { Logger } from '../../core/logger.js';
 import type { ReplyRef } from '../reply-ref.js';
 import { attachments, type ReplyTarget } from './turn-view.js';
 
+/** Answers never ping anyone: Claude's text may contain `@everyone` or `<@id>` (Discord: Allowed Mentions). */
+const NO_PINGS = { parse: [] as never[] };
+
 /** Discord: an interaction token is valid for 15 minutes (API docs, "Receiving and Responding"). */
 const INTERACTION_TOKEN_MS = 15 * 60_000;
 /** Discord error code "Invalid Webhook Token": the interaction token has expired. */
@@ -40,8 +43,8 @@ export function interactionTarget(
     }
   };
   return {
-    edit: (m) => via(() => interaction.editReply({ content: m.content, components: m.components, files: attachments(m.files) }), (t) => t.edit(m)),
-    followUp: (m) => via(() => interaction.followUp({ content: m.content, components: m.components, files: attachments(m.files) }), (t) => t.followUp(m)),
+    edit: (m) => via(() => interaction.editReply({ content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS }), (t) => t.edit(m)),
+    followUp: (m) => via(() => interaction.followUp({ content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS }), (t) => t.followUp(m)),
     typing: async () => {
       const c = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId));
       if (c?.isSendable()) await c.sendTyping();
@@ -57,8 +60,8 @@ export function channelTarget(client: Client, ref: ReplyRef): ReplyTarget {
     return c;
   };
   return {
-    edit: async (m) => void (await (await channel()).messages.edit(ref.messageId, { content: m.content, components: m.components, files: attachments(m.files) })),
-    followUp: async (m) => void (await (await channel()).send({ content: m.content, components: m.components, files: attachments(m.files) })),
+    edit: async (m) => void (await (await channel()).messages.edit(ref.messageId, { content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS })),
+    followUp: async (m) => void (await (await channel()).send({ content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS })),
     typing: async () => (await channel()).sendTyping(),
   };
 }
