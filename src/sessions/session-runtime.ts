@@ -91,7 +91,7 @@ export abstract class SessionRuntime extends EventEmitter<SessionEvents> {
         resumeFailed = new Promise((resolve) => (this.recovering = () => resolve('resume-failed')));
         if (this.link!.resumeFailed) this.triggerRecovery(); // reported before the prompt was written
         else await this.link!.handle.write(encodeUserMessage(turn.prompt));
-        turn.emit('started');
+        turn.markStarted();
       } catch (err) {
         const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
         this.log.error({ err, cause: (err as Error).cause }, 'turn could not start');
@@ -210,7 +210,7 @@ export abstract class SessionRuntime extends EventEmitter<SessionEvents> {
     this.setState('running');
     void this.queue.add(() => followUp.done, { priority: 1 });
     this.emit('followUp', followUp);
-    followUp.emit('started');
+    followUp.markStarted();
   }
 
   /** Appends a prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */

@@ -52,7 +52,7 @@ export class Session extends SessionRuntime {
     this.recordHistory(text);
     link.handle.write(encodeUserMessage(text, { uuid: steer.uuid })).catch((err) => {
       this.log.error({ err }, 'could not write a steering message');
-      this.steering.leftOver(into);
+      this.steering.forget(steer);
       steer.mark.state = 'lost';
       into.markSteer(steer.mark);
     });
@@ -71,7 +71,6 @@ export class Session extends SessionRuntime {
     this.deliveredSeq = Math.max(this.deliveredSeq, turn.seq);
     this.deps.store.completeTurn(this.id, turn.seq, forward ? turn.endOffset : null);
   }
-
 
   /** Makes this the current session of another channel (resume there); a stopped session wakes as suspended. */
   moveTo(channelId: SessionRecord['channelId'], guildId: SessionRecord['guildId']): void {
@@ -111,7 +110,6 @@ export class Session extends SessionRuntime {
     return true;
   }
 
-
   /** Interrupts, ends the process, and marks the session `stopped` (a new ask starts a new session). */
   async stop(): Promise<void> {
     this.setState('stopped');
@@ -146,6 +144,7 @@ export class Session extends SessionRuntime {
     for (const turn of owed) {
       if (turn.storedState === 'running' && this.link && this.current === null) {
         this.current = turn;
+        turn.markStarted();
         this.link.turnStarted();
         this.setState('running');
         void this.queue.add(() => turn.done);

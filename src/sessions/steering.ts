@@ -59,6 +59,11 @@ export class SteerBook {
     return left;
   }
 
+  /** Forgets one steer (it never reached the process). */
+  forget(steer: Steer): void {
+    this.waiting.delete(steer.uuid);
+  }
+
   /** The process is gone: every steer still waiting, forgotten here. */
   dropAll(): Steer[] {
     const all = [...this.waiting.values()];

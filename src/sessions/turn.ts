@@ -78,6 +78,7 @@ export class Turn extends EventEmitter<TurnEvents> {
   private streamed = '';
   private finalTexts: string[] = [];
   private ended = false;
+  private begun = false;
   interruptRequested = false;
 
   constructor(init: TurnInit) {
@@ -110,6 +111,18 @@ export class Turn extends EventEmitter<TurnEvents> {
 
   get isEnded(): boolean {
     return this.ended;
+  }
+
+  /** The message reached the process (or the process took it up by itself). */
+  get isStarted(): boolean {
+    return this.begun;
+  }
+
+  /** Marks the turn started and tells listeners (`started`), once. */
+  markStarted(): void {
+    if (this.begun) return;
+    this.begun = true;
+    this.emit('started');
   }
 
   /** Feeds one output line; returns the `result` line when it ends the turn. */
