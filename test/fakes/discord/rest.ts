@@ -37,6 +37,8 @@ export interface RestState {
   readonly guildId: string;
   /** Tells the connected client (gateway dispatch), as Discord does. */
   dispatch(event: string, data: unknown): void;
+  /** A message was created: Discord sends MESSAGE_CREATE to clients with the GUILD_MESSAGES intent (the bot's own too). */
+  messageCreated(msg: StoredMessage): void;
   readonly opts: { ackDeadlineMs: number; tokenTtlMs: number };
 }
 
@@ -242,6 +244,7 @@ function createMessage(s: RestState, channelId: string, body: Record<string, unk
     type: 0, ...(extra.interactionToken ? { webhook_id: s.applicationId, application_id: s.applicationId } : {}), ...extra,
   };
   s.messages.set(msg.id, msg);
+  if ((msg.flags & EPHEMERAL) === 0) s.messageCreated(msg);
   return msg;
 }
 

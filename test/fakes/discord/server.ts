@@ -214,6 +214,12 @@ export class FakeDiscord implements RestState {
     this.connections.findLast((c) => c.identified && !c.closed)?.dispatch(event, data);
   }
 
+  messageCreated(msg: StoredMessage): void {
+    if (((this.identifyIntents ?? 0) & INTENT_GUILD_MESSAGES) === 0) return;
+    const readable = ((this.identifyIntents ?? 0) & INTENT_MESSAGE_CONTENT) !== 0 || msg.author.id === this.bot.id;
+    this.dispatch('MESSAGE_CREATE', { ...messagePayload(msg), guild_id: this.guildId, ...(readable ? {} : { content: '' }) });
+  }
+
   private liveConnection(): GatewayConnection {
     const conn = this.connections.findLast((c) => c.identified && !c.closed); // Discord routes to the live session
     if (!conn) throw new Error('no client is connected to the fake gateway');
