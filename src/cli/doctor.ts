@@ -53,6 +53,8 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     add({ name: 'Discord API', status: 'fail', detail: `unreachable: ${(err as Error).message}`, fix: 'Check the network, a proxy, or DISCORD_API_URL' });
   }
 
+  if (config.THREADS && token) add(await checkMessageContent(config, token, deps.fetch ?? fetch));
+
   const tmux = await exec('tmux', ['-V']).then((r) => r.stdout.trim(), () => null);
   add(tmux
     ? { name: 'tmux', status: 'ok', detail: tmux }
@@ -72,7 +74,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
 
   for (const [name, dir, fix] of [
     ['Claude config dir', claudeConfigDir(env), 'Create it or set CLAUDE_CONFIG_DIR to a writable directory'],
-    ['workspace root', config.CLAUDE_WORKDIR, 'Set CLAUDE_WORKDIR to an existing, writable directory'],
+    ['working directory', config.CLAUDE_WORKDIR, 'Set CLAUDE_WORKDIR to an existing, writable directory'],
   ] as const) {
     try {
       fs.accessSync(dir, fs.constants.W_OK);
@@ -82,6 +84,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     }
   }
 
+  if (config.WORKSPACE_ROOT) add(checkWorkspace(config.WORKSPACE_ROOT, config.CLAUDE_WORKDIR));
   add(await checkDatabase(config));
 
   try {
@@ -92,6 +95,41 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     add({ name: 'session backend', status: 'fail', detail: (err as Error).message, fix: 'Install tmux, or rebuild node-pty' });
   }
   return checks;
+}
+
+/** Discord application flags GATEWAY_MESSAGE_CONTENT (1 << 18) and its _LIMITED twin (1 << 19): API docs, "Application". */
+const MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19);
+
+/** THREADS needs the Message Content intent for plain messages in threads; the app's flags say whether it is on. */
+async function checkMessageContent(config: Config, token: string, fetcher: typeof fetch): Promise<Check> {
+  const name = 'Message Content intent';
+  const fix = 'Developer portal → your app → Bot → Privileged Gateway Intents → Message Content Intent (or THREADS=false)';
+  try {
+    const res = await fetcher(`${config.DISCORD_API_URL}/v10/applications/@me`, { headers: { authorization: `Bot ${token}` }, signal: AbortSignal.timeout(5000) });
+    if (!res.ok) return { name, status: 'warn', detail: `could not read the application (HTTP ${res.status})`, fix };
+    const { flags = 0 } = (await res.json()) as { flags?: number };
+    return (flags & MESSAGE_CONTENT_FLAGS) !== 0
+      ? { name, status: 'ok', detail: 'enabled: plain messages in session threads reach Claude' }
+      : { name, status: 'warn', detail: 'not enabled: plain messages in threads are ignored (slash commands work)', fix };
+  } catch (err) {
+    return { name, status: 'warn', detail: `could not check: ${(err as Error).message}`, fix };
+  }
+}
+
+/** WORKSPACE_ROOT exists and holds CLAUDE_WORKDIR, symlinks resolved. */
+function checkWorkspace(root: string, workdir: string): Check {
+  const name = 'workspace root';
+  try {
+    const realRoot = fs.realpathSync(root);
+    const real = fs.realpathSync(workdir);
+    const rel = path.relative(realRoot, real);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      return { name, status: 'fail', detail: `CLAUDE_WORKDIR (${real}) is outside ${realRoot}`, fix: 'Set CLAUDE_WORKDIR to a directory inside WORKSPACE_ROOT' };
+    }
+    return { name, status: 'ok', detail: `${realRoot} holds CLAUDE_WORKDIR` };
+  } catch (err) {
+    return { name, status: 'fail', detail: (err as Error).message, fix: 'Set WORKSPACE_ROOT to an existing directory' };
+  }
 }
 
 async function checkDatabase(config: Config): Promise<Check> {

@@ -45,6 +45,13 @@ describe('claude-bridge CLI', () => {
     env.DISCORD_TOKEN = h.discord.token;
     const ok = await cli('doctor');
     expect(ok.stdout).toMatch(/✅ Discord API\s+.*token accepted/);
+    expect(ok.stdout).toMatch(/✅ Message Content intent\s+enabled/);
+    env.WORKSPACE_ROOT = path.join(h.cenv.workDir, 'elsewhere');
+    fs.mkdirSync(env.WORKSPACE_ROOT);
+    const outside = await cli('doctor');
+    expect(outside.code).toBe(1);
+    expect(outside.stdout).toMatch(/❌ workspace root\s+CLAUDE_WORKDIR \(.*\) is outside/);
+    delete env.WORKSPACE_ROOT;
   });
 
   it('deploy-commands registers /claude over REST alone', async () => {

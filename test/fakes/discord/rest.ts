@@ -39,11 +39,13 @@ export interface RestState {
   dispatch(event: string, data: unknown): void;
   /** A message was created: Discord sends MESSAGE_CREATE to clients with the GUILD_MESSAGES intent (the bot's own too). */
   messageCreated(msg: StoredMessage): void;
-  readonly opts: { ackDeadlineMs: number; tokenTtlMs: number };
+  readonly opts: { ackDeadlineMs: number; tokenTtlMs: number; messageContentIntent: boolean };
 }
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string>; raw?: string };
 const EPHEMERAL = 64;
+/** Application flag: the Message Content intent is enabled (for an app in fewer than 100 servers). */
+const GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19;
 const LOADING = 128;
 
 class ApiError extends Error {
@@ -103,7 +105,7 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
   if (m(/^GET \/users\/@me$/)) { botAuth(); return { status: 200, body: userPayload(s.bot) }; }
   if (m(/^GET \/applications\/@me$/)) {
     botAuth();
-    return { status: 200, body: { id: s.applicationId, name: 'claude-bridge', icon: null, description: '', bot_public: false, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: 0, bot: userPayload(s.bot) } };
+    return { status: 200, body: { id: s.applicationId, name: 'claude-bridge', icon: null, description: '', bot_public: false, bot_require_code_grant: false, verify_key: '0'.repeat(64), flags: s.opts.messageContentIntent ? GATEWAY_MESSAGE_CONTENT_LIMITED : 0, bot: userPayload(s.bot) } };
   }
   if ((r = m(/^PUT \/applications\/(\d+)(?:\/guilds\/(\d+))?\/commands$/))) {
     botAuth();
