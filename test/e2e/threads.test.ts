@@ -119,6 +119,18 @@ describe('sessions in threads', () => {
     expect(Number(/turn (\d+)/.exec(answer.content)![1])).toBeGreaterThanOrEqual(5);
   });
 
+  it('answers in the channel, and says why, when the bot may not open threads', async () => {
+    h.discord.canCreateThreads = false;
+    try {
+      const i = h.ask(alice, 'no threads here');
+      const answer = await h.final(i, 'echo: no threads here (turn 1)');
+      expect(answer.content).toContain('A thread could not be opened here');
+      expect(h.discord.channelMessages()).toContainEqual(answer);
+    } finally {
+      h.discord.canCreateThreads = true;
+    }
+  });
+
   it('writes commands, messages and refusals to the audit log', () => {
     const audit = h.rows('SELECT * FROM audit_log ORDER BY id');
     expect(audit).toContainEqual(expect.objectContaining({ user_id: alice.id, kind: 'command', action: 'ask', result: 'ok' }));

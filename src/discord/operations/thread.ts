@@ -4,7 +4,7 @@
  * the bot token (no 15-minute interaction limit). Discord API: "Start Thread from Message" — name
  * 1–100 chars; the bot needs the Create Public Threads permission.
  */
-import { ThreadAutoArchiveDuration, type ChatInputCommandInteraction } from 'discord.js';
+import { ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type ThreadChannel } from 'discord.js';
 import { parseSnowflake } from '../../core/ids.js';
 import { placeOf, type BotContext } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
@@ -33,10 +33,9 @@ export async function askInThread(ctx: BotContext, interaction: ChatInputCommand
   const reply = await interaction.editReply({
     content: `🧵 <@${place.userId}> asked Claude Code:\n>>> ${excerpt(prompt, 1800)}`, allowedMentions: { parse: [] },
   });
-  let threadId: string;
+  let thread: ThreadChannel;
   try {
-    const thread = await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
-    threadId = thread.id;
+    thread = await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
   } catch (err) {
     ctx.log.warn({ err, channel: place.channelId }, 'could not open a thread; answering in the channel');
     const session = await ctx.manager.getOrCreateSession(place.userId, place.channelId, place.guildId);
@@ -47,12 +46,10 @@ export async function askInThread(ctx: BotContext, interaction: ChatInputCommand
     await showTurn(ctx, interactionTarget(interaction, { messageId, log: ctx.log }), session, turn);
     return;
   }
-  const thread = await ctx.client.channels.fetch(threadId);
-  if (!thread?.isSendable()) throw new Error(`thread ${threadId} cannot take messages`);
-  const session = await ctx.manager.getOrCreateSession(place.userId, parseSnowflake(threadId), place.guildId, { parentId: place.channelId, fresh: true });
+  const session = await ctx.manager.getOrCreateSession(place.userId, parseSnowflake(thread.id), place.guildId, { parentId: place.channelId, fresh: true });
   await thread.send({ content: threadHint(ctx.plainMessages()) });
   const message = await thread.send({ content: '-# 💭 …' });
-  const ref = { channelId: threadId, messageId: message.id };
+  const ref = { channelId: thread.id, messageId: message.id };
   const turn = session.sendMessage(prompt, { replyRef: makeReplyRef(ref) });
   await showTurn(ctx, channelTarget(ctx.client, ref), session, turn);
 }

@@ -32,6 +32,8 @@ export interface RestState {
   readonly interactions: Map<string, Interaction>;
   readonly files: Map<string, string>;
   readonly limiter: RateLimiter;
+  /** The bot holds Create Public Threads (else starting a thread is 403, 50013 Missing Permissions). */
+  readonly canCreateThreads: boolean;
   /** Text channels and threads of the guild, by id. */
   readonly channels: Map<string, ChannelObject>;
   readonly guildId: string;
@@ -156,6 +158,7 @@ function channelOf(s: RestState, id: string): ChannelObject {
  */
 function startThread(s: RestState, call: RestCall, channelId: string, messageId: string): Reply {
   const parent = channelOf(s, channelId);
+  if (!s.canCreateThreads) throw new ApiError(403, 50013, 'Missing Permissions');
   const msg = s.messages.get(messageId);
   if (!msg || msg.channel_id !== channelId) throw new ApiError(404, 10008, 'Unknown Message');
   if (parent.type !== 0) throw new ApiError(400, 50024, 'Cannot execute action on this channel type');

@@ -60,6 +60,7 @@ export class FakeDiscord implements RestState {
   /** Uploaded files served at `/attachments/<id>/<name>`, by id. */
   readonly files = new Map<string, string>();
   readonly channels = new Map<string, ChannelObject>();
+  canCreateThreads = true;
   identifyIntents: number | null = null;
   apiUrl = '';
   private gatewayUrl = '';
