@@ -64,10 +64,6 @@ export class DiscordBot {
     manager.on('followUp', (session, turn) => void this.started.then(() => this.showFollowUp(session, turn)));
   }
 
-  get client(): Client {
-    return this.current;
-  }
-
   /** Logs in and registers the command; resolves when both are done. */
   async start(): Promise<void> {
     try {
@@ -104,7 +100,7 @@ export class DiscordBot {
         void turn.done.then(() => session.delivered(turn));
         continue;
       }
-      void showTurn(this.ctx, channelTarget(this.current, ref), session, turn, { alreadyStarted: true })
+      void showTurn(this.ctx, channelTarget(this.current, ref), session, turn)
         .catch((err) => this.log.error({ err, session: session.id }, 'could not show a restored turn'));
     }
   }
@@ -126,7 +122,7 @@ export class DiscordBot {
       const message = await channel.send({ content: '-# ↪️ answering what was sent while Claude was working…' });
       const ref = { channelId, messageId: message.id };
       session.setReplyRef(turn, makeReplyRef(ref));
-      await showTurn(this.ctx, channelTarget(this.current, ref), session, turn, { alreadyStarted: true });
+      await showTurn(this.ctx, channelTarget(this.current, ref), session, turn);
     } catch (err) {
       this.log.error({ err, session: session.id }, 'could not show a follow-up turn');
     }

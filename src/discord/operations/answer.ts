@@ -30,12 +30,11 @@ export async function answer(
 
 /** Streams `turn` into `target` until it ends, then marks it delivered. */
 export async function showTurn(
-  ctx: BotContext, target: ReplyTarget, session: Session, turn: Turn, o: { alreadyStarted?: boolean } = {},
+  ctx: BotContext, target: ReplyTarget, session: Session, turn: Turn,
 ): Promise<TurnResult> {
   const log = ctx.log.child({ session: session.id, turn: turn.id });
   const result = await new TurnView(target, turn, session.id, {
     log, cwd: session.record.cwd, sessionCostUsd: session.record.costUsd, maxInlineChunks: ctx.maxInlineChunks,
-    alreadyStarted: o.alreadyStarted,
   }).run();
   session.delivered(turn);
   log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');

@@ -49,8 +49,6 @@ export interface TurnViewOptions {
   cwd?: string;
   /** The session's cost before this turn, USD (Claude Code reports a turn's own cost only at its end). */
   sessionCostUsd?: number;
-  /** Show the turn as started even if it is not marked so (picked up after a bot restart). */
-  alreadyStarted?: boolean;
   now?: () => number;
   log: Logger;
 }
@@ -83,7 +81,7 @@ export class TurnView {
     this.coalesceMs = opts.coalesceMs ?? 150;
     this.now = opts.now ?? Date.now;
     this.startedAt = this.now();
-    this.started = opts.alreadyStarted ?? turn.isStarted; // it may have started before this view was made
+    this.started = turn.isStarted; // it may have started before this view was made
     this.cwd = opts.cwd ?? '/';
   }
 
