@@ -5,43 +5,25 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveClaudeBinary } from '../../src/claude/binary.js';
 import { transcriptPath } from '../../src/claude/slug.js';
 import { parseSnowflake } from '../../src/core/ids.js';
-import { createLogger } from '../../src/core/logger.js';
-import { TmuxBackend } from '../../src/backends/tmux.js';
-import { openDatabase } from '../../src/store/db.js';
-import { SqliteSessionStore } from '../../src/store/sessions-repo.js';
-import { SessionManager } from '../../src/sessions/manager.js';
-import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
-import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
+import type { SessionManager } from '../../src/sessions/manager.js';
+import type { ClaudeTestEnv } from '../helpers/claude-env.js';
+import { TmuxRig } from '../helpers/tmux-rig.js';
 
-const socket = `cdb-rec-${process.pid}`;
-let stub: AnthropicStub;
+let rig: TmuxRig;
 let cenv: ClaudeTestEnv;
 let manager: SessionManager;
-let store: SqliteSessionStore;
 const channel = parseSnowflake('200000000000000001');
 
 beforeAll(async () => {
-  stub = await startAnthropicStub();
-  cenv = makeClaudeTestEnv(stub.url);
-  store = new SqliteSessionStore(openDatabase(':memory:'));
-  manager = new SessionManager({
-    store, backend: new TmuxBackend({ socket, runDir: path.join(cenv.workDir, '..', 'run'), pollMs: 200 }),
-    claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: cenv.configDir, env: cenv.env,
-    defaultCwd: cenv.workDir, maxSessions: 4, maxSessionsPerUser: 4, maxQueue: 4, idleTimeoutMs: 60_000,
-    healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'),
-  });
+  rig = await TmuxRig.start('rec');
+  cenv = rig.cenv;
+  ({ manager } = rig.manager());
 });
 
-afterAll(async () => {
-  await manager?.shutdown({ keepProcesses: false });
-  await stub?.close();
-  try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
-});
+afterAll(async () => rig?.close());
 
 const transcriptOf = (claudeId: string) => transcriptPath(cenv.configDir, cenv.workDir, claudeId as never);
 
@@ -73,13 +55,7 @@ describe('resume failure recovery', () => {
 
 describe('AUTO_RESUME', () => {
   it("a user's first ask in a channel resumes the directory's newest session nobody holds", async () => {
-    const auto = new SessionManager({
-      store: new SqliteSessionStore(openDatabase(':memory:')),
-      backend: new TmuxBackend({ socket, runDir: path.join(cenv.workDir, '..', 'run-auto'), pollMs: 200 }),
-      claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: cenv.configDir, env: cenv.env,
-      defaultCwd: cenv.workDir, maxSessions: 2, maxSessionsPerUser: 2, maxQueue: 2, idleTimeoutMs: 60_000,
-      healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'), autoResume: true,
-    });
+    const { manager: auto } = rig.manager({ maxSessions: 2, maxSessionsPerUser: 2, maxQueue: 2, autoResume: true }, 'run-auto');
     // A conversation as a terminal left it, newer than anything else in the directory.
     const id = '55555555-2222-4333-8444-555555555555';
     const entry = (o: object) => JSON.stringify({ sessionId: id, cwd: cenv.workDir, isSidechain: false, userType: 'external', ...o });

@@ -3,44 +3,24 @@
  * turn; one written while the answer streams is answered right after, as a follow-up turn; the
  * session's queue goes on in order afterwards. Also: a turn's tool calls and their results.
  */
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { resolveClaudeBinary } from '../../src/claude/binary.js';
 import { parseSnowflake } from '../../src/core/ids.js';
-import { createLogger } from '../../src/core/logger.js';
-import { TmuxBackend } from '../../src/backends/tmux.js';
-import { openDatabase } from '../../src/store/db.js';
-import { SqliteSessionStore } from '../../src/store/sessions-repo.js';
-import { SessionManager } from '../../src/sessions/manager.js';
+import type { SessionManager } from '../../src/sessions/manager.js';
 import type { Turn } from '../../src/sessions/turn.js';
-import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
-import { makeClaudeTestEnv } from '../helpers/claude-env.js';
+import type { SqliteSessionStore } from '../../src/store/sessions-repo.js';
+import { TmuxRig } from '../helpers/tmux-rig.js';
 
-const socket = `cdb-steer-${process.pid}`;
 const alice = parseSnowflake('100000000000000001');
-let stub: AnthropicStub;
+let rig: TmuxRig;
 let manager: SessionManager;
 let store: SqliteSessionStore;
 
 beforeAll(async () => {
-  stub = await startAnthropicStub({ slowDelayMs: 100, slowPieces: 40 });
-  const cenv = makeClaudeTestEnv(stub.url);
-  store = new SqliteSessionStore(openDatabase(':memory:'));
-  manager = new SessionManager({
-    store, backend: new TmuxBackend({ socket, runDir: path.join(cenv.workDir, '..', 'run'), pollMs: 200 }),
-    claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: cenv.configDir,
-    env: { ...cenv.env, IS_SANDBOX: '1' }, permissionMode: 'bypassPermissions',
-    defaultCwd: cenv.workDir, maxSessions: 2, maxSessionsPerUser: 2, maxQueue: 2, idleTimeoutMs: 60_000,
-    healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'),
-  });
+  rig = await TmuxRig.start('steer', { slowDelayMs: 100, slowPieces: 40 });
+  ({ manager, store } = rig.manager({ env: { ...rig.cenv.env, IS_SANDBOX: '1' }, permissionMode: 'bypassPermissions', maxQueue: 2 }));
 });
 
-afterAll(async () => {
-  await manager?.shutdown({ keepProcesses: false });
-  await stub?.close();
-  try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
-});
+afterAll(async () => rig?.close());
 
 const until = (turn: Turn, ok: () => boolean) => new Promise<void>((resolve) => {
   const check = () => { if (ok()) { turn.off('activity', check); resolve(); } };
