@@ -172,7 +172,7 @@ export abstract class SessionRuntime extends EventEmitter<SessionEvents> {
     this.log.warn({ exit }, 'process exited during a turn');
     const error = stalledAfterMs !== null
       ? new BridgeError('TURN_STALLED', { seconds: Math.round(stalledAfterMs / 1000) })
-      : new BridgeError('PROCESS_EXITED', { exitCode: exit.code ?? exit.signal ?? 'unknown' });
+      : new BridgeError('PROCESS_EXITED', { exitCode: 'code' in exit ? exit.code : exit.signal });
     this.finishTurn(turn, { outcome: 'process-exited', error, ...EMPTY_STATS });
   }
 
