@@ -1,6 +1,8 @@
 /**
- * Follows a growing file from a byte offset and yields its complete lines: inotify (`fs.watch`) for
- * low latency, a slow poll as a safety net for missed events.
+ * Follows a growing file from a byte offset and yields its complete lines. It does not watch the
+ * file itself: its owner calls {@link FileTail.kick} on an inotify event (the tmux handle watches the
+ * process's run dir once, for output and exit alike). One shared slow timer kicks every live tail as
+ * a safety net for a missed event; there is no timer per tail.
  */
 import fs from 'node:fs';
 import { AsyncQueue } from './async-queue.js';
@@ -8,28 +10,43 @@ import { LineSplitter } from './line-splitter.js';
 import type { OutputLine } from './types.js';
 
 const CHUNK = 64 * 1024;
+/** Safety-net period for all tails together, ms. A read of an idle tail returns 0 bytes. */
+const SWEEP_MS = 10_000;
+
+const live = new Set<FileTail>();
+let sweeper: NodeJS.Timeout | null = null;
+
+function track(tail: FileTail, on: boolean): void {
+  if (on) live.add(tail);
+  else live.delete(tail);
+  if (live.size > 0 && !sweeper) {
+    sweeper = setInterval(() => live.forEach((t) => t.kick()), SWEEP_MS);
+    sweeper.unref();
+  } else if (live.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}
 
 export class FileTail {
   readonly lines = new AsyncQueue<OutputLine>();
   private readonly splitter: LineSplitter;
   private offset: number;
   private fd: fs.promises.FileHandle | null = null;
-  private watcher: fs.FSWatcher | null = null;
-  private timer: NodeJS.Timeout | null = null;
   private reading: Promise<void> = Promise.resolve();
   private again = false;
   private stopped = false;
 
-  constructor(private readonly path: string, fromOffset: number, private readonly pollMs = 250) {
+  /** @param fromOffset byte offset to start reading at (bytes before it were delivered already) */
+  constructor(private readonly path: string, fromOffset: number) {
     this.offset = fromOffset;
     this.splitter = new LineSplitter(fromOffset);
   }
 
+  /** Opens the file and reads what is there. @throws the `open` error (e.g. ENOENT) */
   async start(): Promise<void> {
     this.fd = await fs.promises.open(this.path, 'r');
-    this.watcher = fs.watch(this.path, () => this.kick());
-    this.watcher.on('error', () => undefined); // the poll keeps going
-    this.timer = setInterval(() => this.kick(), this.pollMs);
+    track(this, true);
     this.kick();
   }
 
@@ -49,20 +66,20 @@ export class FileTail {
   /** Stops following without ending the stream's consumer (used for detach). */
   async stop(): Promise<void> {
     this.stopped = true;
-    this.watcher?.close();
-    if (this.timer) clearInterval(this.timer);
+    track(this, false);
     await this.reading.catch(() => undefined);
     await this.fd?.close().catch(() => undefined);
     this.fd = null;
   }
 
-  private kick(): void {
+  /** Something may have been appended: read it (coalesces with a read already queued). */
+  kick(): void {
     if (this.stopped || !this.fd) return;
     if (this.again) return;
     this.again = true;
     this.reading = this.reading.then(async () => {
       this.again = false;
-      await this.readAvailable();
+      await this.readAvailable().catch(() => undefined); // a later kick retries
     });
   }
 

@@ -4,28 +4,51 @@
  * Claude Code 2.1.330): stdin is a FIFO the pane holds open read-write (the CLI never sees EOF when
  * the bot goes away), stdout is appended to `out.ndjson` which the bot tails, stderr stays on the
  * pane's tty (redirecting all three detaches the CLI from the pane and tmux's SIGHUP kills it).
+ *
+ * Environment: every tmux client runs with the small {@link helperEnv} (the server inherits the
+ * environment of the client that starts it), and the pane runs `env -i`, so the child's environment
+ * is exactly what the pane script sources from the 0600 env file: `spec.env`. No env value is ever
+ * in an argv. The pane script does not exec the child: it waits for it and writes its `$?` to
+ * `exit` (tmp + rename), which the handle sees through inotify.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { execFileAsync, type Exec } from './exec.js';
+import { writeEnvFile } from './env-file.js';
+import { execWithEnv, helperEnv, type Exec } from './exec.js';
 import { makeFifo } from './fifo.js';
-import { TmuxProcess, type TmuxRunner } from './tmux-process.js';
+import { TmuxMonitor, type TmuxRunner } from './tmux-monitor.js';
+import { TmuxProcess } from './tmux-process.js';
 import type { ProcessBackend, ProcessHandle, ProcessSpec } from './types.js';
 
 export const TMUX_PREFIX = 'cdb-';
-// $0 is the FIFO, "$@" the command; fd 3 keeps the FIFO open read-write for the pane's lifetime.
-const PANE_SCRIPT = 'exec 3<>"$0"; exec "$@" <&3 3<&- >>"$CDB_OUT"';
+
+/**
+ * The pane's program, run as `/usr/bin/env -i /bin/sh -c PANE_SCRIPT <dir> <command> <args…>`: a
+ * fixed string, user data only in positional parameters. fd 3 holds the FIFO read-write for the
+ * pane's lifetime. The inner shell drops the `PWD` dash exports, sources the env file, deletes it,
+ * records its pid (= the child's, after exec) and execs the child. The outer shell then writes the
+ * status atomically and waits on the FIFO (no CPU) so the bot can read the pane's screen (stderr)
+ * before it ends the session. If the outer shell is hung up instead (kill-session, server death),
+ * no `exit` is written and the monitor reports the end.
+ */
+const PANE_SCRIPT = [
+  'exec 3<>"$0/in.fifo"',
+  `/bin/sh -c 'unset PWD; . "$0/env" && command -p rm -f -- "$0/env" && echo $$ >"$0/pid" && exec "$@"' "$0" "$@" <&3 3<&- >>"$0/out.ndjson"`,
+  'echo $? >"$0/exit.tmp" && command -p mv -f -- "$0/exit.tmp" "$0/exit"',
+  'while read -r _ <&3; do :; done',
+].join('\n');
 
 export interface TmuxBackendOptions {
   /** tmux socket name (`-L`). */
   socket: string;
-  /** Directory holding `<name>/in.fifo` and `<name>/out.ndjson`. */
+  /** Directory holding each process's run dir `<name>/`. */
   runDir: string;
+  /** Runs tmux; by default `execFile` with {@link helperEnv} only. */
   exec?: Exec;
   tmuxBin?: string;
-  /** How often a live process's pane is checked for exit, ms. */
+  /** @deprecated ignored: exit is event-driven now (kept so existing callers compile). */
   pollMs?: number;
   log?: Logger;
 }
@@ -33,20 +56,22 @@ export interface TmuxBackendOptions {
 export class TmuxBackend implements ProcessBackend {
   readonly kind = 'tmux' as const;
   private readonly run: TmuxRunner;
-  private readonly pollMs: number;
+  private readonly monitor: TmuxMonitor;
   private readonly log: Logger | undefined;
 
   constructor(private readonly opts: TmuxBackendOptions) {
-    const exec = opts.exec ?? execFileAsync;
+    const env = helperEnv();
+    const exec = opts.exec ?? execWithEnv(env);
     const bin = opts.tmuxBin ?? 'tmux';
     this.run = (args) => exec(bin, ['-L', opts.socket, ...args]);
-    this.pollMs = opts.pollMs ?? 500;
     this.log = opts.log;
+    this.monitor = new TmuxMonitor({ bin, socket: opts.socket, env, run: this.run, log: opts.log });
   }
 
   async probe(): Promise<string | null> {
     const name = `${TMUX_PREFIX}probe-${process.pid}`;
     try {
+      await this.ensureServer();
       await this.run(['new-session', '-d', '-s', name, 'sleep', '5']);
       await this.run(['kill-session', `-t=${name}`]);
       return null;
@@ -56,51 +81,48 @@ export class TmuxBackend implements ProcessBackend {
     }
   }
 
+  /** @throws BridgeError `PROCESS_START_FAILED` (tmux failed, or an env key is not a shell identifier) */
   async start(spec: ProcessSpec): Promise<ProcessHandle> {
     const session = TMUX_PREFIX + spec.name;
     const dir = path.join(this.opts.runDir, spec.name);
-    const fifo = path.join(dir, 'in.fifo');
-    const out = path.join(dir, 'out.ndjson');
     try {
-      await this.run(['kill-session', `-t=${session}`]).catch(() => undefined); // a dead leftover
+      await this.run(['kill-session', `-t=${session}`]).catch(() => undefined); // a leftover
       await fs.promises.rm(dir, { recursive: true, force: true });
-      await fs.promises.mkdir(dir, { recursive: true });
-      await makeFifo(fifo);
-      await fs.promises.writeFile(out, '');
-      const env = Object.entries(spec.env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
+      await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeFifo(path.join(dir, 'in.fifo'));
+      await fs.promises.writeFile(path.join(dir, 'out.ndjson'), '');
+      await writeEnvFile(path.join(dir, 'env'), spec.env);
+      await this.ensureServer();
       const args = [
-        // exit-empty off: ending the last session must not take the server down under the next
-        // new-session (a dying server refuses it); the socket is ours alone.
-        'start-server', ';',
-        'set-option', '-g', 'exit-empty', 'off', ';',
-        'set-option', '-g', 'remain-on-exit', 'on', ';',
         'new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', spec.cwd,
-        ...env, '-e', `CDB_OUT=${out}`,
-        'sh', '-c', PANE_SCRIPT, fifo, spec.command, ...spec.args,
+        '/usr/bin/env', '-i', '/bin/sh', '-c', PANE_SCRIPT, dir, spec.command, ...spec.args,
       ];
       await this.run(args).catch(async (first: Error & { stderr?: string }) => {
         this.log?.warn({ stderr: first.stderr?.trim() }, 'tmux new-session failed; retrying once');
         await new Promise((r) => setTimeout(r, 200));
+        await this.ensureServer();
         await this.run(args);
       });
     } catch (err) {
+      if (err instanceof BridgeError) throw err;
       const e = err as Error & { stderr?: string };
       throw new BridgeError('PROCESS_START_FAILED', { reason: `tmux: ${(e.stderr || e.message).trim()}` }, { cause: err });
     }
-    return TmuxProcess.open({ name: spec.name, session, fifo, out, fromOffset: 0, run: this.run, pollMs: this.pollMs });
+    return TmuxProcess.open({ name: spec.name, session, dir, fromOffset: 0, run: this.run, monitor: this.monitor });
   }
 
   async attach(name: string, fromOffset: number): Promise<ProcessHandle | null> {
     const session = TMUX_PREFIX + name;
     const dir = path.join(this.opts.runDir, name);
-    const status = await this.run(['display-message', '-p', `-t=${session}:`, '#{pane_dead}']).catch(() => null);
-    if (!status || status.stdout.trim() !== '0' || !fs.existsSync(path.join(dir, 'in.fifo'))) {
-      if (status) await this.run(['kill-session', `-t=${session}`]).catch(() => undefined);
+    const alive = await this.run(['has-session', `-t=${session}`]).then(() => true, () => false);
+    const files = ['in.fifo', 'out.ndjson'].every((f) => fs.existsSync(path.join(dir, f)));
+    const ended = fs.existsSync(path.join(dir, 'exit'));
+    if (!files || (!alive && !ended)) {
+      if (alive) await this.run(['kill-session', `-t=${session}`]).catch(() => undefined);
       return null;
     }
-    return TmuxProcess.open({
-      name, session, fifo: path.join(dir, 'in.fifo'), out: path.join(dir, 'out.ndjson'), fromOffset, run: this.run, pollMs: this.pollMs,
-    });
+    // Alive, or ended while the bot was away: the handle delivers the rest, then the recorded exit.
+    return TmuxProcess.open({ name, session, dir, fromOffset, run: this.run, monitor: this.monitor });
   }
 
   async end(name: string): Promise<void> {
@@ -112,5 +134,20 @@ export class TmuxBackend implements ProcessBackend {
     const res = await this.run(['list-sessions', '-F', '#{session_name}']).catch(() => null);
     if (!res) return []; // no server running: no sessions
     return res.stdout.split('\n').filter((s) => s.startsWith(TMUX_PREFIX)).map((s) => s.slice(TMUX_PREFIX.length));
+  }
+
+  /**
+   * Starts the server if needed, from a client whose argv and environment hold nothing secret (the
+   * server keeps both), without the user's tmux.conf. `exit-empty off`: ending the last session must
+   * not take the server down under the next new-session. `remain-on-exit off`: a pane ends when its
+   * shell does. `detach-on-destroy off`: the monitor's control client moves on to another session.
+   */
+  private async ensureServer(): Promise<void> {
+    await this.run([
+      '-f', '/dev/null', 'start-server', ';',
+      'set-option', '-g', 'exit-empty', 'off', ';',
+      'set-option', '-g', 'remain-on-exit', 'off', ';',
+      'set-option', '-g', 'detach-on-destroy', 'off',
+    ]);
   }
 }

@@ -1,0 +1,143 @@
+/**
+ * `TmuxMonitor`: notices tmux sessions that vanish without their process writing an exit status —
+ * `tmux kill-session` from outside, the tmux server dying — with no polling. ONE tmux control-mode
+ * client per backend (`tmux -L <socket> -C attach-session -f no-output,ignore-size -t=<a watched
+ * session>`) stays attached while any session is watched. tmux tells every control client
+ * `%sessions-changed` when a session is created or destroyed, and `%exit` when the client ends
+ * (the server died, or its session went with `detach-on-destroy` on). Each such event, coalesced,
+ * runs ONE `list-sessions`; watched sessions missing from it are reported once to their callback.
+ * The client needs no keeper session of its own: it rides on one of ours and, with
+ * `detach-on-destroy off`, tmux moves it to another when that one ends; when none is left it exits,
+ * and the next {@link TmuxMonitor.watch} starts a new one. Idle cost: one blocked process, no timer.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import type { Logger } from '../core/logger.js';
+import type { ExecResult } from './exec.js';
+
+export type TmuxRunner = (args: string[]) => Promise<ExecResult>;
+
+interface MonitorOptions {
+  bin: string;
+  socket: string;
+  /** Environment of the control client (the small helper environment, never the bot's). */
+  env: Record<string, string>;
+  run: TmuxRunner;
+  log?: Logger;
+}
+
+/** Retry delay after a failed `list-sessions` or a control client that could not attach, ms. */
+const RETRY_MS = 1000;
+
+export class TmuxMonitor {
+  private readonly watched = new Map<string, () => void>();
+  private client: ChildProcess | null = null;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private retry: NodeJS.Timeout | null = null;
+  /** A client that ended within RETRY_MS of its start is not restarted before this time (ms epoch). */
+  private holdUntil = 0;
+
+  constructor(private readonly o: MonitorOptions) {}
+
+  /**
+   * Calls `onVanished` once when tmux session `session` no longer exists (checked once right away,
+   * then on every change tmux reports). Returns the function that stops watching it.
+   */
+  watch(session: string, onVanished: () => void): () => void {
+    this.watched.set(session, onVanished);
+    this.ensureClient();
+    this.reconcile(); // it may have gone before it was watched: no later event would say so
+    return () => {
+      if (this.watched.get(session) === onVanished) this.watched.delete(session);
+      if (this.watched.size === 0) this.stopClient();
+    };
+  }
+
+  /** Watched session names (for tests and diagnostics). */
+  get size(): number {
+    return this.watched.size;
+  }
+
+  private ensureClient(): void {
+    if (this.client || this.watched.size === 0) return;
+    if (Date.now() < this.holdUntil) return this.retryLater();
+    const target = this.watched.keys().next().value as string;
+    const child = spawn(this.o.bin, ['-L', this.o.socket, '-C', 'attach-session', '-f', 'no-output,ignore-size', `-t=${target}`], {
+      env: this.o.env,
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    this.client = child;
+    const startedAt = Date.now();
+    child.unref(); // watching never keeps the bot alive by itself
+    let buffered = '';
+    child.stdout!.setEncoding('utf8');
+    child.stdout!.on('data', (chunk: string) => {
+      buffered += chunk;
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      if (lines.some((l) => l.startsWith('%sessions-changed') || l.startsWith('%exit'))) this.reconcile();
+    });
+    child.on('error', (err) => this.o.log?.warn({ err }, 'tmux control client failed'));
+    child.on('close', () => {
+      if (this.client !== child) return; // stopped on purpose
+      this.client = null;
+      if (Date.now() - startedAt < RETRY_MS) this.holdUntil = startedAt + RETRY_MS; // no tight restart loop
+      this.reconcile(); // then a new client, if anything is still watched
+    });
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
+  }
+
+  private stopClient(): void {
+    const child = this.client;
+    this.client = null;
+    child?.stdin?.end(); // a control client detaches when its input ends
+  }
+
+  /** Runs one `list-sessions` (or queues one more after the running one) and reports the vanished. */
+  private reconcile(): void {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.check().finally(() => {
+      this.running = null;
+      if (this.again) {
+        this.again = false;
+        this.reconcile();
+      } else this.ensureClient();
+    });
+  }
+
+  private async check(): Promise<void> {
+    if (this.watched.size === 0) return;
+    let alive: Set<string>;
+    try {
+      const res = await this.o.run(['list-sessions', '-F', '#{session_name}']);
+      alive = new Set(res.stdout.split('\n').filter(Boolean));
+    } catch (err) {
+      const stderr = String((err as { stderr?: string }).stderr ?? '');
+      if (!/no server running|error connecting|server exited/i.test(stderr)) {
+        this.o.log?.warn({ stderr: stderr.trim() }, 'tmux list-sessions failed; retrying');
+        this.retryLater();
+        return;
+      }
+      alive = new Set(); // no server: every session is gone
+    }
+    for (const [session, onVanished] of [...this.watched]) {
+      if (alive.has(session)) continue;
+      this.watched.delete(session);
+      onVanished();
+    }
+    if (this.watched.size === 0) this.stopClient();
+  }
+
+  private retryLater(): void {
+    if (this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.reconcile();
+    }, RETRY_MS);
+    this.retry.unref();
+  }
+}
