@@ -4,6 +4,10 @@
  * nothing typed echoed back); stdin is a FIFO, as under tmux, because Claude Code 2.1.330 in `-p`
  * mode refuses a terminal on stdin ("Input must be provided either through stdin…"); stderr goes to
  * a file so the pty carries only stdout. A pty child dies with the bot: sessions resume with `--resume`.
+ *
+ * Environment: node-pty is given exactly `spec.env` (the FIFO and stderr paths travel as positional
+ * parameters), and the script unsets the `PWD`/`TERM` node-pty adds unless `spec.env` has them.
+ * Exit: node-pty reports the exec'd child's own status or signal number, normalized to {@link ExitInfo}.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -12,9 +16,17 @@ import { BridgeError } from '../core/errors.js';
 import { AsyncQueue } from './async-queue.js';
 import { FifoWriter, makeFifo } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
-import type { ExitInfo, OutputLine, ProcessBackend, ProcessHandle, ProcessSpec } from './types.js';
+import { envFileText } from './env-file.js';
+import { signalName, type ExitInfo, type OutputLine, type ProcessBackend, type ProcessHandle, type ProcessSpec } from './types.js';
 
-const PTY_SCRIPT = 'stty raw -echo && exec 3<>"$CDB_IN" && exec "$@" <&3 3<&- 2>>"$CDB_ERR"';
+/**
+ * Run as `/bin/sh -c PTY_SCRIPT <fifo> <stderr file> <keys to unset> <command> <args…>`: a fixed
+ * string, user data only in positional parameters. `$2` is a space-separated list of fixed
+ * identifiers (from {@link PTY_ADDED_ENV}), word-split on purpose.
+ */
+const PTY_SCRIPT = 'unset $2; command -p stty raw -echo && exec 3<>"$0" && f=$1 && shift 2 && exec "$@" <&3 3<&- 2>>"$f"';
+/** What node-pty adds to the environment it is given (node-pty 1.x: `PWD` = cwd, `TERM` = name). */
+const PTY_ADDED_ENV = ['PWD', 'TERM'];
 
 export interface PtyBackendOptions {
   /** Directory for each process's `<name>/in.fifo` and `<name>/stderr.log`. */
@@ -32,7 +44,7 @@ export class PtyBackend implements ProcessBackend {
 
   async probe(): Promise<string | null> {
     try {
-      const p = this.spawn('/bin/sh', ['-c', 'exit 0'], { cols: 80, rows: 24 });
+      const p = this.spawn('/bin/sh', ['-c', 'exit 0'], { cols: 80, rows: 24, env: {} });
       await new Promise<void>((resolve) => p.onExit(() => resolve()));
       return null;
     } catch (err) {
@@ -48,16 +60,19 @@ export class PtyBackend implements ProcessBackend {
       await fs.promises.rm(dir, { recursive: true, force: true });
       await fs.promises.mkdir(dir, { recursive: true });
       await makeFifo(fifo);
+      envFileText(spec.env); // validates the keys, as the tmux backend does
+      const unset = PTY_ADDED_ENV.filter((k) => !(k in spec.env)).join(' ');
       const stdin = await FifoWriter.open(fifo);
-      const pty = this.spawn('/bin/sh', ['-c', PTY_SCRIPT, 'sh', spec.command, ...spec.args], {
-        name: 'xterm-256color',
+      const pty = this.spawn('/bin/sh', ['-c', PTY_SCRIPT, fifo, errFile, unset, spec.command, ...spec.args], {
+        name: spec.env.TERM ?? 'xterm-256color',
         cols: 200,
         rows: 50,
         cwd: spec.cwd,
-        env: { ...spec.env, CDB_IN: fifo, CDB_ERR: errFile },
+        env: { ...spec.env },
       });
       return new PtyProcess(spec.name, pty, stdin, dir, errFile);
     } catch (err) {
+      if (err instanceof BridgeError) throw err;
       throw new BridgeError('PROCESS_START_FAILED', { reason: `node-pty: ${(err as Error).message}` }, { cause: err });
     }
   }
@@ -80,6 +95,7 @@ class PtyProcess implements ProcessHandle {
   readonly exited: Promise<ExitInfo>;
   private readonly queue = new AsyncQueue<OutputLine>();
   private readonly splitter = new LineSplitter();
+  private ended = false;
 
   constructor(readonly name: string, private readonly pty: nodePty.IPty, private readonly stdin: FifoWriter, dir: string, errFile: string) {
     pty.onData((data) => {
@@ -87,10 +103,11 @@ class PtyProcess implements ProcessHandle {
     });
     this.exited = new Promise((resolve) => {
       pty.onExit(({ exitCode, signal }) => {
+        this.ended = true;
         this.queue.end();
         const stderrTail = readTail(errFile);
         void this.stdin.close().then(() => fs.promises.rm(dir, { recursive: true, force: true }));
-        resolve({ code: signal ? null : exitCode, signal: signal ? `signal ${signal}` : null, stderrTail });
+        resolve(signal ? { signal: signalName(signal), stderrTail } : { code: exitCode, stderrTail });
       });
     });
   }
@@ -104,12 +121,13 @@ class PtyProcess implements ProcessHandle {
   }
 
   async signal(sig: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): Promise<void> {
+    if (this.ended) return; // the pid may be reused
     this.pty.kill(sig);
   }
 
   async kill(): Promise<void> {
-    this.pty.kill('SIGTERM');
-    const timer = setTimeout(() => this.pty.kill('SIGKILL'), 2000);
+    if (!this.ended) this.pty.kill('SIGTERM');
+    const timer = setTimeout(() => !this.ended && this.pty.kill('SIGKILL'), 2000);
     await this.exited;
     clearTimeout(timer);
   }
