@@ -40,6 +40,18 @@ const MESSAGES = {
   NOT_ADMIN: () => 'Only the bot\'s admins (ADMIN_USER_IDS) can do that.',
   THREAD_OWNER: (p: Params) => `This thread is <@${p.ownerId}>'s Claude session; start your own with \`/claude ask\` in the channel.`,
   PROMPT_FILE_INVALID: (p: Params) => `The prompt file must be a text file (.txt or .md) of at most ${p.limit}; \`${p.name}\` is not.`,
+  CLAUDE_NOT_LOGGED_IN: () =>
+    'Claude Code is not logged in on the bot\'s host. The bot\'s admin can run `claude` there and type `/login` (or set ANTHROPIC_API_KEY for the bot), then send your message again.',
+  CLAUDE_AUTH_FAILED: () =>
+    'Claude\'s API refused the bot\'s credentials (invalid or revoked API key or login). The bot\'s admin can run `claude` on its host and type `/login`, or fix ANTHROPIC_API_KEY, then send your message again.',
+  CLAUDE_RATE_LIMITED: () => 'Claude\'s usage limit for this account is reached. Try again later (the limit resets on its own).',
+  CLAUDE_OVERLOADED: () => 'Claude\'s API is overloaded right now, and Claude Code gave up retrying. Send your message again in a few minutes.',
+  CLAUDE_API_FAILED: (p: Params) => `Claude's API failed (${p.status}), and Claude Code gave up retrying. Send your message again in a moment.`,
+  CLAUDE_BILLING: () => 'Claude\'s API refused the request because of the account\'s billing (credit balance or plan). The account\'s owner can check it at console.anthropic.com or claude.ai.',
+  CLAUDE_ACCOUNT_BLOCKED: (p: Params) => `The Claude account on the bot's host cannot be used right now: ${p.why}. Its owner can sort it out at claude.ai or console.anthropic.com.`,
+  CLAUDE_MODEL_UNAVAILABLE: () => 'The model this session uses is not available to the Claude account on the bot\'s host. Pick another with `/claude model`.',
+  CLAUDE_REQUEST_REJECTED: (p: Params) => `Claude's API rejected the request (${p.why}). The bot's admin has the details in the log (ref ${p.ref}).`,
+  CLAUDE_TURN_INCOMPLETE: (p: Params) => `Claude Code stopped before finishing this answer: ${p.why}. The bot's admin has the details in the log (ref ${p.ref}).`,
 } as const satisfies Record<string, (p: Params) => string>;
 
 export type BridgeErrorCode = keyof typeof MESSAGES;

@@ -2,9 +2,9 @@
  * Reading a `claude` process's stream-json stdout, and the facts a session takes from `result`
  * lines (Agent SDK `SDKResultMessage`; measured on Claude Code 2.1.330).
  */
-import { BridgeError } from '../core/errors.js';
+import { BridgeError, makeErrorRef } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { parseStreamJsonLine, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
+import { parseStreamJsonLine, type KnownMessage, type SDKAssistantMessage, type SDKResultMessage } from '../claude/stream-json.js';
 import type { ProcessHandle } from '../backends/types.js';
 import type { TurnResult } from './turn.js';
 
@@ -43,14 +43,89 @@ export function turnStats(result: SDKResultMessage, previousTotalUsd: number) {
   };
 }
 
-/** How a `result` line ends a turn: success, interrupted (when the user asked), or a reported error. */
+/** The kinds of API failure Claude Code reports on an `assistant` message's `error` (Agent SDK `sdk.d.ts`). */
+export type ApiErrorKind = NonNullable<SDKAssistantMessage['error']>;
+
+/**
+ * How a `result` line ends a turn: success, interrupted (when the user asked), or a failure in plain
+ * words. Claude Code 2.1.330 ends a turn whose API call failed with `subtype: "success"` but
+ * `is_error: true`, `terminal_reason: "api_error"`, `api_error_status` (null when no request was
+ * made, e.g. not logged in) and its own text in `result` ("Not logged in · Please run /login",
+ * "Invalid API key · Fix external API key", "API Error: 529 Overloaded…"), after a synthetic
+ * `assistant` message carrying the SDK's `error` kind (`authentication_failed`, `server_error`…;
+ * pass it as `apiError` when known). Raw CLI text never reaches the user: it is the error's `cause`,
+ * for the log.
+ */
 export function turnEnding(
   result: SDKResultMessage,
   interruptRequested: boolean,
   stats: ReturnType<typeof turnStats>,
+  apiError?: ApiErrorKind | null,
 ): Omit<TurnResult, 'text'> & { text?: string } {
   if (result.subtype === 'success' && !result.is_error) return { outcome: 'success', ...stats, text: result.result };
   if (interruptRequested) return { outcome: 'interrupted', ...stats };
-  const reason = 'errors' in result && result.errors.length > 0 ? result.errors.join('; ') : result.subtype;
-  return { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: reason.slice(0, 300) }), ...stats };
+  return { outcome: 'error', error: turnFailure(result, apiError ?? null), ...stats };
+}
+
+/** The raw texts Claude Code gave for a failed turn (for the log only). */
+function rawReason(result: SDKResultMessage): string {
+  const texts = 'errors' in result ? result.errors : [];
+  const own = result.subtype === 'success' ? result.result : '';
+  return [own, ...texts].filter(Boolean).join('; ') || result.subtype;
+}
+
+/** Sorts a failed `result` into a {@link BridgeError} with a plain-words text. */
+export function turnFailure(result: SDKResultMessage, apiError: ApiErrorKind | null): BridgeError {
+  const cause = new Error(`Claude Code: ${rawReason(result).slice(0, 2000)}`);
+  const r = result as SDKResultMessage & { api_error_status?: number | null; api_error_type?: string; terminal_reason?: string };
+  const status = r.api_error_status ?? null;
+  const kind = apiError ?? kindOf(status, r.api_error_type, result);
+  const ref = makeErrorRef();
+  switch (kind) {
+    case 'authentication_failed':
+      return new BridgeError(status === null ? 'CLAUDE_NOT_LOGGED_IN' : 'CLAUDE_AUTH_FAILED', {}, { cause });
+    case 'rate_limit': return new BridgeError('CLAUDE_RATE_LIMITED', {}, { cause });
+    case 'overloaded': return new BridgeError('CLAUDE_OVERLOADED', {}, { cause });
+    case 'billing_error': return new BridgeError('CLAUDE_BILLING', {}, { cause });
+    case 'account_on_hold': return new BridgeError('CLAUDE_ACCOUNT_BLOCKED', { why: 'it is on hold' }, { cause });
+    case 'oauth_org_not_allowed': return new BridgeError('CLAUDE_ACCOUNT_BLOCKED', { why: 'its organization does not allow this login' }, { cause });
+    case 'verification_required': return new BridgeError('CLAUDE_ACCOUNT_BLOCKED', { why: 'it needs to be verified' }, { cause });
+    case 'model_not_found': return new BridgeError('CLAUDE_MODEL_UNAVAILABLE', {}, { cause });
+    case 'cloud_credential_error': return new BridgeError('CLAUDE_REQUEST_REJECTED', { why: 'the cloud credentials were refused', ref }, { cause });
+    case 'invalid_request': return new BridgeError('CLAUDE_REQUEST_REJECTED', { why: 'invalid request', ref }, { cause });
+    case 'max_output_tokens': return new BridgeError('CLAUDE_TURN_INCOMPLETE', { why: 'the answer hit the output-token limit', ref }, { cause });
+    case 'server_error':
+    case 'unknown':
+      return status === 529 ? new BridgeError('CLAUDE_OVERLOADED', {}, { cause })
+        : new BridgeError('CLAUDE_API_FAILED', { status: status ?? 'no response' }, { cause });
+    default:
+      return new BridgeError('CLAUDE_TURN_INCOMPLETE', { why: INCOMPLETE[result.subtype] ?? 'it reported an error', ref }, { cause });
+  }
+}
+
+/** Why a turn stopped, by the result's `subtype` (Agent SDK `SDKResultError`). */
+const INCOMPLETE: Record<string, string> = {
+  error_max_turns: 'it reached the limit on agent turns',
+  error_max_budget_usd: 'it reached its budget limit',
+  error_during_execution: 'it hit an error while working',
+  error_max_structured_output_retries: 'it could not produce the structured output asked for',
+};
+
+/**
+ * The API failure kind when no `assistant` message said it: from the HTTP status and the Messages
+ * API error type (Anthropic API docs, "Errors"), or — when no request was made — the CLI's
+ * "Not logged in" text (Claude Code 2.1.330).
+ */
+function kindOf(status: number | null, type: string | undefined, result: SDKResultMessage): ApiErrorKind | null {
+  if (status === 401 || type === 'authentication_error') return 'authentication_failed';
+  if (status === 429 || type === 'rate_limit_error') return 'rate_limit';
+  if (status === 529 || type === 'overloaded_error') return 'overloaded';
+  if (status === 402 || type === 'billing_error') return 'billing_error';
+  if (status === 404 || type === 'not_found_error') return 'model_not_found';
+  if (status === 400 || status === 413 || type === 'invalid_request_error' || type === 'request_too_large') return 'invalid_request';
+  if (status !== null && status >= 500) return 'server_error';
+  const text = result.subtype === 'success' ? result.result : '';
+  if (status === null && /not logged in|\/login/i.test(text)) return 'authentication_failed';
+  if ((result as { terminal_reason?: string }).terminal_reason === 'api_error') return 'unknown';
+  return null;
 }

@@ -1,17 +1,36 @@
 /**
  * `Turn`: one user message and Claude Code's answer to it, as it streams. Consumers (the Discord
  * renderer) listen to its typed events; `done` settles once, when the turn's `result` arrives
- * or its process dies.
+ * or its process dies. Its text is what Claude Code kept: an API attempt the CLI abandoned and
+ * retried is dropped ({@link TurnParts}), and a successful turn ends with the `result` line's text
+ * as its last text run. While the CLI waits to retry a failed API request, {@link Turn.retry} says so.
  */
 import { EventEmitter } from 'eventemitter3';
 import type { BridgeError } from '../core/errors.js';
-import { assistantText, textDelta, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
-import { TurnParts } from './turn-parts.js';
+import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
+import type { ApiErrorKind } from './output.js';
+import { isApiErrorMessage, TurnParts } from './turn-parts.js';
 
 /** A message the user sent while this turn ran: written, then folded in or answered right after. */
 export interface SteerMark {
   text: string;
   state: 'sent' | 'folded' | 'next-turn' | 'lost';
+}
+
+/**
+ * Claude Code is waiting to retry a failed API request (`system/api_retry`, Agent SDK
+ * `SDKAPIRetryMessage`): attempt `attempt` of `maxRetries` starts `delayMs` after `at`.
+ */
+export interface ApiRetry {
+  attempt: number;
+  maxRetries: number;
+  delayMs: number;
+  /** HTTP status of the failed request; `null` when there was no response (connection error). */
+  status: number | null;
+  /** The SDK's failure kind (`overloaded`, `rate_limit`, `server_error`, `authentication_failed`, `unknown`…). */
+  error: ApiErrorKind;
+  /** When the line was read (epoch ms, {@link TurnInit.now}). */
+  at: number;
 }
 
 export type TurnOutcome = 'success' | 'error' | 'interrupted' | 'process-exited';
@@ -45,6 +64,8 @@ export interface TurnEvents {
   activity: () => void;
   /** A steering message was written into this turn, or its fate became known ({@link Turn.steers}). */
   steer: (mark: SteerMark) => void;
+  /** Claude Code waits to retry a failed API request, or (`null`) the answer flows again ({@link Turn.retry}). */
+  retry: (retry: ApiRetry | null) => void;
   end: (result: TurnResult) => void;
 }
 
@@ -56,6 +77,8 @@ export interface TurnInit {
   prompt: string;
   /** Where the transport shows the answer (opaque JSON), if anywhere. */
   replyRef: string | null;
+  /** @default Date.now */
+  now?: () => number;
 }
 
 export class Turn extends EventEmitter<TurnEvents> {
@@ -74,9 +97,13 @@ export class Turn extends EventEmitter<TurnEvents> {
   followUpOf: Turn | null = null;
   /** Output byte offset just past this turn's `result` line, once read. */
   endOffset: number | null = null;
+  /** Set while Claude Code waits to retry a failed API request. */
+  retry: ApiRetry | null = null;
+  /** The failure kind of the last main-thread API error message (`assistant` with `error`), if any. */
+  apiError: ApiErrorKind | null = null;
   private settle!: (r: TurnResult) => void;
-  private streamed = '';
-  private finalTexts: string[] = [];
+  private readonly now: () => number;
+  private resultLine: SDKResultMessage | null = null;
   private ended = false;
   private begun = false;
   interruptRequested = false;
@@ -84,6 +111,7 @@ export class Turn extends EventEmitter<TurnEvents> {
   constructor(init: TurnInit) {
     super();
     ({ id: this.id, seq: this.seq, prompt: this.prompt, replyRef: this.replyRef } = init);
+    this.now = init.now ?? Date.now;
     this.done = new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -100,13 +128,15 @@ export class Turn extends EventEmitter<TurnEvents> {
 
   /** Forgets streamed text (the prompt is being sent again to a new process). */
   resetOutput(): void {
-    this.streamed = '';
-    this.finalTexts = [];
     this.parts.reset();
+    this.resultLine = null;
+    this.apiError = null;
+    this.setRetry(null);
   }
 
+  /** The answer's text so far: its text runs, blank-line separated. */
   get text(): string {
-    return this.streamed || this.finalTexts.join('\n\n');
+    return this.parts.text;
   }
 
   get isEnded(): boolean {
@@ -129,29 +159,48 @@ export class Turn extends EventEmitter<TurnEvents> {
   feed(msg: KnownMessage): SDKResultMessage | null {
     if (this.ended) return null;
     this.emit('message', msg);
+    const before = this.parts.text;
     if (this.parts.feed(msg)) this.emit('activity');
-    if (msg.type === 'stream_event' && msg.parent_tool_use_id === null) {
-      const ev = msg.event;
-      if (ev.type === 'content_block_start' && ev.content_block.type === 'text' && this.streamed) this.append('\n\n');
-    }
-    const delta = textDelta(msg);
-    if (delta) this.append(delta);
-    const full = assistantText(msg);
-    if (full) this.finalTexts.push(full);
+    const after = this.parts.text;
+    if (after !== before) this.emit('text', after, this.parts.lastAppend ?? '');
+    this.noteApiState(msg);
+    if (msg.type === 'result') this.resultLine = msg;
     return msg.type === 'result' ? msg : null;
   }
 
-  /** Ends the turn (once). */
+  /** Ends the turn (once). A success shows Claude Code's final answer (the `result` line's `result`). */
   end(result: Omit<TurnResult, 'text'> & { text?: string }): void {
     if (this.ended) return;
     this.ended = true;
-    const full: TurnResult = { ...result, text: result.text ?? this.text };
+    this.setRetry(null);
+    let text = result.text ?? this.text;
+    const r = this.resultLine;
+    if (result.outcome === 'success' && r?.subtype === 'success' && !r.is_error) {
+      const before = this.parts.text;
+      this.parts.settleFinalText(r.result);
+      if (this.parts.text !== before) this.emit('text', this.parts.text, '');
+      text = this.parts.text || text;
+    }
+    const full: TurnResult = { ...result, text };
     this.emit('end', full);
     this.settle(full);
   }
 
-  private append(delta: string): void {
-    this.streamed += delta;
-    this.emit('text', this.streamed, delta);
+  /** Tracks `system/api_retry` (waiting) and the main thread's API error kind. */
+  private noteApiState(msg: KnownMessage): void {
+    if (msg.type === 'system' && msg.subtype === 'api_retry') {
+      this.setRetry({ attempt: msg.attempt, maxRetries: msg.max_retries, delayMs: msg.retry_delay_ms, status: msg.error_status, error: msg.error, at: this.now() });
+    } else if (msg.type === 'assistant' && msg.parent_tool_use_id === null) {
+      if (isApiErrorMessage(msg) && msg.error) this.apiError = msg.error;
+      this.setRetry(null);
+    } else if (msg.type === 'stream_event' && msg.parent_tool_use_id === null && msg.event.type === 'message_start') {
+      this.setRetry(null);
+    }
+  }
+
+  private setRetry(retry: ApiRetry | null): void {
+    if (retry === null && this.retry === null) return;
+    this.retry = retry;
+    this.emit('retry', retry);
   }
 }

@@ -16,6 +16,15 @@
  * A message the user steered into the running turn reaches the API as a trailing `role:"system"`
  * entry ("The user sent a new message while you were working:\n<text>…", Claude Code 2.1.330); the
  * answer then ends with ` · steered: <text>`.
+ *
+ * Faults, keyed on the prompt (counted per request for that prompt, so the CLI's retries see them):
+ * - `OVERLOADED:<n>` — the first `n` requests get `529 {"type":"error","error":{"type":"overloaded_error",…}}`;
+ * - `FAIL500:<n>` — the first `n` requests get `500 {"type":"error","error":{"type":"api_error",…}}`;
+ * - `RESET` — the first request streams part of the answer (`partial attempt …`), then the socket is destroyed;
+ * - `MALFORMED` — the first request streams part of the answer, then an SSE event whose data is not JSON;
+ * - `MAXTOKENS` — the answer stops with `stop_reason: "max_tokens"` (cut off at the output limit);
+ * - `UNAUTHORIZED` — every request gets `401 {"type":"error","error":{"type":"authentication_error",…}}`.
+ * Error bodies follow the Messages API's error shape (Anthropic API docs, "Errors").
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -65,6 +74,7 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
   const slowDelayMs = opts.slowDelayMs ?? 200;
   const slowPieces = opts.slowPieces ?? 100;
   const requests: StubRequest[] = [];
+  const attempts = new Map<string, number>();
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -108,6 +118,9 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         return;
       }
       const text = `echo: ${last} (turn ${prompts.length})`;
+      const attempt = (attempts.get(`${prompts.length}:${last}`) ?? 0) + 1;
+      attempts.set(`${prompts.length}:${last}`, attempt);
+      if (fault(res, body, last, attempt)) return;
       const slow = /SLOW(?::(\d+))?/.exec(last);
       const pieces = slow ? Number(slow[1] ?? slowPieces) : 1;
       void answer(res, body, text, pieces, slow ? slowDelayMs : 0);
@@ -124,6 +137,57 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         server.close(() => resolve());
       }),
   };
+}
+
+/** Anthropic's error body (API docs, "Errors"): `{ type: 'error', error: { type, message } }`. */
+function apiError(res: http.ServerResponse, status: number, type: string, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'request-id': `req_stub_${++messageCounter}` });
+  res.end(JSON.stringify({ type: 'error', error: { type, message } }));
+}
+
+/** Text the first, broken attempt of a `RESET`/`MALFORMED` answer streams before it breaks. */
+export const PARTIAL_ATTEMPT = 'partial attempt that breaks off';
+
+/** Answers with the prompt's fault for this attempt (see the file's header); `false` when there is none. */
+function fault(res: http.ServerResponse, body: StubRequest['body'], prompt: string, attempt: number): boolean {
+  if (prompt.includes('UNAUTHORIZED')) {
+    apiError(res, 401, 'authentication_error', 'invalid x-api-key');
+    return true;
+  }
+  const overloaded = /OVERLOADED:(\d+)/.exec(prompt);
+  if (overloaded && attempt <= Number(overloaded[1])) {
+    apiError(res, 529, 'overloaded_error', 'Overloaded');
+    return true;
+  }
+  const failing = /FAIL500:(\d+)/.exec(prompt);
+  if (failing && attempt <= Number(failing[1])) {
+    apiError(res, 500, 'api_error', 'Internal server error');
+    return true;
+  }
+  if (prompt.includes('MAXTOKENS')) {
+    void answer(res, body, `${PARTIAL_ATTEMPT} at the output limit`, 1, 0, 'max_tokens');
+    return true;
+  }
+  const broken = /\b(RESET|MALFORMED)\b/.exec(prompt);
+  if (broken && attempt === 1) {
+    void breakOff(res, body, broken[1] as 'RESET' | 'MALFORMED');
+    return true;
+  }
+  return false;
+}
+
+/** Streams {@link PARTIAL_ATTEMPT}, then breaks: the socket is destroyed (`RESET`) or a non-JSON event arrives (`MALFORMED`). */
+async function breakOff(res: http.ServerResponse, body: StubRequest['body'], how: 'RESET' | 'MALFORMED') {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  send('message_start', { type: 'message_start', message: { id: `msg_stub_${++messageCounter}`, type: 'message', role: 'assistant', model: body.model ?? 'claude-stub', content: [], stop_reason: null, stop_sequence: null, usage: { input_tokens: 12, output_tokens: 1 } } });
+  send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+  send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: PARTIAL_ATTEMPT } });
+  await new Promise((r) => setTimeout(r, 300)); // long enough for the partial text to reach the CLI's output
+  if (how === 'MALFORMED') {
+    res.write('event: content_block_delta\ndata: {"type":"content_block_delta","index":0,"delta":{"type":"text_de\n\n');
+    res.end();
+  } else res.destroy();
 }
 
 const STEER_NOTE = 'The user sent a new message while you were working:\n';
@@ -167,7 +231,7 @@ async function answerToolUse(res: http.ServerResponse, body: StubRequest['body']
 
 let messageCounter = 0;
 
-async function answer(res: http.ServerResponse, body: StubRequest['body'], text: string, pieces: number, delayMs: number) {
+async function answer(res: http.ServerResponse, body: StubRequest['body'], text: string, pieces: number, delayMs: number, stopReason = 'end_turn') {
   const id = `msg_stub_${++messageCounter}`;
   const model = body.model ?? 'claude-stub';
   const usage = { input_tokens: 12, output_tokens: Math.max(1, Math.ceil(text.length / 4)) };
@@ -175,7 +239,7 @@ async function answer(res: http.ServerResponse, body: StubRequest['body'], text:
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({
       id, type: 'message', role: 'assistant', model, content: [{ type: 'text', text }],
-      stop_reason: 'end_turn', stop_sequence: null, usage,
+      stop_reason: stopReason, stop_sequence: null, usage,
     }));
     return;
   }
@@ -194,7 +258,7 @@ async function answer(res: http.ServerResponse, body: StubRequest['body'], text:
     if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
   }
   send('content_block_stop', { type: 'content_block_stop', index: 0 });
-  send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null },
+  send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null },
     usage: { output_tokens: usage.output_tokens } });
   send('message_stop', { type: 'message_stop' });
   res.end();
