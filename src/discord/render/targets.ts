@@ -1,7 +1,7 @@
 /** The places a {@link TurnView} can draw into. */
 import { DiscordAPIError, type ChatInputCommandInteraction, type Client, type MessageComponentInteraction } from 'discord.js';
 import type { Logger } from '../../core/logger.js';
-import type { ReplyRef } from '../reply-ref.js';
+import type { PostedRef } from '../reply-ref.js';
 import { attachments, type ReplyTarget } from './turn-view.js';
 
 /** Answers never ping anyone: Claude's text may contain `@everyone` or `<@id>` (Discord: Allowed Mentions). */
@@ -52,8 +52,13 @@ export function interactionTarget(
   };
 }
 
-/** A message of the bot's in a channel, edited with the bot token; follow-ups as channel messages. */
-export function channelTarget(client: Client, ref: ReplyRef): ReplyTarget {
+/**
+ * A message of the bot's in a channel, edited with the bot token; follow-ups as channel messages.
+ * A follow-up with a `nonce` is sent with `enforce_nonce`, so Discord creates it at most once even
+ * when a retry follows a failure that hid a success (API docs, "Create Message": "If another message
+ * was created by the same author with the same nonce, that message will be returned").
+ */
+export function channelTarget(client: Client, ref: PostedRef): ReplyTarget {
   const channel = async () => {
     const c = client.channels.cache.get(ref.channelId) ?? (await client.channels.fetch(ref.channelId));
     if (!c?.isSendable()) throw new Error(`channel ${ref.channelId} cannot take messages`);
@@ -61,7 +66,10 @@ export function channelTarget(client: Client, ref: ReplyRef): ReplyTarget {
   };
   return {
     edit: async (m) => void (await (await channel()).messages.edit(ref.messageId, { content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS })),
-    followUp: async (m) => void (await (await channel()).send({ content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS })),
+    followUp: async (m) => void (await (await channel()).send({
+      content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS,
+      ...(m.nonce ? { nonce: m.nonce, enforceNonce: true } : {}),
+    })),
     typing: async () => (await channel()).sendTyping(),
   };
 }

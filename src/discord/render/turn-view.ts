@@ -9,19 +9,31 @@
  * as quoted lines. At the end the whole answer goes out split at 2000 chars without breaking code
  * fences (the first chunk replaces the streamed message); beyond `maxInlineChunks` messages the
  * whole answer is attached as `answer.md`; edits' diffs and long tool output go as files.
+ *
+ * Streaming edits are best-effort. The final state always lands: each final edit or message is
+ * retried with capped, jittered backoff on 5xx, 429 and network errors ({@link deliver}), chunks
+ * already posted are not posted again, and a deleted answer message (10008) is replaced by a new one.
  */
 import { AttachmentBuilder } from 'discord.js';
 import type { BridgeSessionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Turn, TurnResult } from '../../sessions/turn.js';
-import { activityFiles, renderParts, renderSteers, toolSummary, type OutFile } from './activity.js';
+import { createHash } from 'node:crypto';
+import { activityFiles, renderParts, renderSteers, type OutFile } from './activity.js';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
 import { answerRow, streamingRow, type ButtonRow } from './components.js';
+import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from './delivery.js';
+import { statusLine } from './status.js';
 
 export interface RenderedMessage {
   content: string;
   components: ButtonRow[];
   files?: OutFile[];
+  /**
+   * Set on final messages after the first: the same for every attempt at one message, so a target
+   * that can (channel messages: Discord's `nonce` + `enforce_nonce`) never creates it twice.
+   */
+  nonce?: string;
 }
 
 /** Where a turn is shown: one message edited in place, and messages after it. */
@@ -50,6 +62,14 @@ export interface TurnViewOptions {
   /** The session's cost before this turn, USD (Claude Code reports a turn's own cost only at its end). */
   sessionCostUsd?: number;
   now?: () => number;
+  /** Waits between retries of the final delivery, ms (jittered ×0.5–1). @default 1 s, 2 s, 4 s, 8 s, 16 s, then 30 s */
+  retryDelaysMs?: readonly number[];
+  /** The final delivery gives up after this long, ms. @default 24 h */
+  deliveryDeadlineMs?: number;
+  /** @default a setTimeout-based sleep */
+  sleep?: (ms: number) => Promise<void>;
+  /** Jitter source in [0, 1). @default Math.random */
+  random?: () => number;
   log: Logger;
 }
 
@@ -70,6 +90,9 @@ export class TurnView {
   private started: boolean;
   private queuedAt: number | null = null;
   private lastContent = '';
+  /** Final chunks Discord has taken (a retried delivery starts after them). */
+  private posted = 0;
+  private readonly policy: RetryPolicy;
 
   constructor(
     private readonly target: ReplyTarget,
@@ -83,13 +106,24 @@ export class TurnView {
     this.startedAt = this.now();
     this.started = turn.isStarted; // it may have started before this view was made
     this.cwd = opts.cwd ?? '/';
+    this.policy = {
+      retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_POLICY.retryDelaysMs,
+      deadlineMs: opts.deliveryDeadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs,
+      sleep: opts.sleep ?? DEFAULT_RETRY_POLICY.sleep,
+      random: opts.random ?? DEFAULT_RETRY_POLICY.random,
+      now: this.now,
+    };
   }
 
-  /** Shows the turn until it ends; resolves once the final message(s) are posted. */
+  /**
+   * Shows the turn until it ends; resolves once Discord has the final message(s).
+   * @throws the Discord error when the final state cannot be delivered (a permanent fault, or
+   *   retryable faults for longer than `deliveryDeadlineMs`).
+   */
   async run(): Promise<TurnResult> {
     this.turn.on('started', () => { this.started = true; this.queuedAt = null; this.schedule(); this.typing(); });
     this.turn.on('queued', (position) => { this.queuedAt = position; this.schedule(); });
-    for (const ev of ['notice', 'text', 'activity', 'steer'] as const) this.turn.on(ev, () => this.schedule());
+    for (const ev of ['notice', 'text', 'activity', 'steer', 'retry'] as const) this.turn.on(ev, () => this.schedule());
     const timers = [
       setTimeout(() => this.schedule(), this.opts.statusDelayMs ?? 1000),
       setInterval(() => this.schedule(), this.opts.tickMs ?? 5000),
@@ -152,15 +186,8 @@ export class TurnView {
     return { content: `${head}${body}${status}`.slice(0, DISCORD_MESSAGE_LIMIT), components };
   }
 
-  /** `-# ⏱️ 12 s · 🔧 Bash: npm test · 1,234 tokens · session $0.0123` */
   private statusLine(): string {
-    const elapsed = `⏱️ ${((this.now() - this.startedAt) / 1000).toFixed(0)} s`;
-    const tool = this.turn.parts.running;
-    const doing = tool ? `🔧 ${toolSummary(tool, this.cwd).slice(0, 80)}` : this.turn.text ? '✍️ writing' : '💭 thinking';
-    const tokens = this.turn.parts.tokens;
-    const parts = [elapsed, doing.replace(/[`*_~|]/g, ''), ...(tokens > 0 ? [`${tokens.toLocaleString('en-US')} tokens`] : [])];
-    if (this.opts.sessionCostUsd !== undefined) parts.push(`session $${this.opts.sessionCostUsd.toFixed(4)}`);
-    return `-# ${parts.join(' · ')}`;
+    return statusLine(this.turn, { now: this.now(), startedAt: this.startedAt, cwd: this.cwd, sessionCostUsd: this.opts.sessionCostUsd });
   }
 
   /** The turn's notices as quoted lines, ready to stand above the answer. */
@@ -188,9 +215,15 @@ export class TurnView {
     const last = chunks.length - 1;
     const message = (i: number): RenderedMessage => ({
       content: chunks[i]!, components: i === last ? [answerRow(this.sessionId)] : [], ...(i === last ? { files: bundle(files) } : {}),
+      ...(i > 0 ? { nonce: nonceOf(this.turn.id, i) } : {}),
     });
-    await this.target.edit(message(0));
-    for (let i = 1; i <= last; i++) await this.target.followUp(message(i));
+    if (result.error) this.opts.log.warn({ err: result.error, code: result.error.code, params: result.error.params }, 'turn failed');
+    const o = { policy: this.policy, log: this.opts.log };
+    for (let i = this.posted; i <= last; i++) {
+      if (i === 0) await deliver('final edit', () => this.target.edit(message(0)), { ...o, onGone: () => this.target.followUp({ ...message(0), nonce: nonceOf(this.turn.id, 0) }) });
+      else await deliver(`final message ${i + 1}/${last + 1}`, () => this.target.followUp(message(i)), o);
+      this.posted = i + 1;
+    }
   }
 
   private footer(result: TurnResult): string {
@@ -202,6 +235,11 @@ export class TurnView {
       default: return `⚠️ ${result.error?.userMessage ?? 'The turn failed.'}`;
     }
   }
+}
+
+/** A message nonce (Discord: ≤ 25 chars) for chunk `i` of a turn's final answer. */
+function nonceOf(turnId: string, i: number): string {
+  return createHash('sha256').update(`${turnId}:${i}`).digest('base64url').slice(0, 25);
 }
 
 /** At most {@link MAX_FILES}: the rest are joined into one last file. */
