@@ -78,6 +78,8 @@ export interface StoredMessage {
   application_id?: string;
   /** Not part of the API object: the interaction token whose response this is (for `@original`). */
   interactionToken?: string;
+  /** The `nonce` it was created with (Create Message), echoed back in its payload as Discord does. */
+  nonce?: string;
 }
 
 /** The API's message object for a stored message (drops the fake's own bookkeeping). */

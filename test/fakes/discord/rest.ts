@@ -42,6 +42,25 @@ export interface RestState {
   /** A message was created: Discord sends MESSAGE_CREATE to clients with the GUILD_MESSAGES intent (the bot's own too). */
   messageCreated(msg: StoredMessage): void;
   readonly opts: { ackDeadlineMs: number; tokenTtlMs: number; messageContentIntent: boolean };
+  /** Faults to inject: a matching request is answered with the fault instead, `times` times. */
+  readonly faults: Fault[];
+}
+
+/**
+ * An injected failure. Discord answers a server error with a JSON body `{ message, code }` (code 0),
+ * e.g. `{"message": "500: Internal Server Error", "code": 0}` — the same shape as its other
+ * HTTP-level errors ("401: Unauthorized", "404: Not Found"); API docs, "HTTP Response Codes" and
+ * "JSON Error Codes". A 5xx reaches discord.js as an `HTTPError` once its own retries are spent.
+ */
+export interface Fault {
+  /** `METHOD /path` as sent after `/api/v10` (e.g. `PATCH /channels/1/messages/2`). */
+  match: RegExp;
+  /** Only requests this accepts (e.g. an edit whose body is the final answer). */
+  when?: (call: RestCall) => boolean;
+  times: number;
+  status: number;
+  code: number;
+  message: string;
 }
 
 type Reply = { status: number; body?: unknown; headers?: Record<string, string>; raw?: string };
@@ -62,6 +81,11 @@ export async function handleRest(state: RestState, req: http.IncomingMessage, re
   let reply: Reply;
   try {
     await readBody(req, call);
+    const fault = state.faults.find((f) => f.times > 0 && f.match.test(`${call.method} ${call.path}`) && (f.when?.(call) ?? true));
+    if (fault) {
+      fault.times--;
+      throw new ApiError(fault.status, fault.code, fault.message);
+    }
     reply = route(state, call, req.headers.authorization);
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError(500, 0, String(err));
@@ -135,7 +159,10 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
   if ((r = m(/^POST \/channels\/(\d+)\/messages$/))) {
     botAuth();
     channelOf(s, r[1]!);
-    return limited(s, `POST /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(createMessage(s, r![1]!, call.body ?? {}, call)) }));
+    const nonce = call.body?.nonce === undefined ? undefined : String(call.body.nonce);
+    const same = call.body?.enforce_nonce === true && nonce !== undefined ? sameNonce(s, r[1]!, nonce) : undefined;
+    if (same) return { status: 200, body: messagePayload(same) };
+    return limited(s, `POST /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(createMessage(s, r![1]!, call.body ?? {}, call, nonce === undefined ? {} : { nonce })) }));
   }
   if ((r = m(/^PATCH \/channels\/(\d+)\/messages\/(\d+)$/))) {
     botAuth();
@@ -144,6 +171,16 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
     return limited(s, `PATCH /channels/${r[1]}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(editMessage(msg, call.body ?? {}, call)) }));
   }
   throw new ApiError(404, 0, `404: Not Found (${call.method} ${call.path})`);
+}
+
+/**
+ * Create Message with `enforce_nonce` (API docs): "If another message was created by the same author
+ * with the same nonce, that message will be returned and no new message will be created" — checked
+ * "in the past few minutes" (here: 5).
+ */
+function sameNonce(s: RestState, channelId: string, nonce: string): StoredMessage | undefined {
+  const since = Date.now() - 5 * 60_000;
+  return [...s.messages.values()].find((m) => m.channel_id === channelId && m.author.id === s.bot.id && m.nonce === nonce && Date.parse(m.timestamp) >= since);
 }
 
 function channelOf(s: RestState, id: string): ChannelObject {

@@ -12,7 +12,7 @@ import {
   channelPayload, guildPayload, memberPayload, messagePayload, threadPayload, userPayload, type ChannelObject, type FakeUser, type StoredMessage,
 } from './payloads.js';
 import { RateLimiter } from './rate-limit.js';
-import { handleRest, type RestCall, type RestState } from './rest.js';
+import { handleRest, type Fault, type RestCall, type RestState } from './rest.js';
 import { snowflake } from './snowflake.js';
 
 export type { FakeUser, RestCall, StoredMessage };
@@ -61,6 +61,7 @@ export class FakeDiscord implements RestState {
   readonly files = new Map<string, string>();
   readonly channels = new Map<string, ChannelObject>();
   canCreateThreads = true;
+  readonly faults: Fault[] = [];
   identifyIntents: number | null = null;
   apiUrl = '';
   private gatewayUrl = '';
@@ -166,6 +167,19 @@ export class FakeDiscord implements RestState {
       ((row as { components?: Array<{ custom_id?: string }> }).components ?? []).some((c) => c.custom_id === o.customId));
     if (!exists) throw new Error(`message ${o.message.id} has no button ${o.customId}`);
     return this.inject(o.user, 3, { custom_id: o.customId, component_type: 2 }, o.message, o.message.channel_id);
+  }
+
+  /**
+   * Answers the next `times` requests matching `match` (tested against `METHOD /path`, path after
+   * `/api/v10`) with an error in Discord's format, default `500 {"message":"500: Internal Server
+   * Error","code":0}`. discord.js retries a 5xx 3 times by itself, so 4 failures make one error
+   * reach the bot. Returns the fault, whose `times` counts down as it is used.
+   */
+  failNext(match: RegExp, times: number, o: { status?: number; code?: number; message?: string; when?: (call: RestCall) => boolean } = {}): Fault {
+    const status = o.status ?? 500;
+    const fault: Fault = { match, times, ...(o.when ? { when: o.when } : {}), status, code: o.code ?? 0, message: o.message ?? (status === 500 ? '500: Internal Server Error' : `${status}: Error`) };
+    this.faults.push(fault);
+    return fault;
   }
 
   /** Messages visible to everyone in a channel (not ephemeral), oldest first. */
