@@ -84,3 +84,22 @@ describe('Discord faults: the final state still lands', () => {
     expect(h.discord.calls.some((c) => c.method === 'PATCH' && c.path.includes(i.token) && c.status === 404)).toBe(true);
   });
 });
+
+describe('Discord faults in a thread (answers as channel messages)', () => {
+  beforeAll(async () => {
+    await h.bot!.stop();
+    await h.startBot([alice], { CLAUDE_CODE_MAX_RETRIES: '4', THREADS: 'true' });
+  });
+
+  it('a follow-up chunk whose POST failed after Discord created it is not posted twice (nonce + enforce_nonce)', async () => {
+    const prompt = Array.from({ length: 60 }, (_, k) => `line ${k} of a prompt long enough to need two messages`).join('\n');
+    const fault = h.discord.failNext(/^POST \/channels\/\d+\/messages$/, 4, { afterEffect: true, when: (c) => c.body?.enforce_nonce === true });
+    const i = h.ask(alice, prompt);
+    const thread = await h.discord.waitFor(() => h.discord.threads().find((t) => h.discord.responsesTo(i).some((m) => m.id === t.id)), 15_000, 'thread');
+    const bot = () => h.discord.channelMessages(thread.id).filter((m) => m.author.id === h.discord.bot.id);
+    await h.discord.waitFor(() => bot().find((m) => m.content.includes('line 59 of') && hasButton(m, 'continue')), 45_000, 'last chunk');
+    expect(fault.times).toBe(0);
+    expect(bot().filter((m) => m.content.includes('line 59 of'))).toHaveLength(1);
+    expect(bot().filter((m) => m.content.includes('line 0 of'))).toHaveLength(1);
+  });
+});

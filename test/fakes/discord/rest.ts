@@ -58,6 +58,11 @@ export interface Fault {
   /** Only requests this accepts (e.g. an edit whose body is the final answer). */
   when?: (call: RestCall) => boolean;
   times: number;
+  /**
+   * The request takes effect, then the error is answered anyway: the client cannot tell whether it
+   * worked (as with a 502/504 from Discord's edge after the API did the work).
+   */
+  afterEffect?: boolean;
   status: number;
   code: number;
   message: string;
@@ -82,11 +87,10 @@ export async function handleRest(state: RestState, req: http.IncomingMessage, re
   try {
     await readBody(req, call);
     const fault = state.faults.find((f) => f.times > 0 && f.match.test(`${call.method} ${call.path}`) && (f.when?.(call) ?? true));
-    if (fault) {
-      fault.times--;
-      throw new ApiError(fault.status, fault.code, fault.message);
-    }
+    if (fault) fault.times--;
+    if (fault && !fault.afterEffect) throw new ApiError(fault.status, fault.code, fault.message);
     reply = route(state, call, req.headers.authorization);
+    if (fault) throw new ApiError(fault.status, fault.code, fault.message);
   } catch (err) {
     const e = err instanceof ApiError ? err : new ApiError(500, 0, String(err));
     reply = { status: e.status, body: { message: e.message, code: e.code, ...(e.errors ? { errors: e.errors } : {}) } };

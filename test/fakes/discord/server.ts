@@ -175,9 +175,9 @@ export class FakeDiscord implements RestState {
    * Error","code":0}`. discord.js retries a 5xx 3 times by itself, so 4 failures make one error
    * reach the bot. Returns the fault, whose `times` counts down as it is used.
    */
-  failNext(match: RegExp, times: number, o: { status?: number; code?: number; message?: string; when?: (call: RestCall) => boolean } = {}): Fault {
+  failNext(match: RegExp, times: number, o: { status?: number; code?: number; message?: string; when?: (call: RestCall) => boolean; afterEffect?: boolean } = {}): Fault {
     const status = o.status ?? 500;
-    const fault: Fault = { match, times, ...(o.when ? { when: o.when } : {}), status, code: o.code ?? 0, message: o.message ?? (status === 500 ? '500: Internal Server Error' : `${status}: Error`) };
+    const fault: Fault = { match, times, ...(o.when ? { when: o.when } : {}), ...(o.afterEffect ? { afterEffect: true } : {}), status, code: o.code ?? 0, message: o.message ?? (status === 500 ? '500: Internal Server Error' : `${status}: Error`) };
     this.faults.push(fault);
     return fault;
   }
