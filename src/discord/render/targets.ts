@@ -17,6 +17,10 @@ const INVALID_WEBHOOK_TOKEN = 50027;
  * token runs out — or as soon as Discord answers 50027 — it goes on with the bot token instead:
  * the same message edited through the channel, further messages sent to the channel, so nothing is
  * lost at minute 15. `messageId`: the deferred reply's message.
+ *
+ * Follow-ups through the token (Execute Webhook) take no `nonce`, so a follow-up retried after a
+ * failure that hid a success can appear twice; after the token's fallback they are channel messages
+ * and carry it ({@link channelTarget}).
  */
 export function interactionTarget(
   interaction: ChatInputCommandInteraction | MessageComponentInteraction,
