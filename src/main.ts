@@ -87,9 +87,8 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, log,
   });
   try {
-    const restored = await manager.initialize();
+    await manager.initialize(); // owed turns are shown by the presenter once the bot is logged in
     await bot.start();
-    bot.showRestored(restored);
   } catch (err) {
     await bot.stop();
     await manager.shutdown({ keepProcesses: true });

@@ -9,19 +9,16 @@ import { Client, Events, MessageFlags, type Interaction, type RepliableInteracti
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
 import { parseComponentId, type ParsedComponentId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { RestoredTurn, SessionManager } from '../sessions/manager.js';
-import type { Session } from '../sessions/session.js';
-import type { Turn } from '../sessions/turn.js';
+import type { SessionManager } from '../sessions/manager.js';
 import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
 import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
 import { handleComponent } from './components.js';
 import { placeOf, type BotContext } from './context.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from './login.js';
 import { threadMessageHandler } from './messages.js';
-import { showTurn } from './operations/answer.js';
+import { reconcileThreadAsks } from './operations/thread.js';
 import { PermissionPrompts } from './permission-prompts.js';
-import { makeReplyRef, parseReplyRef } from './reply-ref.js';
-import { channelTarget } from './render/targets.js';
+import { Presenter } from './presenter.js';
 
 export interface DiscordBotOptions extends AccessPolicy {
   token: string;
@@ -42,26 +39,29 @@ export class DiscordBot {
   private readonly ctx: BotContext;
   private plainMessages = false;
   private readonly prompts: PermissionPrompts;
+  /** Shows every turn; subscribed before sessions are restored. */
+  readonly presenter: Presenter;
   private readonly started: Promise<void>;
   private markStarted!: () => void;
 
   constructor(private readonly opts: DiscordBotOptions) {
     this.log = opts.log.child({ component: 'discord' });
     const bot = this;
+    this.started = new Promise<void>((resolve) => (this.markStarted = resolve));
     this.ctx = {
       get client() { return bot.current; },
       manager: opts.manager, log: this.log, threads: opts.threads ?? false, maxInlineChunks: opts.maxInlineChunks ?? 4,
       policy: { allowedUserIds: opts.allowedUserIds, allowedRoleIds: opts.allowedRoleIds, adminUserIds: opts.adminUserIds },
       plainMessages: () => this.plainMessages,
+      get replies() { return bot.presenter; },
     };
     this.current = this.makeClient(true);
     this.prompts = new PermissionPrompts(this.ctx);
-    this.started = new Promise<void>((resolve) => (this.markStarted = resolve));
     // Subscribed now, before sessions are restored: what start-up replays waits for login.
+    this.presenter = new Presenter(this.ctx, this.started);
     const { manager } = opts;
     manager.on('permission', (session, req) => void this.started.then(() => this.prompts.ask(session, req)));
     manager.on('permissionSettled', (session, req, outcome) => void this.prompts.settled(session, req, outcome));
-    manager.on('followUp', (session, turn) => void this.started.then(() => this.showFollowUp(session, turn)));
   }
 
   /** Logs in and registers the command; resolves when both are done. */
@@ -82,27 +82,11 @@ export class DiscordBot {
     this.log.info({ user: this.current.user?.tag, guild: this.opts.guildId ?? 'global', threads: this.ctx.threads, plainMessages: this.plainMessages },
       `ready; /${COMMAND_NAME} registered`);
     this.markStarted();
+    await reconcileThreadAsks(this.ctx);
   }
 
   async stop(): Promise<void> {
     await this.current.destroy();
-  }
-
-  /**
-   * Shows turns picked up after a restart in the messages they were answering in (channel edits
-   * with the bot token), then marks them delivered. A turn with no usable reply ref is only logged.
-   */
-  showRestored(restored: readonly RestoredTurn[]): void {
-    for (const { session, turn } of restored) {
-      const ref = parseReplyRef(turn.replyRef);
-      if (!ref) {
-        this.log.warn({ session: session.id, turn: turn.id }, 'restored turn has no reply message; its answer is only in the transcript');
-        void turn.done.then(() => session.delivered(turn));
-        continue;
-      }
-      void showTurn(this.ctx, channelTarget(this.current, ref), session, turn)
-        .catch((err) => this.log.error({ err, session: session.id }, 'could not show a restored turn'));
-    }
   }
 
   private makeClient(messageContent: boolean): Client {
@@ -111,21 +95,6 @@ export class DiscordBot {
     if (this.ctx.threads) client.on(Events.MessageCreate, threadMessageHandler(this.ctx));
     client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
     return client;
-  }
-
-  /** Steered messages the CLI answers in a turn of their own: shown in a new message where the session lives. */
-  private async showFollowUp(session: Session, turn: Turn): Promise<void> {
-    try {
-      const channelId = session.record.channelId;
-      const channel = await this.current.channels.fetch(channelId);
-      if (!channel?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
-      const message = await channel.send({ content: '-# ↪️ answering what was sent while Claude was working…' });
-      const ref = { channelId, messageId: message.id };
-      session.setReplyRef(turn, makeReplyRef(ref));
-      await showTurn(this.ctx, channelTarget(this.current, ref), session, turn);
-    } catch (err) {
-      this.log.error({ err, session: session.id }, 'could not show a follow-up turn');
-    }
   }
 
   private async route(interaction: Interaction): Promise<void> {

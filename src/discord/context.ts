@@ -4,6 +4,13 @@ import { parseSnowflake, type Snowflake } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { AccessPolicy } from './access.js';
+import type { ReplyTarget } from './render/turn-view.js';
+
+/** Lends a live interaction's reply to the presenter for the turn it starts (see `Presenter`). */
+export interface ReplyLender {
+  lend(interactionId: string, target: ReplyTarget): void;
+  unlend(interactionId: string): void;
+}
 
 export interface BotContext {
   client: Client;
@@ -16,6 +23,8 @@ export interface BotContext {
   plainMessages: () => boolean;
   /** Messages of answer text at most (`MAX_INLINE_CHUNKS`). */
   maxInlineChunks: number;
+  /** The presenter, for handlers that hold an interaction. */
+  replies: ReplyLender;
 }
 
 /** Who and where: the user, the channel (a thread's own id), its guild, and a thread's parent channel. */

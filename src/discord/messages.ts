@@ -1,17 +1,15 @@
 /**
  * Plain messages in a session's thread (Gateway MESSAGE_CREATE; their text needs the Message
  * Content intent). From the session's owner or an admin they go to the session — into the running
- * turn when one runs (steering), else as the next turn, answered in a reply. Text attachments
+ * turn when one runs (steering), else as the next turn, answered in a reply (by the presenter). Text attachments
  * (.txt, .md) are added to the text. Anyone else is told once per thread, and never reaches Claude.
  */
 import type { Message } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
 import { assertAllowed, assertMayAct } from './access.js';
 import { placeOf, type BotContext } from './context.js';
-import { showTurn } from './operations/answer.js';
 import { isPromptFile, readPromptFile } from './operations/prompt.js';
 import { makeReplyRef } from './reply-ref.js';
-import { channelTarget } from './render/targets.js';
 
 /** Makes the MESSAGE_CREATE handler; `told` remembers who was already refused in which thread. */
 export function threadMessageHandler(ctx: BotContext): (message: Message) => Promise<void> {
@@ -44,13 +42,9 @@ export function threadMessageHandler(ctx: BotContext): (message: Message) => Pro
         if (!ctx.plainMessages()) ctx.log.debug({ channel: p.channelId }, 'a message without readable text (no Message Content intent)');
         return;
       }
-      const sent = session.steer(text);
+      // Accepted (stored) with where its answer goes: a reply to this message, posted by the presenter.
+      const sent = await session.steer(text, { replyRef: makeReplyRef({ channelId: p.channelId, replyTo: message.id }) });
       audit('ok', sent.kind === 'steered' ? 'steer' : 'message');
-      if (sent.kind === 'steered') return; // the running answer shows it
-      const reply = await message.reply({ content: '-# 💭 …', allowedMentions: { repliedUser: false } });
-      const ref = { channelId: p.channelId, messageId: reply.id };
-      session.setReplyRef(sent.turn, makeReplyRef(ref));
-      await showTurn(ctx, channelTarget(ctx.client, ref), session, sent.turn);
     } catch (err) {
       const ref = makeErrorRef();
       ctx.log.error({ err, ref, session: session.id }, 'a thread message failed');

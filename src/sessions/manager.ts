@@ -4,6 +4,7 @@
  * orphaned processes, bounds live processes through a {@link SlotPool}, suspends idle sessions, and
  * ends stalled turns.
  */
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { EventEmitter } from 'eventemitter3';
@@ -12,7 +13,7 @@ import { makeBridgeSessionId, makeClaudeSessionId, parseClaudeSessionId, type Br
 import { historyBySession } from '../claude/history.js';
 import { transcriptPath } from '../claude/slug.js';
 import { TranscriptIndex } from '../claude/transcript-index.js';
-import type { AuditEntry, SessionRecord, SessionState } from '../store/types.js';
+import type { AuditEntry, SessionRecord } from '../store/types.js';
 import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import { endOrphans, restoreSessions, type RestoredTurn } from './restore.js';
@@ -25,14 +26,11 @@ import { Workspace } from './workspace.js';
 export type { RestoredTurn, SessionManagerOptions };
 
 export interface ManagerEvents {
-  state: (session: Session, state: SessionState, previous: SessionState) => void;
-  queued: (session: Session, turn: Turn, position: number) => void;
+  /** A turn whose answer is owed, to be shown (see the session's `turn` event). */
+  turn: (session: Session, turn: Turn) => void;
   permission: (session: Session, req: PermissionRequest) => void;
   permissionSettled: (session: Session, req: PermissionRequest, outcome: PermissionOutcome) => void;
-  /** A follow-up turn answering steered messages started (see {@link Session.steer}). */
-  followUp: (session: Session, turn: Turn) => void;
 }
-
 
 export class SessionManager extends EventEmitter<ManagerEvents> {
   private readonly sessions = new Map<BridgeSessionId, Session>();
@@ -127,6 +125,27 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return rec ? this.load(rec) : null;
   }
 
+  /**
+   * Records a side effect about to happen (e.g. opening a thread for an ask), so that start-up can
+   * finish or undo it; finished when a message is accepted with its id (`sendMessage` `intentId`),
+   * or by {@link SessionManager.dropIntent}.
+   * @returns the intent's id
+   */
+  recordIntent(kind: string, payload: unknown): string {
+    const id = randomUUID();
+    this.opts.store.addIntent({ id, kind, payload: JSON.stringify(payload), createdAt: this.now() });
+    return id;
+  }
+
+  /** Intents left unfinished (by a crash), oldest first, with their parsed payloads. */
+  pendingIntents(): Array<{ id: string; kind: string; payload: unknown; createdAt: number }> {
+    return this.opts.store.listIntents().map((i) => ({ ...i, payload: JSON.parse(i.payload) as unknown }));
+  }
+
+  dropIntent(id: string): void {
+    this.opts.store.deleteIntent(id);
+  }
+
   /** Writes one line of the audit log. Never throws: a failure is logged. */
   audit(entry: Omit<AuditEntry, 'at'>): void {
     try {
@@ -153,7 +172,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     if (bound && bound.ownerId !== ownerId) throw new BridgeError('NOT_YOURS');
     if (bound) {
       const session = this.load(bound);
-      session.moveTo(channelId, guildId);
+      await session.moveTo(channelId, guildId);
       return session;
     }
     const file = path.join(this.transcripts.projectDir(cwd), `${id}.jsonl`);
@@ -224,9 +243,15 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     }
   }
 
-  /** Emergency stop: ends every live process now (records stay, resumable). */
-  async clearAllSessions(): Promise<void> {
-    await Promise.all([...this.sessions.values()].filter((s) => s.isLive).map((s) => s.suspend()));
+  /**
+   * Emergency stop: stops every session in memory — running turns interrupted, waiting messages
+   * ended, processes ended (records stay, resumable with a new message).
+   * @returns how many sessions had a process or work
+   */
+  async clearAllSessions(): Promise<number> {
+    const busy = [...this.sessions.values()].filter((s) => s.isLive || s.isBusy);
+    await Promise.all(busy.map((s) => s.stop()));
+    return busy.length;
   }
 
   /** Writes the session's whole record (sessions also persist every change as it happens). */
@@ -256,13 +281,17 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return this.slots.liveCount();
   }
 
-  /** Suspends live sessions idle for longer than the timeout. */
+  /** Whether a new process request now would be refused (every slot busy and the queue full). */
+  get queueFull(): boolean {
+    return this.slots.wouldRefuse;
+  }
+
+  /** Asks live sessions idle for longer than the timeout to suspend (each re-checks in its loop). */
   async reapIdle(): Promise<void> {
     const cutoff = this.now() - this.opts.idleTimeoutMs;
     for (const s of this.sessions.values()) {
       if (s.isLive && s.state === 'idle' && s.record.lastActivityAt < cutoff) {
-        this.opts.log.info({ session: s.id }, 'suspending idle session');
-        await s.suspend().catch((err) => this.opts.log.error({ err, session: s.id }, 'suspend failed'));
+        await s.suspend('idle', cutoff).catch((err) => this.opts.log.error({ err, session: s.id }, 'suspend failed'));
       }
     }
   }
@@ -272,13 +301,13 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
    * its process's exit as it happens, and the turn in flight is ended with a plain-words error.
    */
   checkHealth(): void {
-    for (const s of this.sessions.values()) s.checkStall(this.opts.turnStallMs);
+    for (const s of this.sessions.values()) if (s.currentTurn) void s.checkStall(this.opts.turnStallMs);
   }
 
   /** Stops the timers, then leaves processes running (`keepProcesses`) or ends them. */
   async shutdown(opts: { keepProcesses: boolean }): Promise<void> {
     for (const t of this.timers) clearInterval(t);
-    await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend())));
+    await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend('operator'))));
   }
 
   private load(record: SessionRecord): Session {
@@ -288,21 +317,18 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
       permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs,
       claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
-      acquireSlot: (onQueued) => this.slots.acquire(session, onQueued),
+      requestSlot: () => this.slots.request(session),
       releaseSlot: () => this.slots.release(session),
+      cancelSlot: () => this.slots.cancel(session),
+      settled: () => this.slots.pump(),
     });
-    session.on('state', (state, previous) => {
-      if (state !== 'running' && state !== 'starting') this.slots.pump();
-      this.emit('state', session, state, previous);
-    });
-    session.on('queued', (turn, position) => this.emit('queued', session, turn, position));
+    session.on('turn', (turn) => this.emit('turn', session, turn));
     session.on('permission', (req) => {
       // Nobody to ask (no transport listening): deny rather than leave Claude waiting.
       if (this.listenerCount('permission') === 0) void session.decidePermission(req.key, 'deny', 'nobody');
       else this.emit('permission', session, req);
     });
     session.on('permissionSettled', (req, outcome) => this.emit('permissionSettled', session, req, outcome));
-    session.on('followUp', (turn) => this.emit('followUp', session, turn));
     this.sessions.set(record.id, session);
     return session;
   }

@@ -4,9 +4,11 @@
  */
 import { BridgeError, makeErrorRef } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { parseStreamJsonLine, type KnownMessage, type SDKAssistantMessage, type SDKResultMessage } from '../claude/stream-json.js';
+import { parseStreamJsonLine, type KnownMessage, type SDKResultMessage } from '../claude/stream-json.js';
 import type { ProcessHandle } from '../backends/types.js';
-import type { TurnResult } from './turn.js';
+import type { ApiErrorKind, TurnResult } from './turn.js';
+
+export type { ApiErrorKind };
 
 /**
  * Reads every stdout line until the process's output ends: parsed messages go to `onMessage` with
@@ -42,9 +44,6 @@ export function turnStats(result: SDKResultMessage, previousTotalUsd: number) {
     durationMs: result.duration_ms,
   };
 }
-
-/** The kinds of API failure Claude Code reports on an `assistant` message's `error` (Agent SDK `sdk.d.ts`). */
-export type ApiErrorKind = NonNullable<SDKAssistantMessage['error']>;
 
 /**
  * How a `result` line ends a turn: success, interrupted (when the user asked), or a failure in plain

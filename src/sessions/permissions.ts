@@ -41,6 +41,8 @@ export interface PermissionGateOptions {
   setAlwaysAllowed: (tools: string[]) => void;
   asked: (req: PermissionRequest) => void;
   settled: (req: PermissionRequest, outcome: PermissionOutcome) => void;
+  /** A request's time is up: the owner posts it to its loop, which calls {@link PermissionGate.expire}. */
+  timedOut: (key: string) => void;
 }
 
 export class PermissionGate {
@@ -65,7 +67,7 @@ export class PermissionGate {
       void this.answer(req, { decision: 'allow', by: 'always', userId: null });
       return;
     }
-    const timer = setTimeout(() => void this.expire(req.key), this.o.timeoutMs);
+    const timer = setTimeout(() => this.o.timedOut(req.key), this.o.timeoutMs);
     timer.unref();
     this.pending.set(req.key, { req, timer });
     this.o.asked(req);
@@ -85,7 +87,8 @@ export class PermissionGate {
     for (const req of this.waiting) this.settle(req, { decision: 'deny', by: 'process-ended', userId: null });
   }
 
-  private async expire(key: string): Promise<void> {
+  /** Denies a request whose time is up (no-op when it was answered meanwhile). */
+  async expire(key: string): Promise<void> {
     const p = this.pending.get(key);
     if (p) await this.answer(p.req, { decision: 'deny', by: 'timeout', userId: null });
   }

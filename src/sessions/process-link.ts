@@ -1,7 +1,8 @@
 /**
- * `ProcessLink`: a session's bond to one live `claude` process — the loop reading its stream-json
- * output, what that process has reported (cost so far, results, a failed `--resume`), when it last
- * said anything, and how its exit is handled. A session has at most one at a time.
+ * `ProcessLink`: a session's bond to one live `claude` process — the reader that posts its
+ * stream-json output to the session's mailbox, and what the loop has learnt from that output (cost
+ * so far, results, a failed `--resume`, when it last said anything). A session has at most one at a
+ * time; `gen` tells its inputs from those of an earlier process.
  */
 import type { Logger } from '../core/logger.js';
 import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
@@ -9,38 +10,38 @@ import { lastConversationEntry } from '../claude/transcript.js';
 import type { ExitInfo, ProcessHandle } from '../backends/types.js';
 import { readOutput, resumeNotFound, turnStats } from './output.js';
 
-export interface LinkListener {
-  /** Every parsed output line, with the byte offset past it. */
-  message: (msg: KnownMessage, offset: number) => void;
-  /** A `result` line, with this turn's own figures. */
-  result: (result: SDKResultMessage, offset: number, stats: ReturnType<typeof turnStats>) => void;
-  /** The process's first answer says `--resume` found no conversation. */
-  resumeFailed: () => void;
-  /** The process is gone and every line before its exit was delivered. */
-  exit: (exit: ExitInfo, stalledAfterMs: number | null) => void | Promise<void>;
+export interface LinkSink {
+  /** Every parsed output line, in order, with the byte offset past it. */
+  output: (message: KnownMessage, offset: number) => void;
+  /** The process is gone; every line before its exit was passed to `output` first. */
+  exit: (exit: ExitInfo) => void;
 }
 
+/** What a `result` line means for the session, as the loop sees it. */
+export type ResultNews =
+  | { kind: 'resume-failed' }
+  | { kind: 'result'; result: SDKResultMessage; stats: ReturnType<typeof turnStats> };
+
 export class ProcessLink {
-  /** Settles once the exit has been fully handled by the listener. */
-  readonly exitHandled: Promise<void>;
   resumeFailed = false;
+  /** Set when the loop ended the process because a turn stalled for this long, ms. */
+  stalledAfterMs: number | null = null;
   private costUsd = 0;
   private results = 0;
   private lastOutputAt: number;
-  private stalledAfterMs: number | null = null;
   /** uuid of the newest main-thread `assistant` message this process printed. */
   private lastAnswerUuid: string | null = null;
 
   constructor(
     readonly handle: ProcessHandle,
-    private readonly o: { resumed: boolean; now: () => number; log: Logger; on: LinkListener },
+    readonly gen: number,
+    private readonly o: { resumed: boolean; now: () => number; log: Logger; sink: LinkSink },
   ) {
     this.lastOutputAt = o.now();
-    this.exitHandled = readOutput(handle, { log: o.log, onMessage: (msg, offset) => this.onMessage(msg, offset) })
-      .then(async () => {
-        const exit = await handle.exited;
-        await o.on.exit(exit, this.stalledAfterMs);
-      });
+    void readOutput(handle, { log: o.log, onMessage: (msg, offset) => o.sink.output(msg, offset) })
+      .then(() => handle.exited)
+      .then((exit) => o.sink.exit(exit))
+      .catch((err) => o.log.error({ err }, 'reading process output failed'));
   }
 
   /** A new turn was written: the stall clock starts again. */
@@ -63,19 +64,18 @@ export class ProcessLink {
     return last !== null && last.uuid !== this.lastAnswerUuid;
   }
 
-  private onMessage(msg: KnownMessage, offset: number): void {
+  /** Called by the loop for every output line; for a `result` line, says what it means. */
+  take(msg: KnownMessage): ResultNews | null {
     this.lastOutputAt = this.o.now();
     if (msg.type === 'assistant' && msg.parent_tool_use_id === null) this.lastAnswerUuid = msg.uuid;
-    this.o.on.message(msg, offset);
-    if (msg.type !== 'result') return;
+    if (msg.type !== 'result') return null;
     const stats = turnStats(msg, this.costUsd); // total_cost_usd counts from this process's start
     this.costUsd = msg.total_cost_usd;
     this.results++;
     if (this.o.resumed && this.results === 1 && resumeNotFound(msg)) {
       this.resumeFailed = true;
-      this.o.on.resumeFailed();
-      return;
+      return { kind: 'resume-failed' };
     }
-    this.o.on.result(msg, offset, stats);
+    return { kind: 'result', result: msg, stats };
   }
 }

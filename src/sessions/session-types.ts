@@ -1,8 +1,6 @@
 /** The contracts of sessions: what a {@link Session} and the SessionManager are given, and a session's events. */
-import type { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { PermissionMode } from '../claude/args.js';
-import type { KnownMessage } from '../claude/stream-json.js';
 import type { ProcessBackend } from '../backends/types.js';
 import type { SessionState, SessionStore } from '../store/types.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
@@ -10,16 +8,16 @@ import type { Turn } from './turn.js';
 
 export interface SessionEvents {
   state: (state: SessionState, previous: SessionState) => void;
-  /** Every parsed output line of the process. */
-  event: (message: KnownMessage) => void;
-  error: (error: BridgeError) => void;
-  /** A turn waits for a process slot; `position` 1 is next. */
-  queued: (turn: Turn, position: number) => void;
+  /**
+   * A turn whose answer is owed and is to be shown: a new message, a follow-up the CLI started by
+   * itself (`turn.followUpOf`), a steered message answered on its own after all, or one picked up
+   * at start-up. Emitted once per turn per bot process; the presenter shows it, then calls
+   * {@link Session.delivered}.
+   */
+  turn: (turn: Turn) => void;
   /** Claude asks to use a tool; answer with `decidePermission`. */
   permission: (req: PermissionRequest) => void;
   permissionSettled: (req: PermissionRequest, outcome: PermissionOutcome) => void;
-  /** The CLI answers steered messages in a turn of their own, right after the one they were sent into. */
-  followUp: (turn: Turn) => void;
 }
 
 export interface SessionDeps {
@@ -39,10 +37,17 @@ export interface SessionDeps {
   workspaceRoot?: string;
   log: Logger;
   now: () => number;
-  /** Waits for a process slot (reporting queue positions) or throws BridgeError `QUEUE_FULL`. */
-  acquireSlot: (onQueued: (position: number) => void) => Promise<void>;
-  /** Called once the start attempt is over, whatever its outcome. */
+  /**
+   * Asks for a process slot. The pool answers by posting `slotGranted`, `slotQueued` (position) or
+   * `slotRefused` (queue full) to the session's mailbox; it may suspend idle sessions to make room.
+   */
+  requestSlot: () => void;
+  /** The granted slot is in use now (the turn started) or no longer wanted. */
   releaseSlot: () => void;
+  /** Withdraws a request that waits in the queue. */
+  cancelSlot: () => void;
+  /** The session's mailbox is empty again (it may have become evictable: room for a waiter). */
+  settled?: () => void;
 }
 
 export interface SessionManagerOptions {

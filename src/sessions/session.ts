@@ -1,25 +1,27 @@
 /**
  * `Session`: one bridge session — one owner, place and working directory bound to one Claude
- * session id — and its kept-alive `claude` stream-json process. Turns are stored before they reach
- * the process and forgotten only once delivered ({@link Session.delivered}), so a restart owes
- * nothing silently. The engine (queue, process, output) is {@link SessionRuntime}; this class is
- * what the transport and the manager use.
+ * session id — and its kept-alive `claude` stream-json process. Public operations only accept
+ * (messages are stored at once: the durable inbox) and post plain-data inputs to the session's loop
+ * ({@link SessionLoop}); the loop alone changes the session, one input at a time, per the table in
+ * `machine.ts`. Turns are forgotten only once delivered ({@link Session.delivered}).
  */
 import { randomUUID } from 'node:crypto';
 import { encodeInterrupt, encodeSetModel, encodeUserMessage } from '../claude/input.js';
+import { BridgeError } from '../core/errors.js';
 import type { SessionRecord, SessionState } from '../store/types.js';
+import type { SessionInput, SuspendReason } from './machine.js';
 import type { PermissionDecision } from './permissions.js';
-import { SessionRuntime } from './session-runtime.js';
+import { EMPTY_STATS } from './session-loop.js';
+import { SessionRestore } from './session-restore.js';
 import { Turn } from './turn.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
 
 export type { SessionDeps, SessionEvents };
+export type SteerOutcome = { kind: 'steered'; into: Turn } | { kind: 'turn'; turn: Turn };
 
-export class Session extends SessionRuntime {
-  /** Answers a tool permission request (by its key). `false` when it no longer waits. */
-  decidePermission(key: string, decision: PermissionDecision, userId: string): Promise<boolean> {
-    return this.gate.decide(key, decision, userId);
-  }
+export class Session extends SessionRestore {
+  /** Accepted messages (stored) not yet taken by the loop. */
+  private readonly accepted = new Map<string, Turn>();
 
   get id() { return this.rec.id; }
   get record(): Readonly<SessionRecord> { return this.rec; }
@@ -27,60 +29,60 @@ export class Session extends SessionRuntime {
   /** Has a process, or is starting one. */
   get isLive(): boolean { return this.link !== null || this.rec.state === 'starting'; }
   get currentTurn(): Turn | null { return this.current; }
+  /** A turn runs, or messages wait (accepted, in the inbox, or as inputs not yet handled). */
+  get isBusy(): boolean {
+    return this.current !== null || this.inbox.length > 0 || this.accepted.size > 0 || this.box.size > 0;
+  }
+  /** May be suspended to make room: live, idle, and nothing waiting for it or granted to it. */
+  get evictable(): boolean {
+    return this.link !== null && this.rec.state === 'idle' && !this.isBusy && this.slot === 'none';
+  }
 
-  /** Stores `text` as the next turn and queues it. Never throws: failures end the returned turn. */
-  sendMessage(text: string, opts: { replyRef?: string } = {}): Turn {
-    const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null });
-    this.deps.store.addTurn({ ...turn, sessionId: this.id, state: 'queued', createdAt: this.deps.now() });
-    this.patch({ messageCount: this.rec.messageCount + 1, lastActivityAt: this.deps.now() });
-    this.enqueue(turn);
+  /**
+   * Accepts `text` as the next turn: stored at once (with `replyRef`, where its answer goes), then
+   * queued in the loop, which emits `turn`. Never throws: failures end the returned turn.
+   */
+  sendMessage(text: string, opts: { replyRef?: string; intentId?: string } = {}): Turn {
+    const turn = this.accept(text, opts);
+    void this.post({ type: 'message', turnId: turn.id });
     return turn;
   }
 
   /**
-   * Sends `text` into the running turn when one runs (steering: Claude Code folds it in at its next
-   * step, or answers it right after — then as a follow-up turn, announced by the `followUp` event);
-   * otherwise it becomes the next turn, as {@link Session.sendMessage}. Never throws.
+   * Accepts `text` (stored at once) and sends it into the running turn when one runs (steering:
+   * Claude Code folds it in at its next step, or answers it right after as a follow-up turn);
+   * otherwise it becomes the next turn, as {@link Session.sendMessage}.
    */
-  steer(text: string, opts: { replyRef?: string } = {}): { kind: 'steered'; into: Turn } | { kind: 'turn'; turn: Turn } {
-    const into = this.current;
-    const link = this.link;
-    if (!into || into.isEnded || !link || this.rec.state !== 'running') return { kind: 'turn', turn: this.sendMessage(text, opts) };
-    const steer = this.steering.add(into, text, opts.replyRef ?? null);
-    into.markSteer(steer.mark);
-    this.patch({ messageCount: this.rec.messageCount + 1, lastActivityAt: this.deps.now() });
-    this.recordHistory(text);
-    link.handle.write(encodeUserMessage(text, { uuid: steer.uuid })).catch((err) => {
-      this.log.error({ err }, 'could not write a steering message');
-      this.steering.forget(steer);
-      steer.mark.state = 'lost';
-      into.markSteer(steer.mark);
-    });
-    return { kind: 'steered', into };
+  async steer(text: string, opts: { replyRef?: string } = {}): Promise<SteerOutcome> {
+    const turn = this.accept(text, opts);
+    return (await this.post({ type: 'steer', turnId: turn.id })) as SteerOutcome;
   }
 
-  /** The transport shows `turn`'s answer in `replyRef` (decided after the turn was sent). */
-  setReplyRef(turn: Turn, replyRef: string): void {
-    turn.replyRef = replyRef;
-    this.deps.store.setTurnReplyRef(turn.id, replyRef);
+  private accept(text: string, opts: { replyRef?: string; intentId?: string }): Turn {
+    const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null });
+    this.deps.store.addTurn({ ...turn, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId });
+    this.accepted.set(turn.id, turn);
+    return turn;
+  }
+
+  /** Answers a tool permission request (by its key). `false` when it no longer waits. */
+  async decidePermission(key: string, decision: PermissionDecision, userId: string): Promise<boolean> {
+    return (await this.post({ type: 'permission', key, decision, userId })) as boolean;
+  }
+
+  /** The transport shows `turn`'s answer in `replyRef` (decided after the turn was accepted). */
+  async setReplyRef(turn: Turn, replyRef: string): Promise<void> {
+    await this.post({ type: 'replyRef', turnId: turn.id, replyRef });
   }
 
   /** The transport has shown `turn`'s answer: forget it, and move the delivered output offset. */
-  delivered(turn: Turn): void {
-    const forward = turn.seq > this.deliveredSeq;
-    this.deliveredSeq = Math.max(this.deliveredSeq, turn.seq);
-    this.deps.store.completeTurn(this.id, turn.seq, forward ? turn.endOffset : null);
+  async delivered(turn: Turn): Promise<void> {
+    await this.post({ type: 'delivered', turnId: turn.id });
   }
 
   /** Makes this the current session of another channel (resume there); a stopped session wakes as suspended. */
-  moveTo(channelId: SessionRecord['channelId'], guildId: SessionRecord['guildId']): void {
-    this.patch({ channelId, guildId, lastActivityAt: this.deps.now() });
-    if (this.rec.state === 'stopped') this.setState('suspended');
-  }
-
-  /** A turn runs or waits in this session's queue. */
-  get isBusy(): boolean {
-    return this.current !== null || this.queue.size > 0 || this.queue.pending > 0;
+  async moveTo(channelId: SessionRecord['channelId'], guildId: SessionRecord['guildId']): Promise<void> {
+    await this.post({ type: 'moveTo', channelId, guildId });
   }
 
   /**
@@ -89,78 +91,192 @@ export class Session extends SessionRuntime {
    * new conversation, so a missing transcript is no loss to report.
    */
   async repoint(to: Pick<SessionRecord, 'claudeSessionId' | 'forkFrom' | 'forkAt'>, o: { expectNew?: boolean } = {}): Promise<void> {
-    await this.suspend();
-    this.patch(to);
-    this.freshConversation = o.expectNew ?? false;
+    await this.post({ type: 'repoint', to, expectNew: o.expectNew ?? false });
   }
 
-  /** Model for the next turns (alias or full id; `null` = the CLI's default), applied to a live process at once. */
+  /** Model for the next turns (alias or full id; `null` = the CLI's default); a running turn is not disturbed. */
   async setModel(model: string | null): Promise<void> {
-    this.patch({ model });
-    if (this.link && model) await this.link.handle.write(encodeSetModel(randomUUID(), model));
-    else if (this.link) await this.suspend(); // back to the default: the next start omits --model
+    await this.post({ type: 'setModel', model });
   }
 
   /** Interrupts the running turn (stream-json `interrupt` control request). `false` when nothing runs. */
   async interrupt(): Promise<boolean> {
-    const turn = this.current;
-    if (!turn || turn.isEnded || !this.link) return false;
-    turn.interruptRequested = true;
-    await this.link.handle.write(encodeInterrupt(randomUUID()));
-    return true;
+    return (await this.post({ type: 'interrupt' })) as boolean;
   }
 
-  /** Interrupts, ends the process, and marks the session `stopped` (a new ask starts a new session). */
+  /** Interrupts, ends the process, ends waiting messages, and marks the session `stopped`. */
   async stop(): Promise<void> {
-    this.setState('stopped');
-    this.queue.clear();
-    if (this.current) this.current.interruptRequested = true;
-    await this.suspend();
+    await this.post({ type: 'stop' });
+  }
+
+  /** Ends the process, keeps the record: the next message resumes with `--resume`. `false` when refused or not live. */
+  async suspend(reason: SuspendReason = 'operator', idleSince?: number): Promise<boolean> {
+    return (await this.post({ type: 'suspend', reason, idleSince })) as boolean;
   }
 
   /** Stops reading but leaves a tmux-held process running (bot shutdown). */
   async detach(): Promise<void> {
-    const link = this.link;
-    this.link = null;
-    await link?.handle.detach();
+    await this.post({ type: 'detach' });
   }
 
   /**
-   * Picks up after a bot restart. With `attach`, reattaches to a process that outlived the bot and
-   * lets the owed running turn finish from the stored offset; otherwise ends any leftover process.
-   * Owed turns without a process are queued again. Returns the owed turns, for the transport to show.
+   * Picks up after a bot restart: reattaches to a process that outlived the bot (`attach`) and lets
+   * the owed running turn finish from the stored offset, else ends any leftover process; owed turns
+   * are shown again (`turn` events) and answered. Returns them.
    */
   async restore(opts: { attach: boolean }): Promise<Turn[]> {
-    const owed = this.deps.store.listTurns(this.id).map((t) => Object.assign(new Turn(t), { storedState: t.state }));
-    const leftover = this.rec.backend === this.deps.backend.kind ? await this.deps.backend.attach(this.id, this.rec.outputOffset) : null;
-    if (leftover && !opts.attach) await leftover.kill();
-    if (leftover && opts.attach) {
-      this.adopt(leftover, { resumed: true, fromOffset: this.rec.outputOffset });
-      this.setState('idle');
-    } else {
-      this.patch({ backend: null, outputOffset: 0 });
-      this.setState(this.rec.state === 'stopped' ? 'stopped' : 'suspended');
-    }
-    for (const turn of owed) {
-      if (turn.storedState === 'running' && this.link && this.current === null) {
-        this.current = turn;
-        turn.markStarted();
-        this.link.turnStarted();
-        this.setState('running');
-        void this.queue.add(() => turn.done);
-        continue;
-      }
-      if (turn.storedState === 'running') turn.notice('The bot restarted while Claude was answering, so the prompt was sent again.');
-      this.enqueue(turn);
-    }
-    return owed;
+    return (await this.post({ type: 'restore', attach: opts.attach })) as Turn[];
   }
 
-  /** `true` when a turn has waited longer than `stallMs` for any output; the process is then ended. */
-  checkStall(stallMs: number): boolean {
-    const turn = this.current;
-    if (!turn || turn.isEnded || !this.link?.endIfStalled(stallMs)) return false;
-    this.log.warn({ stallMs }, 'turn stalled; its process was ended');
+  /** `true` when a turn waited longer than `stallMs` for any output; its process is then ended. */
+  async checkStall(stallMs: number): Promise<boolean> {
+    return (await this.post({ type: 'stall', stallMs })) as boolean;
+  }
+
+  protected async handle(input: SessionInput): Promise<unknown> {
+    switch (input.type) {
+      case 'message': return this.onMessage(this.take(input.turnId));
+      case 'steer': return this.onSteer(this.take(input.turnId));
+      case 'output':
+        if (input.gen !== this.gen || !this.link) return;
+        this.onOutput(input.message, input.offset);
+        if (!this.current) await this.pump();
+        return;
+      case 'exit':
+        if (input.gen !== this.gen || !this.link) return;
+        this.afterExit(this.link, input.exit);
+        return this.pump();
+      case 'slotGranted':
+        if (this.slot !== 'requested') return this.deps.releaseSlot();
+        this.slot = 'held';
+        if (this.inbox.length === 0 || this.link) return this.giveBackSlot();
+        return this.pump();
+      case 'slotQueued':
+        for (const turn of this.inbox) turn.emit('queued', input.position);
+        return;
+      case 'slotRefused': {
+        this.slot = 'none';
+        const error = new BridgeError('QUEUE_FULL', { waiting: input.waiting });
+        for (const turn of this.inbox.splice(0)) turn.end({ outcome: 'error', error, ...EMPTY_STATS });
+        return;
+      }
+      case 'interrupt': {
+        const turn = this.current;
+        if (!turn || turn.isEnded || !this.link) return false;
+        turn.interruptRequested = true;
+        await this.link.handle.write(encodeInterrupt(randomUUID()));
+        return true;
+      }
+      case 'setModel':
+        this.patch({ model: input.model });
+        if (this.rec.state === 'running') this.nextModel = { model: input.model };
+        else if (this.link && input.model) await this.link.handle.write(encodeSetModel(randomUUID(), input.model));
+        else if (this.link) await this.endProcess(); // back to the default: the next start omits --model
+        return;
+      case 'suspend': return this.onSuspend(input.reason, input.idleSince);
+      case 'stop': {
+        this.setState('stopped');
+        this.giveBackSlot();
+        for (const turn of this.inbox.splice(0)) {
+          turn.notice('The session was stopped before this was sent to Claude.');
+          turn.end({ outcome: 'interrupted', ...EMPTY_STATS });
+        }
+        if (this.current) this.current.interruptRequested = true;
+        return this.endProcess();
+      }
+      case 'permission':
+        if (input.decision === 'timeout') return this.gate.expire(input.key);
+        return this.gate.decide(input.key, input.decision, input.userId ?? 'unknown');
+      case 'stall':
+        return this.current !== null && !this.current.isEnded && this.link !== null && this.link.endIfStalled(input.stallMs);
+      case 'restore': {
+        const owed = await this.restoreOwed(input.attach);
+        await this.pump();
+        return owed;
+      }
+      case 'detach': {
+        const link = this.link;
+        this.gen++;
+        this.link = null;
+        return link?.handle.detach();
+      }
+      case 'repoint':
+        await this.endProcess();
+        this.patch(input.to);
+        this.freshConversation = input.expectNew;
+        return;
+      case 'moveTo':
+        this.patch({ channelId: input.channelId, guildId: input.guildId, lastActivityAt: this.deps.now() });
+        if (this.rec.state === 'stopped') this.setState('suspended');
+        return;
+      case 'replyRef': {
+        const turn = this.owed.get(input.turnId);
+        if (turn) turn.replyRef = input.replyRef;
+        this.deps.store.setTurnReplyRef(input.turnId, input.replyRef);
+        return;
+      }
+      case 'delivered': return this.onDelivered(input.turnId);
+    }
+  }
+
+  private take(turnId: string): Turn {
+    const turn = this.accepted.get(turnId);
+    if (!turn) throw new Error(`no accepted message ${turnId}`);
+    this.accepted.delete(turnId);
+    this.patch({ messageCount: this.rec.messageCount + 1, lastActivityAt: this.deps.now() });
+    if (this.rec.state === 'stopped') this.setState('suspended'); // a message wakes a stopped session
+    return turn;
+  }
+
+  private async onMessage(turn: Turn): Promise<SteerOutcome> {
+    this.show(turn);
+    this.inbox.push(turn);
+    await this.pump();
+    return { kind: 'turn', turn };
+  }
+
+  private async onSteer(message: Turn): Promise<SteerOutcome> {
+    const into = this.current;
+    const link = this.link;
+    if (!into || into.isEnded || !link || link.resumeFailed || this.rec.state !== 'running') return this.onMessage(message);
+    const steer = this.steering.add(into, message);
+    into.markSteer(steer.mark);
+    this.deps.store.markSteered(message.id, steer.uuid, into.id);
+    this.recordHistory(message.prompt);
+    try {
+      await link.handle.write(encodeUserMessage(message.prompt, { uuid: steer.uuid }));
+    } catch (err) {
+      this.log.error({ err }, 'could not write a steering message; it waits for the next turn');
+      this.steering.forget(steer);
+      this.requeueSteers([steer]);
+    }
+    return { kind: 'steered', into };
+  }
+
+  private async onSuspend(reason: SuspendReason, idleSince?: number): Promise<boolean> {
+    if (!this.link) return false;
+    if (reason !== 'operator' && (this.current || this.inbox.length > 0 || this.slot !== 'none')) return false;
+    if (reason === 'idle' && idleSince !== undefined && this.rec.lastActivityAt >= idleSince) return false;
+    if (this.current) this.current.interruptRequested = true;
+    this.log.info({ reason }, 'suspending');
+    await this.endProcess();
+    await this.pump(); // an operator's suspend ends a running turn; what waits behind it is still answered
     return true;
+  }
+
+  private onDelivered(turnId: string): void {
+    const turn = this.owed.get(turnId);
+    this.owed.delete(turnId);
+    let offset: number | null = null;
+    if (turn && this.endGens.get(turn.id) === this.gen && turn.endOffset !== null) {
+      // The output offset may pass a turn's end only once every earlier turn of this process is shown.
+      this.deliveredEnds.push(turn.endOffset);
+      const waiting = [...this.owed.values()].filter((t) => this.endGens.get(t.id) === this.gen && t.endOffset !== null).map((t) => t.endOffset!);
+      const limit = Math.min(Infinity, ...waiting);
+      const safe = this.deliveredEnds.filter((e) => e < limit);
+      offset = safe.length > 0 ? Math.max(...safe) : null;
+    }
+    this.endGens.delete(turnId);
+    this.deps.store.completeTurn(this.id, turnId, offset);
   }
 }

@@ -1,20 +1,26 @@
 /**
  * `SlotPool`: who may run a live `claude` process. At most `max` live processes in all and
- * `perUser` per owner; to make room it suspends the least recently used idle session (the owner's
- * own first when the per-user cap is the limit). When no room can be made, requests wait in one FIFO
- * queue of at most `maxQueue`, each told its position as it moves. Decisions run one at a time.
+ * `perUser` per owner. A session asks with {@link SlotPool.request} and is answered through its
+ * mailbox: `slotGranted`, `slotQueued` (its place in one FIFO queue of at most `maxQueue`, told again
+ * as it moves) or `slotRefused`. To make room the pool asks the least recently used evictable
+ * session (idle, nothing waiting for it, no slot granted to it) to suspend itself; the session
+ * re-checks that inside its own loop, so a message that just arrived keeps it alive. A granted slot
+ * stays reserved until the session has started the turn it was for. Decisions run one at a time.
  */
 import PQueue from 'p-queue';
-import { BridgeError } from '../core/errors.js';
 import type { BridgeSessionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
-import type { Session } from './session.js';
+import type { SessionInput } from './machine.js';
 
-interface Waiter {
-  session: Session;
-  position: number;
-  onQueued: (position: number) => void;
-  resolve: () => void;
+/** What the pool needs of a session. */
+export interface SlotHolder {
+  readonly id: BridgeSessionId;
+  readonly record: { readonly ownerId: string; readonly lastActivityAt: number };
+  /** Has a process, or is starting one. */
+  readonly isLive: boolean;
+  /** May be asked to suspend to make room. */
+  readonly evictable: boolean;
+  post(input: SessionInput): Promise<unknown>;
 }
 
 export interface SlotPoolOptions {
@@ -22,35 +28,55 @@ export interface SlotPoolOptions {
   perUser: number;
   maxQueue: number;
   /** The sessions in memory (the only ones that can hold a process). */
-  sessions: () => Iterable<Session>;
+  sessions: () => Iterable<SlotHolder>;
   log: Logger;
 }
 
 export class SlotPool {
   private readonly lock = new PQueue({ concurrency: 1 });
   private readonly reserved = new Set<BridgeSessionId>();
-  private readonly waiters: Waiter[] = [];
+  private readonly waiters: Array<{ session: SlotHolder; position: number }> = [];
 
   constructor(private readonly o: SlotPoolOptions) {}
 
+  /** Requests waiting for a slot. */
   get waiting(): number {
     return this.waiters.length;
   }
 
-  /** Resolves when `session` may start a process. @throws BridgeError `QUEUE_FULL` */
-  async acquire(session: Session, onQueued: (position: number) => void): Promise<void> {
-    const taken = await this.lock.add(() => this.take(session));
-    if (taken) return;
-    if (this.waiters.length >= this.o.maxQueue) throw new BridgeError('QUEUE_FULL', { waiting: this.waiters.length });
-    await new Promise<void>((resolve) => {
-      this.waiters.push({ session, position: 0, onQueued, resolve });
+  /** Whether a request now would be refused (all slots busy, none can be freed, queue full). */
+  get wouldRefuse(): boolean {
+    return this.waiters.length >= this.o.maxQueue && this.live().length >= this.o.max && !this.live().some((s) => s.evictable);
+  }
+
+  /** Asks for a slot for `session`; the answer is posted to its mailbox. Never throws. */
+  request(session: SlotHolder): void {
+    void this.lock.add(async () => {
+      if (this.waiters.some((w) => w.session === session) || this.reserved.has(session.id)) return;
+      if (this.waiters.length === 0 && (await this.take(session))) return this.grant(session);
+      if (this.waiters.length >= this.o.maxQueue) {
+        this.o.log.warn({ session: session.id, waiting: this.waiters.length }, 'slot queue full; refused');
+        return void session.post({ type: 'slotRefused', waiting: this.waiters.length });
+      }
+      this.waiters.push({ session, position: 0 });
       this.announce();
     });
   }
 
-  /** The start attempt is over (the session is live now, or failed). */
-  release(session: Session): void {
+  /** The granted slot is in use (or no longer wanted): its reservation ends. */
+  release(session: SlotHolder): void {
     this.reserved.delete(session.id);
+    this.pump();
+  }
+
+  /** Withdraws a waiting request. */
+  cancel(session: SlotHolder): void {
+    void this.lock.add(() => {
+      const i = this.waiters.findIndex((w) => w.session === session);
+      if (i >= 0) this.waiters.splice(i, 1);
+      this.reserved.delete(session.id);
+      this.announce();
+    });
     this.pump();
   }
 
@@ -58,40 +84,41 @@ export class SlotPool {
   pump(): void {
     if (this.waiters.length === 0) return;
     void this.lock.add(async () => {
-      for (const w of [...this.waiters]) {
-        if (!(await this.take(w.session))) continue;
-        this.waiters.splice(this.waiters.indexOf(w), 1);
-        w.resolve();
-      }
+      while (this.waiters.length > 0 && (await this.take(this.waiters[0]!.session))) this.grant(this.waiters.shift()!.session);
       this.announce();
     });
   }
 
-  /** Live processes now, or being started. */
+  /** Live processes now, or being started, or reserved for a start. */
   liveCount(): number {
     return this.live().length;
   }
 
-  private live(except?: Session): Session[] {
+  private grant(session: SlotHolder): void {
+    this.reserved.add(session.id);
+    void session.post({ type: 'slotGranted' });
+  }
+
+  private live(except?: SlotHolder): SlotHolder[] {
     return [...this.o.sessions()].filter((s) => s !== except && (s.isLive || this.reserved.has(s.id)));
   }
 
-  private async take(session: Session): Promise<boolean> {
-    const sameOwner = (s: Session) => s.record.ownerId === session.record.ownerId;
+  private async take(session: SlotHolder): Promise<boolean> {
+    const sameOwner = (s: SlotHolder) => s.record.ownerId === session.record.ownerId;
     if (!(await this.makeRoom(() => this.live(session), this.o.max))) return false;
-    if (!(await this.makeRoom(() => this.live(session).filter(sameOwner), this.o.perUser))) return false;
-    this.reserved.add(session.id);
-    return true;
+    return this.makeRoom(() => this.live(session).filter(sameOwner), this.o.perUser);
   }
 
-  private async makeRoom(holders: () => Session[], cap: number): Promise<boolean> {
+  /** Asks evictable holders, least recently used first, to suspend until fewer than `cap` remain. */
+  private async makeRoom(holders: () => SlotHolder[], cap: number): Promise<boolean> {
+    const refused = new Set<SlotHolder>();
     while (holders().length >= cap) {
-      const idle = holders()
-        .filter((s) => s.state === 'idle' && !this.reserved.has(s.id))
+      const victim = holders()
+        .filter((s) => s.evictable && !this.reserved.has(s.id) && !refused.has(s))
         .sort((a, b) => a.record.lastActivityAt - b.record.lastActivityAt)[0];
-      if (!idle) return false;
-      this.o.log.info({ session: idle.id }, 'suspending the least recently used idle session to make room');
-      await idle.suspend();
+      if (!victim) return false;
+      this.o.log.info({ session: victim.id }, 'asking the least recently used idle session to suspend, to make room');
+      if (!(await victim.post({ type: 'suspend', reason: 'evict' }))) refused.add(victim);
     }
     return true;
   }
@@ -100,7 +127,7 @@ export class SlotPool {
     this.waiters.forEach((w, i) => {
       if (w.position === i + 1) return;
       w.position = i + 1;
-      w.onQueued(i + 1);
+      void w.session.post({ type: 'slotQueued', position: i + 1 });
     });
   }
 }

@@ -17,6 +17,8 @@ export interface Steer {
   readonly text: string;
   /** The turn that was running when it was written. */
   readonly into: Turn;
+  /** The accepted message itself (stored): answered as a turn of its own if the process never takes it. */
+  readonly message: Turn;
   /** Where the transport shows an answer of its own (opaque JSON), if it gets one. */
   readonly replyRef: string | null;
   /** What the running turn shows of it. */
@@ -33,9 +35,10 @@ export function replayedUuid(msg: KnownMessage): string | null {
 export class SteerBook {
   private readonly waiting = new Map<string, Steer>();
 
-  /** Records a message about to be written into `into`; returns it with its fresh uuid. */
-  add(into: Turn, text: string, replyRef: string | null): Steer {
-    const steer: Steer = { uuid: randomUUID(), text, into, replyRef, mark: { text, state: 'sent' } };
+  /** Records `message` about to be written into `into`; returns it with its uuid (fresh unless given: a restore). */
+  add(into: Turn, message: Turn, uuid: string = randomUUID()): Steer {
+    const text = message.prompt;
+    const steer: Steer = { uuid, text, into, message, replyRef: message.replyRef, mark: { text, state: 'sent' } };
     this.waiting.set(steer.uuid, steer);
     return steer;
   }

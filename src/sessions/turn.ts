@@ -6,10 +6,13 @@
  * as its last text run. While the CLI waits to retry a failed API request, {@link Turn.retry} says so.
  */
 import { EventEmitter } from 'eventemitter3';
+import type { SDKAssistantMessage } from '../claude/stream-json.js';
 import type { BridgeError } from '../core/errors.js';
 import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
-import type { ApiErrorKind } from './output.js';
 import { isApiErrorMessage, TurnParts } from './turn-parts.js';
+
+/** `SDKAssistantMessageError` kinds (Agent SDK `sdk.d.ts`): why the API refused or failed a request. */
+export type ApiErrorKind = NonNullable<SDKAssistantMessage['error']>;
 
 /** A message the user sent while this turn ran: written, then folded in or answered right after. */
 export interface SteerMark {

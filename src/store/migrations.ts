@@ -107,4 +107,22 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: 'durable-inbox',
+    // A message steered into a running turn stays owed under its own row until that turn is
+    // delivered (steer_uuid: the uuid it was written with, which the CLI echoes when it takes it;
+    // steered_into: that turn's id). intents: Discord side effects recorded before they happen
+    // (opening a thread for an ask), finished or undone at start-up; payload is the transport's JSON.
+    sql: `
+      ALTER TABLE turns ADD COLUMN steer_uuid TEXT;
+      ALTER TABLE turns ADD COLUMN steered_into TEXT;
+      CREATE TABLE intents (
+        id          TEXT PRIMARY KEY,
+        kind        TEXT NOT NULL,
+        payload     TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+    `,
+  },
 ];

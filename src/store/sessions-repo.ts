@@ -1,7 +1,7 @@
 /** `SqliteSessionStore`: the {@link SessionStore} on better-sqlite3 (prepared statements, snake_case columns). */
 import type { BridgeSessionId, Snowflake } from '../core/ids.js';
 import type { Db } from './db.js';
-import type { AuditEntry, SessionPatch, SessionRecord, SessionStore, TurnRecord } from './types.js';
+import type { AuditEntry, IntentRecord, SessionPatch, SessionRecord, SessionStore, TurnRecord } from './types.js';
 
 const COLUMNS: Record<keyof SessionRecord, string> = {
   id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
@@ -14,7 +14,8 @@ const COLUMNS: Record<keyof SessionRecord, string> = {
 };
 const KEYS = Object.keys(COLUMNS) as Array<keyof SessionRecord>;
 const SELECT = `SELECT ${KEYS.map((k) => `${COLUMNS[k]} AS ${k}`).join(', ')} FROM sessions`;
-const TURN_SELECT = 'SELECT id, session_id AS sessionId, seq, prompt, reply_ref AS replyRef, state, created_at AS createdAt FROM turns';
+const TURN_SELECT = `SELECT id, session_id AS sessionId, seq, prompt, reply_ref AS replyRef, state, created_at AS createdAt,
+  steer_uuid AS steerUuid, steered_into AS steeredInto FROM turns`;
 
 export class SqliteSessionStore implements SessionStore {
   private readonly insertStmt;
@@ -96,9 +97,22 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
   }
 
-  addTurn(t: TurnRecord): void {
-    this.db.prepare('INSERT INTO turns (id, session_id, seq, prompt, reply_ref, state, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(t.id, t.sessionId, t.seq, t.prompt, t.replyRef, t.state, t.createdAt);
+  addTurn(t: TurnRecord, o: { absorb?: readonly string[]; intentId?: string } = {}): void {
+    this.db.transaction(() => {
+      this.db.prepare(`INSERT INTO turns (id, session_id, seq, prompt, reply_ref, state, created_at, steer_uuid, steered_into)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(t.id, t.sessionId, t.seq, t.prompt, t.replyRef, t.state, t.createdAt, t.steerUuid ?? null, t.steeredInto ?? null);
+      for (const id of o.absorb ?? []) this.db.prepare('DELETE FROM turns WHERE id = ?').run(id);
+      if (o.intentId) this.db.prepare('DELETE FROM intents WHERE id = ?').run(o.intentId);
+    })();
+  }
+
+  markSteered(id: string, uuid: string, intoId: string): void {
+    this.db.prepare('UPDATE turns SET steer_uuid = ?, steered_into = ? WHERE id = ?').run(uuid, intoId, id);
+  }
+
+  unsteer(id: string): void {
+    this.db.prepare('UPDATE turns SET steer_uuid = NULL, steered_into = NULL WHERE id = ?').run(id);
   }
 
   setTurnState(id: string, state: TurnRecord['state']): void {
@@ -113,13 +127,26 @@ export class SqliteSessionStore implements SessionStore {
     return this.turnsStmt.all(sessionId) as TurnRecord[];
   }
 
-  completeTurn(sessionId: BridgeSessionId, seq: number, outputOffset: number | null): void {
+  completeTurn(sessionId: BridgeSessionId, turnId: string, outputOffset: number | null): void {
     this.db.transaction(() => {
-      this.db.prepare('DELETE FROM turns WHERE session_id = ? AND seq <= ?').run(sessionId, seq);
-      if (outputOffset !== null) {
-        this.db.prepare('UPDATE sessions SET output_offset = ?, updated_at = ? WHERE id = ?').run(outputOffset, this.now(), sessionId);
+      this.db.prepare('DELETE FROM turns WHERE session_id = ? AND (id = ? OR steered_into = ?)').run(sessionId, turnId, turnId);
+      const written = this.db.prepare("SELECT 1 FROM turns WHERE session_id = ? AND state = 'running'").get(sessionId);
+      if (outputOffset !== null && written === undefined) {
+        this.db.prepare('UPDATE sessions SET output_offset = MAX(output_offset, ?), updated_at = ? WHERE id = ?').run(outputOffset, this.now(), sessionId);
       }
     })();
+  }
+
+  addIntent(i: IntentRecord): void {
+    this.db.prepare('INSERT OR REPLACE INTO intents (id, kind, payload, created_at) VALUES (?, ?, ?, ?)').run(i.id, i.kind, i.payload, i.createdAt);
+  }
+
+  listIntents(): IntentRecord[] {
+    return this.db.prepare('SELECT id, kind, payload, created_at AS createdAt FROM intents ORDER BY created_at').all() as IntentRecord[];
+  }
+
+  deleteIntent(id: string): void {
+    this.db.prepare('DELETE FROM intents WHERE id = ?').run(id);
   }
 
   findInChannel(channelId: Snowflake): SessionRecord | null {

@@ -53,6 +53,21 @@ export interface TurnRecord {
   state: 'queued' | 'running';
   /** Epoch ms. */
   createdAt: number;
+  /** Set while the message is steered into a running turn: the uuid it was written with. */
+  steerUuid?: string | null;
+  /** With `steerUuid`: the id of the turn it was written into. */
+  steeredInto?: string | null;
+}
+
+/** A side effect recorded before it happens, so start-up can finish or undo it. */
+export interface IntentRecord {
+  id: string;
+  /** What the transport was doing (e.g. `thread-ask`). */
+  kind: string;
+  /** The transport's own JSON. */
+  payload: string;
+  /** Epoch ms. */
+  createdAt: number;
 }
 
 /** One line of the audit log: who did what, when, with what result. */
@@ -98,18 +113,30 @@ export interface SessionStore {
   listIds(): Set<string>;
   /** Deletes a session and its turns. */
   delete(id: BridgeSessionId): void;
-  addTurn(turn: TurnRecord): void;
+  /**
+   * Stores an accepted message (the durable inbox). In the same transaction it can absorb other
+   * owed rows (`absorb`: steered messages the CLI now answers as this turn) and finish an intent
+   * (`intentId`: the side effect that led to it is done).
+   */
+  addTurn(turn: TurnRecord, o?: { absorb?: readonly string[]; intentId?: string }): void;
+  /** The message was written into running turn `intoId` with `uuid`. */
+  markSteered(id: string, uuid: string, intoId: string): void;
+  /** The message was not taken by the process: it is a turn of its own again. */
+  unsteer(id: string): void;
   setTurnState(id: string, state: TurnRecord['state']): void;
   /** Where the transport shows the turn's answer (opaque JSON). */
   setTurnReplyRef(id: string, replyRef: string): void;
   /** Owed turns of a session, oldest first. */
   listTurns(sessionId: BridgeSessionId): TurnRecord[];
   /**
-   * In one transaction: the answer to turn `seq` was delivered, so it and every older turn of
-   * the session are dropped, and the session's delivered output offset becomes `outputOffset`
-   * (bytes; `null` leaves it).
+   * In one transaction: the answer to turn `turnId` was delivered, so it and the messages folded
+   * into it are dropped, and — when no other written turn of the session is still owed — the
+   * session's delivered output offset becomes `outputOffset` (bytes; `null` leaves it).
    */
-  completeTurn(sessionId: BridgeSessionId, seq: number, outputOffset: number | null): void;
+  completeTurn(sessionId: BridgeSessionId, turnId: string, outputOffset: number | null): void;
+  addIntent(intent: IntentRecord): void;
+  listIntents(): IntentRecord[];
+  deleteIntent(id: string): void;
   /** The newest session of any owner in this channel (a session's thread) that is not `stopped`. */
   findInChannel(channelId: Snowflake): SessionRecord | null;
   recordAudit(entry: AuditEntry): void;

@@ -11,7 +11,8 @@ it('runs every session in the configured permission mode', async () => {
   const { manager } = rig.manager({ permissionMode: 'acceptEdits' });
   const session = await manager.getOrCreateSession(parseSnowflake('100000000000000001'), parseSnowflake('200000000000000001'));
   const modes: unknown[] = [];
-  session.on('event', (m) => { if (m.type === 'system' && m.subtype === 'init') modes.push(m.permissionMode); });
-  expect((await session.sendMessage('hi').done).outcome).toBe('success');
+  const turn = session.sendMessage('hi');
+  turn.on('message', (m) => { if (m.type === 'system' && m.subtype === 'init') modes.push(m.permissionMode); });
+  expect((await turn.done).outcome).toBe('success');
   expect(modes).toEqual(['acceptEdits']);
 });

@@ -57,7 +57,7 @@ describe('restore and limits', () => {
       const s = await first.getOrCreateSession(user(i), channel);
       const t = s.sendMessage(`hi from ${i}`);
       await t.done;
-      s.delivered(t); // as the transport does once shown: nothing is owed at restart
+      await s.delivered(t); // as the transport does once shown: nothing is owed at restart
       ids.push(s.id);
     }
     await first.shutdown({ keepProcesses: true });

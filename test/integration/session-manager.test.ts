@@ -53,7 +53,7 @@ beforeAll(async () => {
     idleTimeoutMs: 60_000,
     healthIntervalMs: 60_000,
     turnStallMs: 600_000,
-    log: createLogger('silent'),
+    log: createLogger(process.env.TEST_LOG ?? 'silent'),
   });
 });
 
@@ -73,13 +73,13 @@ afterAll(async () => {
     expect(deltas.join('')).toBe(r1.text);
 
     expect(store.listTurns(session.id).map((t) => t.prompt)).toEqual(['first question']); // owed until delivered
-    session.delivered(t1);
+    await session.delivered(t1);
     expect(store.listTurns(session.id)).toEqual([]);
 
     const t2 = manager.sendMessage(session.id, 'second question');
     const r2 = await t2.done;
     expect(r2.text).toBe('echo: second question (turn 2)'); // the CLI sent turn 1's history
-    session.delivered(t2);
+    await session.delivered(t2);
 
     expect(await manager.getOrCreateSession(alice, channel)).toBe(session);
     const row = store.get(session.id)!;

@@ -33,9 +33,9 @@ it('folds a message sent while a tool runs into the running turn', async () => {
   const turn = session.sendMessage('TOOL:sleep 2; echo slept');
   await until(turn, () => turn.parts.running?.name === 'Bash');
   const followUps: Turn[] = [];
-  session.on('followUp', (t) => followUps.push(t));
+  session.on('turn', (t) => { if (t.followUpOf) followUps.push(t); });
 
-  const sent = session.steer('also list the files');
+  const sent = await session.steer('also list the files');
   expect(sent).toEqual({ kind: 'steered', into: turn });
   const result = await turn.done;
 
@@ -51,9 +51,9 @@ it('answers a message sent while the answer streams right after it, then goes on
   const session = manager.createSession(alice, parseSnowflake('200000000000000002'));
   const turn = session.sendMessage('SLOW:30 first');
   await new Promise<void>((resolve) => turn.once('text', () => resolve()));
-  const followUp = new Promise<Turn>((resolve) => session.once('followUp', resolve));
+  const followUp = new Promise<Turn>((resolve) => session.on('turn', (t) => { if (t.followUpOf) resolve(t); }));
 
-  expect(session.steer('second thought').kind).toBe('steered');
+  expect((await session.steer('second thought')).kind).toBe('steered');
   const queued = session.sendMessage('third, queued'); // waits behind the running turn and its follow-up
 
   expect((await turn.done).outcome).toBe('success');
@@ -67,7 +67,7 @@ it('answers a message sent while the answer streams right after it, then goes on
 
 it('sends a message as a turn of its own when nothing runs', async () => {
   const session = manager.createSession(alice, parseSnowflake('200000000000000003'));
-  const sent = session.steer('hello');
+  const sent = await session.steer('hello');
   expect(sent.kind).toBe('turn');
   if (sent.kind === 'turn') expect((await sent.turn.done).text).toBe('echo: hello (turn 1)');
 });

@@ -46,7 +46,7 @@ describe('SQLite store', () => {
     expect(store.get(r.id)).toEqual(r);
     store.addTurn({ id: 't1', sessionId: r.id, seq: 1, prompt: 'p', replyRef: null, state: 'queued', createdAt: 1 });
     expect(store.listRestorable().map((x) => x.id)).toEqual([r.id]); // owes a turn
-    store.completeTurn(r.id, 1, 99);
+    store.completeTurn(r.id, 't1', 99);
     expect(store.listTurns(r.id)).toEqual([]);
     expect(store.get(r.id)!.outputOffset).toBe(99);
     store.close();

@@ -35,7 +35,7 @@ async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction
   const find = () => bot.manager.getOrCreateSession(place.userId, place.channelId, place.guildId, { parentId: place.parentId });
   await answer(bot, interaction, find, async (session, replyRef) => {
     const prompt = await getPrompt();
-    const sent = session.steer(prompt, { replyRef });
+    const sent = await session.steer(prompt, { replyRef });
     if (sent.kind === 'turn') return sent.turn;
     await interaction.editReply({ content: `↪️ Sent into the running answer: *${excerpt(prompt.replace(/\s+/g, ' '), 200).replace(/[*_`~|]/g, '')}*` });
     return null;

@@ -1,17 +1,19 @@
-/** Shows a turn in Discord: as the reply to an interaction, or in a message of the bot's. */
+/**
+ * Answering an interaction with a turn: acknowledge, accept the message, return. The
+ * {@link Presenter} shows the turn; this only lends it the interaction's reply.
+ */
 import type { ChatInputCommandInteraction, MessageComponentInteraction } from 'discord.js';
 import type { Session } from '../../sessions/session.js';
-import type { Turn, TurnResult } from '../../sessions/turn.js';
+import type { Turn } from '../../sessions/turn.js';
 import type { BotContext } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { interactionTarget } from '../render/targets.js';
-import { TurnView, type ReplyTarget } from '../render/turn-view.js';
 
 /**
  * Defers (within Discord's 3 s) with a public reply — before anything slow, including finding the
- * session (`AUTO_RESUME` may scan the directory's transcripts) — then starts the turn with the
- * reply's message as its `replyRef` (so a restarted bot can finish it there) and shows it. `start`
- * returns `null` when it answered the interaction itself (a message steered into a running turn).
+ * session (`AUTO_RESUME` may scan the directory's transcripts) — then lends the reply to the
+ * presenter and calls `start` with the reply ref to store with the message. `start` returns `null`
+ * when it answered the interaction itself (a message steered into a running turn).
  */
 export async function answer(
   ctx: BotContext,
@@ -22,21 +24,16 @@ export async function answer(
   const deferred = await interaction.deferReply({ withResponse: true });
   const session = typeof sessionOrFind === 'function' ? await sessionOrFind() : sessionOrFind;
   const messageId = deferred.resource?.message?.id;
-  const replyRef = messageId && interaction.channelId ? makeReplyRef({ channelId: interaction.channelId, messageId }) : undefined;
-  const turn = await start(session, replyRef);
-  if (!turn) return;
-  await showTurn(ctx, interactionTarget(interaction, { messageId, log: ctx.log }), session, turn);
-}
-
-/** Streams `turn` into `target` until it ends, then marks it delivered. */
-export async function showTurn(
-  ctx: BotContext, target: ReplyTarget, session: Session, turn: Turn,
-): Promise<TurnResult> {
-  const log = ctx.log.child({ session: session.id, turn: turn.id });
-  const result = await new TurnView(target, turn, session.id, {
-    log, cwd: session.record.cwd, sessionCostUsd: session.record.costUsd, maxInlineChunks: ctx.maxInlineChunks,
-  }).run();
-  session.delivered(turn);
-  log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');
-  return result;
+  const channelId = interaction.channelId;
+  let replyRef: string | undefined;
+  if (messageId && channelId) {
+    ctx.replies.lend(interaction.id, interactionTarget(interaction, { messageId, log: ctx.log }));
+    replyRef = makeReplyRef({ channelId, messageId, via: interaction.id });
+  }
+  let turn: Turn | null = null;
+  try {
+    turn = await start(session, replyRef);
+  } finally {
+    if (!turn) ctx.replies.unlend(interaction.id);
+  }
 }

@@ -1,15 +1,19 @@
 /**
  * Sessions in threads (`THREADS=true`): `/claude ask` in a channel opens a public thread on its
  * reply, named from the prompt, and the session lives there; the answer streams in the thread with
- * the bot token (no 15-minute interaction limit). Discord API: "Start Thread from Message" — name
- * 1–100 chars; the bot needs the Create Public Threads permission.
+ * the bot token (no 15-minute interaction limit). Discord API: "Start Thread from Message" — the
+ * thread's id is the message's id; name 1–100 chars; the bot needs Create Public Threads.
+ *
+ * Opening the thread must come before the message can be stored with where its answer goes, so the
+ * ask is first recorded as an intent (`thread-ask`); the message's acceptance finishes it in the same
+ * transaction. A crash in between is finished or undone at start-up by {@link reconcileThreadAsks}.
  */
-import { ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type ThreadChannel } from 'discord.js';
+import { ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type Client, type Message } from 'discord.js';
+import { z } from 'zod';
 import { parseSnowflake } from '../../core/ids.js';
 import { placeOf, type BotContext } from '../context.js';
+import { nonceOf } from '../presenter.js';
 import { makeReplyRef } from '../reply-ref.js';
-import { channelTarget, interactionTarget } from '../render/targets.js';
-import { showTurn } from './answer.js';
 
 /** A thread name from a prompt: its first 90 chars on one line, or "Claude session". */
 export function threadName(prompt: string): string {
@@ -22,36 +26,103 @@ export function excerpt(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+const askSchema = z.object({
+  userId: z.string(), channelId: z.string(), guildId: z.string().nullable(), prompt: z.string(), messageId: z.string(),
+});
+type ThreadAsk = z.infer<typeof askSchema>;
+
 /**
- * Defers, shows the prompt as the reply, opens a thread on it and answers there in a new session.
- * Without the permission to open threads it answers in the channel instead, and says so.
+ * Defers, shows the prompt as the reply, opens a thread on it and accepts the prompt into a new
+ * session there. Without the permission to open threads it answers in the channel, and says so.
  */
 export async function askInThread(ctx: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>): Promise<void> {
   const deferred = await interaction.deferReply({ withResponse: true });
   const prompt = await getPrompt();
   const place = placeOf(interaction);
+  const messageId = deferred.resource?.message?.id;
+  if (!messageId) throw new Error('the deferred reply has no message id');
+  const ask: ThreadAsk = { userId: place.userId, channelId: place.channelId, guildId: place.guildId, prompt, messageId };
+  const intentId = ctx.manager.recordIntent('thread-ask', ask);
   const reply = await interaction.editReply({
     content: `🧵 <@${place.userId}> asked Claude Code:\n>>> ${excerpt(prompt, 1800)}`, allowedMentions: { parse: [] },
   });
-  let thread: ThreadChannel;
   try {
-    thread = await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+    await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
   } catch (err) {
     ctx.log.warn({ err, channel: place.channelId }, 'could not open a thread; answering in the channel');
-    const session = await ctx.manager.getOrCreateSession(place.userId, place.channelId, place.guildId);
-    const messageId = deferred.resource?.message?.id;
-    const ref = messageId ? makeReplyRef({ channelId: place.channelId, messageId }) : undefined;
-    const turn = session.sendMessage(prompt, { replyRef: ref });
-    turn.notice('A thread could not be opened here (the bot needs "Create Public Threads"), so the answer is in the channel.');
-    await showTurn(ctx, interactionTarget(interaction, { messageId, log: ctx.log }), session, turn);
-    return;
+    return answerInChannel(ctx, ask, intentId, 'A thread could not be opened here (the bot needs "Create Public Threads"), so the answer is in the channel.');
   }
-  const session = await ctx.manager.getOrCreateSession(place.userId, parseSnowflake(thread.id), place.guildId, { parentId: place.channelId, fresh: true });
-  await thread.send({ content: threadHint(ctx.plainMessages()) });
-  const message = await thread.send({ content: '-# 💭 …' });
-  const ref = { channelId: thread.id, messageId: message.id };
-  const turn = session.sendMessage(prompt, { replyRef: makeReplyRef(ref) });
-  await showTurn(ctx, channelTarget(ctx.client, ref), session, turn);
+  await acceptInThread(ctx, ask, intentId);
+}
+
+/** The thread exists (its id is the reply's): the session there takes the prompt, finishing the intent. */
+async function acceptInThread(ctx: BotContext, ask: ThreadAsk, intentId: string): Promise<void> {
+  const threadId = parseSnowflake(ask.messageId);
+  const session = await ctx.manager.getOrCreateSession(parseSnowflake(ask.userId), threadId, ask.guildId ? parseSnowflake(ask.guildId) : null,
+    { parentId: parseSnowflake(ask.channelId), fresh: true });
+  const thread = ctx.client.channels.cache.get(threadId) ?? (await ctx.client.channels.fetch(threadId));
+  if (thread?.isSendable()) {
+    await thread.send({ content: threadHint(ctx.plainMessages()), nonce: nonceOf(`hint:${intentId}`), enforceNonce: true })
+      .catch((err) => ctx.log.warn({ err }, 'could not post the thread hint'));
+  }
+  session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId });
+}
+
+/** No thread: the answer goes under the reply in the channel. */
+async function answerInChannel(ctx: BotContext, ask: ThreadAsk, intentId: string, notice: string): Promise<void> {
+  const session = await ctx.manager.getOrCreateSession(parseSnowflake(ask.userId), parseSnowflake(ask.channelId), ask.guildId ? parseSnowflake(ask.guildId) : null);
+  const turn = session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: ask.channelId, messageId: ask.messageId }), intentId });
+  turn.notice(notice);
+}
+
+/**
+ * Start-up: asks whose thread was being opened when the bot stopped. The thread exists → the
+ * prompt is accepted there now; the reply exists but no thread → the thread is opened now; else the
+ * user is told in the channel that the prompt was not taken. Never throws; each ask on its own.
+ */
+export async function reconcileThreadAsks(ctx: BotContext): Promise<void> {
+  for (const intent of ctx.manager.pendingIntents()) {
+    if (intent.kind !== 'thread-ask') continue;
+    const parsed = askSchema.safeParse(intent.payload);
+    if (!parsed.success) { ctx.manager.dropIntent(intent.id); continue; }
+    const ask = parsed.data;
+    try {
+      if (await threadExists(ctx.client, ask.messageId)) await acceptInThread(ctx, ask, intent.id);
+      else if (await openThreadNow(ctx.client, ask)) await acceptInThread(ctx, ask, intent.id);
+      else await tellNotTaken(ctx, ask, intent.id);
+      ctx.log.info({ intent: intent.id }, 'finished an ask interrupted by a restart');
+    } catch (err) {
+      ctx.log.error({ err, intent: intent.id }, 'could not finish an interrupted ask');
+      await tellNotTaken(ctx, ask, intent.id).catch((e) => ctx.log.error({ err: e }, 'could not tell the user'));
+    }
+  }
+}
+
+async function threadExists(client: Client, id: string): Promise<boolean> {
+  const c = client.channels.cache.get(id) ?? (await client.channels.fetch(id).catch(() => null));
+  return c?.isThread() ?? false;
+}
+
+async function openThreadNow(client: Client, ask: ThreadAsk): Promise<boolean> {
+  const channel = await client.channels.fetch(ask.channelId).catch(() => null);
+  if (!channel?.isSendable() || !('messages' in channel)) return false;
+  const message: Message | null = await channel.messages.fetch(ask.messageId).catch(() => null);
+  if (!message) return false;
+  if (!message.content) {
+    await message.edit({ content: `🧵 <@${ask.userId}> asked Claude Code:\n>>> ${excerpt(ask.prompt, 1800)}`, allowedMentions: { parse: [] } });
+  }
+  return message.startThread({ name: threadName(ask.prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay }).then(() => true, () => false);
+}
+
+async function tellNotTaken(ctx: BotContext, ask: ThreadAsk, intentId: string): Promise<void> {
+  const channel = await ctx.client.channels.fetch(ask.channelId).catch(() => null);
+  if (channel?.isSendable()) {
+    await channel.send({
+      content: `⚠️ <@${ask.userId}> the bot restarted before your prompt could be taken, so Claude never saw it. Please send it again:\n>>> ${excerpt(ask.prompt, 1500)}`,
+      allowedMentions: { users: [ask.userId] }, nonce: nonceOf(`lost:${intentId}`), enforceNonce: true,
+    });
+  }
+  ctx.manager.dropIntent(intentId);
 }
 
 /** The first line of a session's thread: how to go on. */

@@ -1,0 +1,118 @@
+/**
+ * `SessionLoop`: the engine under a {@link Session}. One {@link Mailbox} handles every input
+ * ({@link SessionInput}) one at a time; nothing else changes the session. It holds the inbox
+ * (accepted messages not yet written), the running turn, the live process ({@link ProcessLink})
+ * and the slot it holds, and checks each handled input against {@link TRANSITIONS}. Process
+ * start, turn start and the end of a process live in `session-turns.ts`.
+ */
+import { EventEmitter } from 'eventemitter3';
+import type { Logger } from '../core/logger.js';
+import { appendHistory } from '../claude/history.js';
+import { transcriptPath } from '../claude/slug.js';
+import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
+import { checkTransition, type SessionInput } from './machine.js';
+import { Mailbox } from './mailbox.js';
+import { PermissionGate } from './permissions.js';
+import type { ProcessLink } from './process-link.js';
+import { SteerBook } from './steering.js';
+import { Turn } from './turn.js';
+import type { SessionDeps, SessionEvents } from './session-types.js';
+
+export const EMPTY_STATS = { costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 };
+
+export abstract class SessionLoop extends EventEmitter<SessionEvents> {
+  readonly log: Logger;
+  protected readonly box: Mailbox<SessionInput, unknown>;
+  protected link: ProcessLink | null = null;
+  /** Generation of the newest process; inputs of older ones are stale. */
+  protected gen = 0;
+  protected current: Turn | null = null;
+  /** Accepted messages waiting to be written, in order. */
+  protected readonly inbox: Turn[] = [];
+  /** Turns emitted and not yet delivered, by id. */
+  protected readonly owed = new Map<string, Turn>();
+  /** The process generation whose output holds each ended turn's `endOffset`. */
+  protected readonly endGens = new Map<string, number>();
+  /** End offsets (bytes) of the current process's turns delivered so far. */
+  protected deliveredEnds: number[] = [];
+  protected seq = 0;
+  /** `requested`: asked the pool; `held`: granted, until the turn it was for has started. */
+  protected slot: 'none' | 'requested' | 'held' = 'none';
+  /** The next start is a deliberately new conversation (regenerate of a first prompt), not a lost one. */
+  protected freshConversation = false;
+  /** A model change made while a turn ran: applied before the next turn is written. */
+  protected nextModel: { model: string | null } | null = null;
+  protected readonly gate: PermissionGate;
+  protected readonly steering = new SteerBook();
+
+  constructor(protected rec: SessionRecord, protected readonly deps: SessionDeps) {
+    super();
+    this.log = deps.log.child({ session: rec.id });
+    this.seq = deps.store.listTurns(rec.id).reduce((max, t) => Math.max(max, t.seq), 0);
+    this.box = new Mailbox((input) => this.dispatch(input), this.log, () => this.deps.settled?.());
+    this.gate = new PermissionGate({
+      sessionId: rec.id, store: deps.store, now: deps.now, timeoutMs: deps.permissionTimeoutMs ?? 600_000, log: this.log,
+      write: async (line) => { await this.link?.handle.write(line); },
+      alwaysAllowed: () => JSON.parse(this.rec.alwaysAllow) as string[],
+      setAlwaysAllowed: (tools) => this.patch({ alwaysAllow: JSON.stringify(tools) }),
+      asked: (req) => this.emit('permission', req),
+      settled: (req, outcome) => {
+        if (outcome.by === 'timeout') this.current?.notice(`Nobody answered whether Claude may use ${req.toolName}, so it was denied.`);
+        this.emit('permissionSettled', req, outcome);
+      },
+      timedOut: (key) => void this.box.post({ type: 'permission', key, decision: 'timeout', userId: null }),
+    });
+  }
+
+  /** Where Claude Code keeps this session's conversation. */
+  get transcriptFile(): string {
+    return transcriptPath(this.deps.claudeConfigDir, this.rec.cwd, this.rec.claudeSessionId);
+  }
+
+  /** Posts an input to the loop; resolves with its handler's answer. */
+  post(input: SessionInput): Promise<unknown> {
+    return this.box.post(input);
+  }
+
+  protected abstract handle(input: SessionInput): Promise<unknown>;
+
+  private async dispatch(input: SessionInput): Promise<unknown> {
+    const before = this.rec.state;
+    try {
+      return await this.handle(input);
+    } finally {
+      const breach = checkTransition(before, input.type, this.rec.state);
+      if (breach) this.log.error({ breach }, 'session transition outside the table');
+    }
+  }
+
+  /** A turn whose answer is owed: tells the presenter (once). */
+  protected show(turn: Turn): void {
+    if (this.owed.has(turn.id)) return;
+    this.owed.set(turn.id, turn);
+    this.emit('turn', turn);
+  }
+
+  /** A Turn for a stored message row. */
+  protected turnOf(row: { id: string; seq: number; prompt: string; replyRef: string | null }): Turn {
+    return new Turn({ id: row.id, seq: row.seq, prompt: row.prompt, replyRef: row.replyRef });
+  }
+
+  /** Appends a prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */
+  protected recordHistory(prompt: string): void {
+    const line = { display: prompt, timestamp: this.deps.now(), project: this.rec.cwd, sessionId: this.rec.claudeSessionId };
+    appendHistory(this.deps.claudeConfigDir, line).catch((err) => this.log.warn({ err }, 'could not append to history.jsonl'));
+  }
+
+  protected setState(state: SessionState): void {
+    const previous = this.rec.state;
+    if (previous === state) return;
+    this.patch({ state });
+    this.emit('state', state, previous);
+  }
+
+  protected patch(p: SessionPatch): void {
+    this.rec = { ...this.rec, ...p, updatedAt: this.deps.now() };
+    this.deps.store.update(this.rec.id, p);
+  }
+}

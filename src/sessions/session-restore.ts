@@ -1,0 +1,69 @@
+/**
+ * A session picking up after a bot restart, run from its loop: reattach a process that outlived the
+ * bot (or end it), and rebuild the owed turns from the durable inbox — the turn that was running
+ * goes on from the delivered output offset when its process lives (else it is sent again, saying
+ * so), messages steered into it are tracked again by their uuid (the replayed output says whether
+ * the CLI took them), and everything else waits in the inbox in its order.
+ */
+import type { TurnRecord } from '../store/types.js';
+import { EMPTY_STATS } from './session-loop.js';
+import { SessionTurns } from './session-turns.js';
+import type { Turn } from './turn.js';
+
+export abstract class SessionRestore extends SessionTurns {
+  /** @returns the owed turns, each shown (`turn` event) once */
+  protected async restoreOwed(attach: boolean): Promise<Turn[]> {
+    const rows = this.deps.store.listTurns(this.rec.id);
+    const leftover = this.rec.backend === this.deps.backend.kind ? await this.deps.backend.attach(this.rec.id, this.rec.outputOffset) : null;
+    if (leftover && (!attach || this.rec.state === 'stopped')) await leftover.kill();
+    if (leftover && attach && this.rec.state !== 'stopped') {
+      this.adopt(leftover, { resumed: true, fromOffset: this.rec.outputOffset });
+      this.setState('idle');
+    } else {
+      this.patch({ backend: null, outputOffset: 0 });
+      this.setState(this.rec.state === 'stopped' ? 'stopped' : 'suspended');
+    }
+    const restored: Turn[] = [];
+    const steers: TurnRecord[] = [];
+    for (const row of rows) {
+      if (row.steerUuid && row.steeredInto) { steers.push(row); continue; }
+      restored.push(this.restoreTurn(row));
+    }
+    for (const row of steers) {
+      const message = this.turnOf(row);
+      if (this.current && row.steeredInto === this.current.id) {
+        // Still in flight: the replayed output echoes its uuid if the CLI took it.
+        const steer = this.steering.add(this.current, message, row.steerUuid!);
+        this.current.markSteer(steer.mark);
+        continue;
+      }
+      this.deps.store.unsteer(row.id);
+      restored.push(this.restoreTurn({ ...row, state: 'queued' }));
+    }
+    this.inbox.sort((a, b) => a.seq - b.seq);
+    return restored;
+  }
+
+  private restoreTurn(row: TurnRecord): Turn {
+    const turn = this.turnOf(row);
+    this.show(turn);
+    if (this.rec.state === 'stopped') {
+      turn.notice('The session was stopped before this was answered.');
+      turn.end({ outcome: 'interrupted', ...EMPTY_STATS });
+      return turn;
+    }
+    if (row.state === 'running' && this.link && this.current === null) {
+      this.current = turn;
+      turn.markStarted();
+      this.link.turnStarted();
+      this.setState('running');
+      return turn;
+    }
+    if (row.state === 'running') {
+      turn.notice('The bot restarted while Claude was answering, so the prompt was sent again.');
+      this.deps.store.setTurnState(turn.id, 'queued');
+    }
+    this.inbox.push(turn);
+    return turn;
+  }
+}

@@ -1,0 +1,226 @@
+/**
+ * The turn engine of a session, run only from its loop: starting a process when the inbox has work
+ * (holding the slot until the turn has started, so nobody evicts it meanwhile), writing turns one at
+ * a time, feeding output to the running turn, ending turns on `result`, answering steered messages
+ * as follow-up turns, recovering a failed `--resume`, and the end of a process.
+ */
+import { randomUUID } from 'node:crypto';
+import { BridgeError } from '../core/errors.js';
+import { makeClaudeSessionId } from '../core/ids.js';
+import { encodeSetModel, encodeUserMessage } from '../claude/input.js';
+import type { KnownMessage } from '../claude/stream-json.js';
+import type { ExitInfo, ProcessHandle } from '../backends/types.js';
+import { launchClaude } from './launch.js';
+import { turnEnding } from './output.js';
+import { ProcessLink } from './process-link.js';
+import { EMPTY_STATS, SessionLoop } from './session-loop.js';
+import type { Steer } from './steering.js';
+import { Turn, type TurnResult } from './turn.js';
+
+export abstract class SessionTurns extends SessionLoop {
+  /** Turns already sent again to a fresh conversation after a failed `--resume` (once each). */
+  private readonly recovered = new Set<string>();
+
+  /** Writes the next inbox turn, starting a process first (through the slot pool) when there is none. */
+  protected async pump(): Promise<void> {
+    if (this.current || this.inbox.length === 0 || this.rec.state === 'stopped') return;
+    if (this.link?.resumeFailed) return; // its exit comes next; the turn goes to a fresh process then
+    if (!this.link) {
+      if (this.slot === 'none') {
+        this.slot = 'requested';
+        this.deps.requestSlot();
+      }
+      if (this.slot !== 'held') return;
+      if (!(await this.startProcess())) return void (await this.pump());
+    }
+    await this.writeNext();
+  }
+
+  /** `false` when the start failed (the head turn then ends with the reason). */
+  protected async startProcess(): Promise<boolean> {
+    this.setState('starting');
+    try {
+      const { handle, kind, freshId } = await launchClaude(this.deps, this.rec, { expectNew: this.freshConversation });
+      this.freshConversation = false;
+      if (freshId) {
+        this.patch({ claudeSessionId: freshId });
+        this.inbox[0]?.notice('The transcript of the previous conversation is missing, so this starts a fresh Claude session.');
+      }
+      this.adopt(handle, { resumed: kind === 'resume', fromOffset: 0 });
+      this.log.info({ backend: handle.backend, kind }, 'process started');
+      this.setState('idle');
+      return true;
+    } catch (err) {
+      const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
+      this.log.error({ err, cause: (err as Error).cause }, 'process could not start');
+      this.setState('failed');
+      this.giveBackSlot();
+      const turn = this.inbox.shift();
+      if (turn) turn.end({ outcome: 'error', error, ...EMPTY_STATS });
+      return false;
+    }
+  }
+
+  protected adopt(handle: ProcessHandle, o: { resumed: boolean; fromOffset: number }): void {
+    const gen = ++this.gen;
+    this.deliveredEnds = [];
+    this.link = new ProcessLink(handle, gen, {
+      resumed: o.resumed, now: this.deps.now, log: this.log,
+      sink: {
+        output: (message, offset) => void this.box.post({ type: 'output', gen, message, offset }),
+        exit: (exit) => void this.box.post({ type: 'exit', gen, exit }),
+      },
+    });
+    this.patch({ backend: handle.backend, outputOffset: o.fromOffset });
+  }
+
+  private async writeNext(): Promise<void> {
+    const link = this.link!;
+    if (await link.wentOnElsewhere(this.transcriptFile)) {
+      this.inbox[0]!.notice('This conversation went on elsewhere (a terminal?), so Claude picks it up from there.');
+      return this.restartInPlace();
+    }
+    if (this.nextModel) {
+      const { model } = this.nextModel;
+      this.nextModel = null;
+      if (model === null) return this.restartInPlace(); // back to the default: the next start omits --model
+      await link.handle.write(encodeSetModel(randomUUID(), model)).catch((err) => this.log.warn({ err }, 'could not set the model'));
+    }
+    const turn = this.inbox.shift()!;
+    this.current = turn;
+    link.turnStarted();
+    this.deps.store.setTurnState(turn.id, 'running');
+    this.setState('running');
+    this.giveBackSlot();
+    this.patch({ lastActivityAt: this.deps.now() });
+    try {
+      await link.handle.write(encodeUserMessage(turn.prompt));
+    } catch (err) {
+      this.log.warn({ err }, 'could not write the prompt; the process is ending'); // its exit ends the turn
+    }
+    turn.markStarted();
+  }
+
+  /** Ends the process and starts the next one at once, keeping the session's place. */
+  private async restartInPlace(): Promise<void> {
+    this.setState('starting'); // counted as live by the slot pool throughout
+    await this.endProcess();
+    if (await this.startProcess()) await this.writeNext();
+    else await this.pump();
+  }
+
+  protected giveBackSlot(): void {
+    if (this.slot === 'held') this.deps.releaseSlot();
+    else if (this.slot === 'requested') this.deps.cancelSlot();
+    this.slot = 'none';
+  }
+
+  protected onOutput(message: KnownMessage, offset: number): void {
+    const link = this.link!;
+    const news = link.take(message);
+    this.current?.feed(message);
+    const folded = this.steering.onMessage(message);
+    if (folded) { folded.mark.state = 'folded'; folded.into.markSteer(folded.mark); }
+    if (message.type === 'control_request' && message.request.subtype === 'can_use_tool') this.gate.onRequest(message, this.current?.id ?? null);
+    if (news?.kind === 'resume-failed') return this.recover();
+    if (news?.kind !== 'result') return;
+    const { result, stats } = news;
+    this.patch({
+      turnCount: this.rec.turnCount + 1,
+      inputTokens: this.rec.inputTokens + stats.inputTokens,
+      outputTokens: this.rec.outputTokens + stats.outputTokens,
+      costUsd: this.rec.costUsd + stats.costUsd,
+      lastActivityAt: this.deps.now(),
+      ...(this.rec.forkFrom ? { forkFrom: null, forkAt: null } : {}), // forked: its own transcript exists now
+    });
+    const turn = this.current;
+    if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
+    turn.endOffset = offset;
+    this.endGens.set(turn.id, this.gen);
+    const ending = turnEnding(result, turn.interruptRequested, stats, turn.apiError);
+    if (!turn.followUpOf) this.recordHistory(turn.prompt); // steered messages were recorded when sent
+    const left = this.steering.leftOver(turn);
+    for (const s of left) { s.mark.state = 'next-turn'; turn.markSteer(s.mark); }
+    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending);
+    if (left.length > 0) this.startFollowUp(turn, left);
+  }
+
+  /**
+   * Messages steered into `turn` that it did not take: the CLI answers them next, joined into one
+   * turn, by itself. That turn is current now — before anything else can be written.
+   */
+  private startFollowUp(turn: Turn, steers: Steer[]): void {
+    const followUp = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: steers.map((s) => s.text).join('\n'), replyRef: steers[0]!.replyRef });
+    followUp.followUpOf = turn;
+    this.deps.store.addTurn({ ...followUp, sessionId: this.rec.id, state: 'running', createdAt: this.deps.now() }, { absorb: steers.map((s) => s.message.id) });
+    this.current = followUp;
+    this.link?.turnStarted();
+    this.setState('running');
+    this.show(followUp);
+    followUp.markStarted();
+  }
+
+  /** `--resume` found no conversation: the turn goes back to the inbox for a fresh conversation. */
+  private recover(): void {
+    const turn = this.current;
+    if (!turn) return;
+    this.current = null;
+    this.setState('idle');
+    if (this.recovered.has(turn.id)) {
+      const error = new BridgeError('TURN_FAILED', { reason: 'the conversation could not be resumed or started afresh' });
+      return turn.end({ outcome: 'error', error, ...EMPTY_STATS });
+    }
+    this.recovered.add(turn.id);
+    this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
+    this.patch({ claudeSessionId: makeClaudeSessionId() });
+    turn.resetOutput();
+    turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
+    this.deps.store.setTurnState(turn.id, 'queued');
+    this.inbox.unshift(turn);
+  }
+
+  /** Kills the live process and handles its end here (its own exit input is then stale). */
+  protected async endProcess(): Promise<void> {
+    const link = this.link;
+    if (!link) return;
+    this.gen++;
+    await link.handle.kill();
+    this.afterExit(link, await link.handle.exited);
+  }
+
+  /** The process is gone: settle what waited on it. The caller pumps the inbox if it should. */
+  protected afterExit(link: ProcessLink, exit: ExitInfo): void {
+    if (this.link !== link) return;
+    this.link = null;
+    this.gate.dropAll();
+    this.requeueSteers(this.steering.dropAll());
+    this.patch({ backend: null, outputOffset: 0 });
+    if (this.rec.state !== 'stopped') this.setState('suspended');
+    const turn = this.current;
+    if (!turn || turn.isEnded) return void this.log.info({ exit }, 'process exited');
+    if (turn.interruptRequested) return this.finishTurn(turn, { outcome: 'interrupted', ...EMPTY_STATS });
+    this.log.warn({ exit }, 'process exited during a turn');
+    const error = link.stalledAfterMs !== null
+      ? new BridgeError('TURN_STALLED', { seconds: Math.round(link.stalledAfterMs / 1000) })
+      : new BridgeError('PROCESS_EXITED', { exitCode: 'code' in exit ? String(exit.code) : exit.signal });
+    this.finishTurn(turn, { outcome: 'process-exited', error, ...EMPTY_STATS });
+  }
+
+  /** Steered messages the process never took (oldest first): answered as turns of their own, next. */
+  protected requeueSteers(steers: readonly Steer[]): void {
+    for (const steer of steers) {
+      steer.mark.state = 'next-turn';
+      steer.into.markSteer(steer.mark);
+      this.deps.store.unsteer(steer.message.id);
+      this.show(steer.message);
+    }
+    this.inbox.unshift(...steers.map((s) => s.message));
+  }
+
+  /** Ends a turn after the session's own state is settled, so awaiting callers see it. */
+  protected finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }): void {
+    if (this.current === turn) this.current = null;
+    if (this.link && this.rec.state === 'running') this.setState('idle');
+    turn.end(result);
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * A fake `ProcessBackend` whose "claude" answers in-process, for fast unit tests of the session loop
+ * through its seams. Its lines copy what Claude Code 2.1.330 prints in stream-json mode (seen in the
+ * real-CLI tests and DESIGN.md §4): `system/init` at the start of each turn, `stream_event` text
+ * deltas, the `assistant` message, one `result` per turn; `interrupt` → `control_response` then an
+ * error `result`; with `--replay-user-messages` a user message carrying a `uuid` is echoed with
+ * `isReplay: true` when taken. A turn is answered at once unless the test holds it (`hold`), so a
+ * test can act while it "runs", then `release()` it.
+ */
+import { AsyncQueue } from '../../src/backends/async-queue.js';
+import type { ExitInfo, OutputLine, ProcessBackend, ProcessHandle, ProcessSpec } from '../../src/backends/types.js';
+
+export class FakeProcess implements ProcessHandle {
+  readonly backend = 'tmux' as const;
+  readonly exited: Promise<ExitInfo>;
+  readonly written: string[] = [];
+  private readonly out = new AsyncQueue<OutputLine>();
+  private offset = 0;
+  private turns = 0;
+  private held: Array<{ text: string }> = [];
+  private settle!: (e: ExitInfo) => void;
+  private done = false;
+
+  constructor(readonly name: string, readonly spec: ProcessSpec, private readonly fake: FakeBackend) {
+    this.exited = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  async write(line: string): Promise<void> {
+    if (this.done) throw new Error('EPIPE: the process is gone');
+    this.written.push(line);
+    const msg = JSON.parse(line) as { type: string; uuid?: string; message?: { content: string }; request?: { subtype: string }; request_id?: string };
+    if (msg.type === 'user') {
+      if (msg.uuid) this.emit({ type: 'user', isReplay: true, uuid: msg.uuid, parent_tool_use_id: null, session_id: 's', message: { role: 'user', content: msg.message!.content } });
+      const text = msg.message!.content;
+      if (this.fake.hold) this.held.push({ text });
+      else this.answer(text);
+    } else if (msg.type === 'control_request' && msg.request?.subtype === 'interrupt') {
+      this.emit({ type: 'control_response', response: { subtype: 'success', request_id: msg.request_id } });
+      if (this.held.length > 0) {
+        this.held.shift();
+        this.emit(this.result('error_during_execution', true, ''));
+      }
+    }
+  }
+
+  /** Answers the held turns, oldest first. */
+  release(): void {
+    for (const h of this.held.splice(0)) this.answer(h.text);
+  }
+
+  /** Prints a partial answer for the first held turn (so it "streams"). */
+  stream(text: string): void {
+    this.emit({ type: 'stream_event', parent_tool_use_id: null, session_id: 's', uuid: 'u', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text } } });
+  }
+
+  lines(): AsyncIterable<OutputLine> {
+    return this.out;
+  }
+
+  async signal(): Promise<void> { /* not used */ }
+
+  /** The process ends by itself (`code`) or is killed (`signal`). */
+  end(exit: ExitInfo): void {
+    if (this.done) return;
+    this.done = true;
+    this.out.end();
+    this.settle(exit);
+  }
+
+  async kill(): Promise<void> {
+    this.end({ signal: 'SIGHUP', stderrTail: '' });
+  }
+
+  async detach(): Promise<void> {
+    this.out.end();
+  }
+
+  private answer(text: string): void {
+    const turn = ++this.turns;
+    const reply = `echo: ${text} (turn ${turn})`;
+    this.emit({ type: 'system', subtype: 'init', session_id: 's', model: 'fake', cwd: this.spec.cwd, permissionMode: 'default' });
+    this.emit({ type: 'stream_event', parent_tool_use_id: null, session_id: 's', uuid: 'u', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: reply } } });
+    this.emit({ type: 'assistant', parent_tool_use_id: null, session_id: 's', uuid: `a${turn}`, message: { role: 'assistant', content: [{ type: 'text', text: reply }] } });
+    this.emit(this.result('success', false, reply));
+  }
+
+  private result(subtype: string, isError: boolean, text: string): object {
+    return {
+      type: 'result', subtype, is_error: isError, result: text, session_id: 's', total_cost_usd: 0.001 * this.turns,
+      usage: { input_tokens: 10, output_tokens: 5 }, duration_ms: 1, num_turns: 1, errors: isError ? [] : undefined,
+    };
+  }
+
+  private emit(obj: object): void {
+    const text = JSON.stringify(obj);
+    this.offset += Buffer.byteLength(text) + 1;
+    this.out.push({ text, offset: this.offset });
+  }
+}
+
+export class FakeBackend implements ProcessBackend {
+  readonly kind = 'tmux' as const;
+  readonly started: FakeProcess[] = [];
+  /** New turns wait for `release()` instead of being answered at once. */
+  hold = false;
+  /** The next start fails with this error. */
+  failNextStart: Error | null = null;
+
+  async probe(): Promise<string | null> { return null; }
+
+  async start(spec: ProcessSpec): Promise<ProcessHandle> {
+    if (this.failNextStart) {
+      const err = this.failNextStart;
+      this.failNextStart = null;
+      throw err;
+    }
+    const p = new FakeProcess(spec.name, spec, this);
+    this.started.push(p);
+    return p;
+  }
+
+  async attach(): Promise<ProcessHandle | null> { return null; }
+  async list(): Promise<string[]> { return []; }
+  async end(): Promise<void> { /* nothing outlives a test */ }
+
+  /** The newest process. */
+  get last(): FakeProcess {
+    return this.started.at(-1)!;
+  }
+}
