@@ -34,7 +34,12 @@ export class TmuxMonitor {
   private running: Promise<void> | null = null;
   private again = false;
   private retry: NodeJS.Timeout | null = null;
-  /** A client that ended within RETRY_MS of its start is not restarted before this time (ms epoch). */
+  /** The last client ended within RETRY_MS of its start: maybe it could not attach. */
+  private clientFailed = false;
+  /**
+   * When a client failed and the check after it found every session alive (so it was not just its
+   * session ending), no new client starts before this time (ms epoch): no tight restart loop.
+   */
   private holdUntil = 0;
 
   constructor(private readonly o: MonitorOptions) {}
@@ -70,8 +75,13 @@ export class TmuxMonitor {
     const startedAt = Date.now();
     child.unref(); // watching never keeps the bot alive by itself
     let buffered = '';
+    let attached = false;
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
+      if (!attached) {
+        attached = true;
+        this.reconcile(); // anything that ended while no client was listening
+      }
       buffered += chunk;
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
@@ -81,7 +91,7 @@ export class TmuxMonitor {
     child.on('close', () => {
       if (this.client !== child) return; // stopped on purpose
       this.client = null;
-      if (Date.now() - startedAt < RETRY_MS) this.holdUntil = startedAt + RETRY_MS; // no tight restart loop
+      this.clientFailed = Date.now() - startedAt < RETRY_MS; // check() decides whether to hold
       this.reconcile(); // then a new client, if anything is still watched
     });
     (child.stdout as unknown as { unref?: () => void }).unref?.();
@@ -91,6 +101,7 @@ export class TmuxMonitor {
   private stopClient(): void {
     const child = this.client;
     this.client = null;
+    this.clientFailed = false;
     child?.stdin?.end(); // a control client detaches when its input ends
   }
 
@@ -110,6 +121,9 @@ export class TmuxMonitor {
   }
 
   private async check(): Promise<void> {
+    // Only a failure seen before this listing was taken can be judged by it.
+    const clientFailed = this.clientFailed;
+    this.clientFailed = false;
     if (this.watched.size === 0) return;
     let alive: Set<string>;
     try {
@@ -118,17 +132,21 @@ export class TmuxMonitor {
     } catch (err) {
       const stderr = String((err as { stderr?: string }).stderr ?? '');
       if (!/no server running|error connecting|server exited/i.test(stderr)) {
+        this.clientFailed ||= clientFailed;
         this.o.log?.warn({ stderr: stderr.trim() }, 'tmux list-sessions failed; retrying');
         this.retryLater();
         return;
       }
       alive = new Set(); // no server: every session is gone
     }
+    let vanished = 0;
     for (const [session, onVanished] of [...this.watched]) {
       if (alive.has(session)) continue;
       this.watched.delete(session);
+      vanished++;
       onVanished();
     }
+    if (clientFailed && vanished === 0 && this.watched.size > 0) this.holdUntil = Date.now() + RETRY_MS;
     if (this.watched.size === 0) this.stopClient();
   }
 
