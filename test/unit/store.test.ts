@@ -81,16 +81,15 @@ describe('SQLite store under a lock', () => {
     const store = new SqliteSessionStore(openDatabase(file));
     const r = record();
     store.insert(r);
-    // Another process takes the write lock for 700 ms.
+    // Another process takes the write lock, writes 3, and commits 700 ms later.
     const holder = spawn(process.execPath, ['-e', `
       const db = require('better-sqlite3')(${JSON.stringify(file)});
-      db.exec('BEGIN IMMEDIATE'); process.stdout.write('locked\\n');
+      db.exec('BEGIN IMMEDIATE'); db.prepare('UPDATE sessions SET message_count = 3 WHERE id = ?').run(${JSON.stringify(r.id)});
+      process.stdout.write('locked\\n');
       setTimeout(() => { db.exec('COMMIT'); db.close(); }, 700);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
     await new Promise<void>((resolve) => holder.stdout!.once('data', () => resolve()));
-    const t0 = Date.now();
-    store.update(r.id, { messageCount: 5 });
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(400); // it really waited for the lock
-    expect(store.get(r.id)!.messageCount).toBe(5);
+    store.update(r.id, { messageCount: 5 }); // SQLITE_BUSY (a throw) unless it waits for the lock
+    expect(store.get(r.id)!.messageCount).toBe(5); // written after the holder's commit of 3
     store.close();
   });
 });
