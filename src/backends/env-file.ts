@@ -5,7 +5,6 @@
  * the argv of the tmux client, and of the server if that client started it, for `ps` to show).
  */
 import fs from 'node:fs';
-import { BridgeError } from '../core/errors.js';
 
 const KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -15,26 +14,30 @@ function quote(value: string): string {
 }
 
 /**
- * The file's text for `env`.
- * @throws BridgeError `PROCESS_START_FAILED` when a key is not a shell identifier or a value holds NUL
+ * Splits `env` into what a POSIX shell can pass on and what it cannot: a key that is not a shell
+ * identifier (`a-b`), or a value holding NUL. Both backends start the child through `/bin/sh`, which
+ * drops such variables anyway; they are left out (and should be logged), never an error.
  */
+export function passableEnv(env: Record<string, string>): { env: Record<string, string>; dropped: string[] } {
+  const out: Record<string, string> = {};
+  const dropped: string[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    if (KEY.test(key) && !value.includes('\0')) out[key] = value;
+    else dropped.push(key);
+  }
+  return { env: out, dropped };
+}
+
+/** The file's text for `env` (already {@link passableEnv}). */
 export function envFileText(env: Record<string, string>): string {
-  return Object.entries(env)
-    .map(([key, value]) => {
-      if (!KEY.test(key) || value.includes('\0')) {
-        throw new BridgeError('PROCESS_START_FAILED', { reason: `environment variable ${JSON.stringify(key)} cannot be passed` });
-      }
-      return `export ${key}=${quote(value)}\n`;
-    })
-    .join('');
+  return Object.entries(env).map(([key, value]) => `export ${key}=${quote(value)}\n`).join('');
 }
 
 /** Writes `env` to `file`, created with mode 0600 (fails if it exists: never follows a planted file). */
 export async function writeEnvFile(file: string, env: Record<string, string>): Promise<void> {
-  const text = envFileText(env);
   const fh = await fs.promises.open(file, 'wx', 0o600);
   try {
-    await fh.writeFile(text, 'utf8');
+    await fh.writeFile(envFileText(env), 'utf8');
   } finally {
     await fh.close();
   }

@@ -16,7 +16,7 @@ import { BridgeError } from '../core/errors.js';
 import { AsyncQueue } from './async-queue.js';
 import { FifoWriter, makeFifo } from './fifo.js';
 import { LineSplitter } from './line-splitter.js';
-import { envFileText } from './env-file.js';
+import { passableEnv } from './env-file.js';
 import { signalName, type ExitInfo, type OutputLine, type ProcessBackend, type ProcessHandle, type ProcessSpec } from './types.js';
 
 /**
@@ -60,15 +60,15 @@ export class PtyBackend implements ProcessBackend {
       await fs.promises.rm(dir, { recursive: true, force: true });
       await fs.promises.mkdir(dir, { recursive: true });
       await makeFifo(fifo);
-      envFileText(spec.env); // validates the keys, as the tmux backend does
-      const unset = PTY_ADDED_ENV.filter((k) => !(k in spec.env)).join(' ');
+      const { env } = passableEnv(spec.env); // as under tmux: what /bin/sh would drop is left out
+      const unset = PTY_ADDED_ENV.filter((k) => !(k in env)).join(' ');
       const stdin = await FifoWriter.open(fifo);
       const pty = this.spawn('/bin/sh', ['-c', PTY_SCRIPT, fifo, errFile, unset, spec.command, ...spec.args], {
-        name: spec.env.TERM ?? 'xterm-256color',
+        name: env.TERM ?? 'xterm-256color',
         cols: 200,
         rows: 50,
         cwd: spec.cwd,
-        env: { ...spec.env },
+        env,
       });
       return new PtyProcess(spec.name, pty, stdin, dir, errFile);
     } catch (err) {

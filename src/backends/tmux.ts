@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { writeEnvFile } from './env-file.js';
+import { passableEnv, writeEnvFile } from './env-file.js';
 import { execWithEnv, helperEnv, type Exec } from './exec.js';
 import { makeFifo } from './fifo.js';
 import { TmuxMonitor, type TmuxRunner } from './tmux-monitor.js';
@@ -81,7 +81,7 @@ export class TmuxBackend implements ProcessBackend {
     }
   }
 
-  /** @throws BridgeError `PROCESS_START_FAILED` (tmux failed, or an env key is not a shell identifier) */
+  /** @throws BridgeError `PROCESS_START_FAILED` when tmux fails */
   async start(spec: ProcessSpec): Promise<ProcessHandle> {
     const session = TMUX_PREFIX + spec.name;
     const dir = path.join(this.opts.runDir, spec.name);
@@ -91,7 +91,9 @@ export class TmuxBackend implements ProcessBackend {
       await fs.promises.mkdir(dir, { recursive: true, mode: 0o700 });
       await makeFifo(path.join(dir, 'in.fifo'));
       await fs.promises.writeFile(path.join(dir, 'out.ndjson'), '');
-      await writeEnvFile(path.join(dir, 'env'), spec.env);
+      const { env, dropped } = passableEnv(spec.env);
+      if (dropped.length > 0) this.log?.warn({ dropped }, 'environment variables a shell cannot pass were left out');
+      await writeEnvFile(path.join(dir, 'env'), env);
       await this.ensureServer();
       const args = [
         'new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', spec.cwd,

@@ -17,8 +17,9 @@ export interface ProcessSpec {
   cwd: string;
   /**
    * The whole environment of the process: nothing else is inherited (not the bot's, not the tmux
-   * server's), except what {@link SHELL_ADDED_ENV} lists. Keys must be shell identifiers
-   * (`[A-Za-z_][A-Za-z0-9_]*`); values never appear in any process's argv.
+   * server's), except what {@link SHELL_ADDED_ENV} lists. A key that is not a shell identifier
+   * (`[A-Za-z_][A-Za-z0-9_]*`) is left out (the `/bin/sh` both backends start through drops it).
+   * Values never appear in any process's argv.
    */
   env: Record<string, string>;
 }
@@ -94,7 +95,7 @@ export interface ProcessBackend {
   readonly kind: BackendKind;
   /** `null` when this backend works on this machine, else why not. */
   probe(): Promise<string | null>;
-  /** @throws BridgeError `PROCESS_START_FAILED` (also for an env key that is not a shell identifier) */
+  /** @throws BridgeError `PROCESS_START_FAILED` */
   start(spec: ProcessSpec): Promise<ProcessHandle>;
   /**
    * Reattaches to a process that outlived the bot, reading stdout from `fromOffset` (bytes). A

@@ -83,11 +83,13 @@ describe.each(backends)('ProcessBackend contract: %s', (kind, make) => {
   it('gives the child exactly spec.env: nothing of the bot (DISCORD_TOKEN), the tmux server or node-pty', async () => {
     if (kind === 'tmux') try { tmux('kill-server'); } catch { /* none yet: start() starts it */ }
     const env = { PATH: process.env.PATH ?? '', ANTHROPIC_API_KEY: SECRET, QUOTED: `it's "q" $x \`y\` \\ end`, MULTI: 'a\nb' };
-    const h = await make().start({ name: `${kind}env`, command: process.execPath, args: ['-e', PRINT_ENV], cwd: runDir, env });
+    const h = await make().start({
+      name: `${kind}env`, command: process.execPath, args: ['-e', PRINT_ENV], cwd: runDir, env: { ...env, 'NOT-AN-ID': 'x' },
+    });
     const [line] = await nextLines(h, 1);
     const got = JSON.parse(line!.text) as Record<string, string>;
     expect(got.DISCORD_TOKEN).toBeUndefined();
-    expect(Object.keys(got).filter((k) => !(k in env) && !SHELL_ADDED_ENV.includes(k))).toEqual([]);
+    expect(Object.keys(got).filter((k) => !(k in env) && !SHELL_ADDED_ENV.includes(k))).toEqual([]); // NOT-AN-ID: left out
     for (const [k, v] of Object.entries(env)) expect(got[k]).toBe(v);
     expect(await h.exited).toMatchObject({ code: 0 });
   }, T);
