@@ -119,5 +119,6 @@ try {
   console.log(`tmux kill-session (outside) → exit reported: median ${delays[3]!.toFixed(0)} ms, max ${delays.at(-1)!.toFixed(0)} ms (7 runs)`);
 } finally {
   try { tmux('kill-server'); } catch { /* gone */ }
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, socket), { force: true }); // tmux 3.3 leaves it
   fs.rmSync(root, { recursive: true, force: true });
 }

@@ -131,13 +131,19 @@ export class TmuxProcess implements ProcessHandle {
     this.stopWatching();
     let stderrTail = '';
     if (fromPane) {
-      const screen = await this.o.run(['capture-pane', '-p', '-J', `-t=${this.o.session}:`]).catch(() => null);
-      stderrTail = (screen?.stdout ?? '').split('\n').filter((l) => l.trim()).slice(-20).join('\n');
+      stderrTail = await this.screenTail();
+      if (!stderrTail) stderrTail = await new Promise((r) => setTimeout(r, 100)).then(() => this.screenTail()); // tmux may not have read the pty yet
       await this.o.run(['kill-session', `-t=${this.o.session}`]).catch(() => undefined);
     }
     await this.tail.finish();
     await this.stdin.close();
     this.resolveExit({ ...status, stderrTail });
+  }
+
+  /** The last 20 non-empty lines on the pane's screen: what the child wrote to stderr. */
+  private async screenTail(): Promise<string> {
+    const screen = await this.o.run(['capture-pane', '-p', '-J', `-t=${this.o.session}:`]).catch(() => null);
+    return (screen?.stdout ?? '').split('\n').filter((l) => l.trim()).slice(-20).join('\n');
   }
 
   private stopWatching(): void {

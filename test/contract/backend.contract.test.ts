@@ -72,6 +72,8 @@ const backends: Array<[string, () => ProcessBackend]> = [
 
 afterAll(() => {
   try { tmux('kill-server'); } catch { /* already gone */ }
+  // tmux 3.3 leaves the socket file behind
+  fs.rmSync(path.join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid!()}`, socket), { force: true });
   fs.rmSync(runDir, { recursive: true, force: true });
 });
 
@@ -123,6 +125,13 @@ describe.each(backends)('ProcessBackend contract: %s', (kind, make) => {
     const lines = await nextLines(h, 5);
     expect(lines.map((l) => l.text)).toEqual(['out:a:b a r', 'out:quit:b a r']);
     expect(await h.exited).toMatchObject({ code: 3 });
+  }, T);
+
+  it('gives what the child wrote to stderr as stderrTail', async () => {
+    const h = await make().start({ ...spec(`${kind}err`), args: ['-c', 'echo "oops: no luck" >&2; exit 1'] });
+    const exit = await h.exited;
+    expect(exit).toMatchObject({ code: 1 });
+    expect(exit.stderrTail).toContain('oops: no luck');
   }, T);
 
   it('signal SIGTERM ends the process itself: { signal: "SIGTERM" }', async () => {
