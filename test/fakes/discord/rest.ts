@@ -44,6 +44,22 @@ export interface RestState {
   readonly opts: { ackDeadlineMs: number; tokenTtlMs: number; messageContentIntent: boolean };
   /** Faults to inject: a matching request is answered with the fault instead, `times` times. */
   readonly faults: Fault[];
+  /** Requests to hold: a matching one waits until released, then takes effect as usual. */
+  readonly holds: Hold[];
+}
+
+/**
+ * A slow Discord: the request is held (not yet done, no answer) until the test releases it, then
+ * done and answered. A client that dies meanwhile never sees the answer, though the work is done —
+ * as when a bot crashes while its request is in flight.
+ */
+export interface Hold {
+  match: RegExp;
+  when?: (call: RestCall) => boolean;
+  times: number;
+  /** Requests held so far. */
+  seen: number;
+  released: Promise<void>;
 }
 
 /**
@@ -86,6 +102,8 @@ export async function handleRest(state: RestState, req: http.IncomingMessage, re
   let reply: Reply;
   try {
     await readBody(req, call);
+    const hold = state.holds.find((h) => h.times > 0 && h.match.test(`${call.method} ${call.path}`) && (h.when?.(call) ?? true));
+    if (hold) { hold.times--; hold.seen++; await hold.released; }
     const fault = state.faults.find((f) => f.times > 0 && f.match.test(`${call.method} ${call.path}`) && (f.when?.(call) ?? true));
     if (fault) fault.times--;
     if (fault && !fault.afterEffect) throw new ApiError(fault.status, fault.code, fault.message);
@@ -287,11 +305,18 @@ function createMessage(s: RestState, channelId: string, body: Record<string, unk
     timestamp: new Date().toISOString(), edited_timestamp: null, flags: Number(body.flags ?? 0),
     components: (body.components as unknown[]) ?? [], embeds: (body.embeds as unknown[]) ?? [],
     attachments: call.files.map((f) => ({ id: snowflake(), filename: f.name, size: f.size, url: `http://fake/${f.name}`, text: f.text })),
-    type: 0, ...(extra.interactionToken ? { webhook_id: s.applicationId, application_id: s.applicationId } : {}), ...extra,
+    type: 0, ...(extra.interactionToken ? { webhook_id: s.applicationId, application_id: s.applicationId } : {}),
+    // A reply (Create Message with message_reference): type 19 REPLY, the reference kept (API docs, Message Object).
+    ...(isReference(body.message_reference) ? { type: 19, message_reference: { channel_id: channelId, ...body.message_reference } } : {}),
+    ...extra,
   };
   s.messages.set(msg.id, msg);
   if ((msg.flags & EPHEMERAL) === 0) s.messageCreated(msg);
   return msg;
+}
+
+function isReference(v: unknown): v is { message_id: string; channel_id?: string } {
+  return typeof v === 'object' && v !== null && typeof (v as { message_id?: unknown }).message_id === 'string';
 }
 
 function editMessage(msg: StoredMessage, body: Record<string, unknown>, call: RestCall): StoredMessage {

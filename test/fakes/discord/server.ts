@@ -12,7 +12,7 @@ import {
   channelPayload, guildPayload, memberPayload, messagePayload, threadPayload, userPayload, type ChannelObject, type FakeUser, type StoredMessage,
 } from './payloads.js';
 import { RateLimiter } from './rate-limit.js';
-import { handleRest, type Fault, type RestCall, type RestState } from './rest.js';
+import { handleRest, type Fault, type Hold, type RestCall, type RestState } from './rest.js';
 import { snowflake } from './snowflake.js';
 
 export type { FakeUser, RestCall, StoredMessage };
@@ -62,6 +62,7 @@ export class FakeDiscord implements RestState {
   readonly channels = new Map<string, ChannelObject>();
   canCreateThreads = true;
   readonly faults: Fault[] = [];
+  readonly holds: Hold[] = [];
   identifyIntents: number | null = null;
   apiUrl = '';
   private gatewayUrl = '';
@@ -180,6 +181,18 @@ export class FakeDiscord implements RestState {
     const fault: Fault = { match, times, ...(o.when ? { when: o.when } : {}), ...(o.afterEffect ? { afterEffect: true } : {}), status, code: o.code ?? 0, message: o.message ?? (status === 500 ? '500: Internal Server Error' : `${status}: Error`) };
     this.faults.push(fault);
     return fault;
+  }
+
+  /**
+   * Holds the next `times` requests matching `match` (`METHOD /path`) until `release()`: they are
+   * neither done nor answered meanwhile (see {@link Hold}).
+   */
+  holdNext(match: RegExp, times = 1, when?: (call: RestCall) => boolean): Hold & { release(): void } {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const hold = { match, times, seen: 0, released, ...(when ? { when } : {}), release };
+    this.holds.push(hold);
+    return hold;
   }
 
   /** Messages visible to everyone in a channel (not ephemeral), oldest first. */

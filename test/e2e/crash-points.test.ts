@@ -1,0 +1,94 @@
+/**
+ * The bot killed (-9) at the instants where a message used to be lost (issue 10): right after a
+ * plain thread message was accepted, and right after `/claude ask` opened its thread. Discord is
+ * made slow at that instant (the fake holds the request, see `FakeDiscord.holdNext`), the bot is
+ * killed, the held request then completes as Discord would have completed it, and the restarted bot
+ * must answer every accepted message exactly once. Real tmux, SQLite and `claude`.
+ */
+import { afterEach, expect, it } from 'vitest';
+import type { FakeUser, StoredMessage } from '../fakes/discord/server.js';
+import { Harness, hasButton } from '../helpers/harness.js';
+
+let h: Harness;
+afterEach(async () => h?.close());
+
+const THREADS = { THREADS: 'true' };
+const botIn = (channelId: string) => h.discord.channelMessages(channelId).filter((m) => m.author.id === h.discord.bot.id);
+const finals = (channelId: string, text: string) => botIn(channelId).filter((m) => m.content.includes(text) && hasButton(m, 'continue'));
+const waitFinal = (channelId: string, text: string): Promise<StoredMessage> =>
+  h.discord.waitFor(() => finals(channelId, text)[0], 45_000, `final "${text}"`).catch((err) => {
+    throw new Error(`${err.message}\nmessages: ${JSON.stringify(botIn(channelId).map((m) => m.content))}\nbot output:\n${h.bot?.output().slice(-3000)}`);
+  });
+
+async function openThread(user: FakeUser, prompt: string): Promise<string> {
+  const i = h.ask(user, prompt);
+  return (await h.discord.waitFor(() => h.discord.threads().find((t) => h.discord.responsesTo(i).some((m) => m.id === t.id)), 20_000, 'thread')).id;
+}
+
+it('killed right after a thread message was accepted: after restart it is answered once, as a reply to it', async () => {
+  h = await Harness.create({ slowDelayMs: 50, slowPieces: 10 });
+  const alice = h.discord.addUser('alice');
+  await h.startBot([alice], THREADS);
+  const thread = await openThread(alice, 'first');
+  await waitFinal(thread, 'echo: first (turn 1)');
+
+  // The answer's placeholder reply is held: the message is stored, its reply not yet posted.
+  const hold = h.discord.holdNext(new RegExp(`^POST /channels/${thread}/messages$`), 1, (c) => c.body?.message_reference !== undefined);
+  const msg = h.discord.injectMessage({ user: alice, channelId: thread, content: 'second' });
+  await h.discord.waitFor(() => hold.seen > 0, 20_000, 'the reply to be posted');
+  expect(h.rows('SELECT prompt FROM turns')).toEqual([{ prompt: 'second' }]); // accepted: stored with where it goes
+  await h.bot!.crash();
+  hold.release(); // Discord finishes the post the dead bot asked for
+
+  await h.startBot([alice], THREADS);
+  const answer = await waitFinal(thread, 'echo: second');
+  expect(answer.message_reference?.message_id).toBe(msg.id);
+  await new Promise((r) => setTimeout(r, 1500)); // a second copy would be posted by now
+  expect(finals(thread, 'echo: second')).toHaveLength(1);
+  expect(botIn(thread).filter((m) => m.message_reference?.message_id === msg.id)).toHaveLength(1); // the nonce kept the placeholder single
+  await h.discord.waitFor(() => h.rows('SELECT * FROM turns').length === 0, 10_000, 'nothing owed');
+});
+
+it('killed right after /claude ask opened its thread: after restart the prompt is answered there once', async () => {
+  h = await Harness.create();
+  const alice = h.discord.addUser('alice');
+  await h.startBot([alice], THREADS);
+  // The first message into a new thread (its hint) is held: the thread exists, the prompt is not yet accepted.
+  const hold = h.discord.holdNext(/^POST \/channels\/\d+\/messages$/, 1, (c) => String(c.body?.content ?? '').includes('Reply in this thread'));
+  const i = h.ask(alice, 'build it');
+  await h.discord.waitFor(() => hold.seen > 0, 20_000, 'the thread hint');
+  const thread = h.discord.threads().find((t) => h.discord.responsesTo(i).some((m) => m.id === t.id))!;
+  expect(thread).toBeDefined();
+  expect(h.rows('SELECT kind FROM intents')).toEqual([{ kind: 'thread-ask' }]);
+  expect(h.rows('SELECT * FROM turns')).toEqual([]);
+  await h.bot!.crash();
+  hold.release();
+
+  await h.startBot([alice], THREADS);
+  await waitFinal(thread.id, 'echo: build it (turn 1)');
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(finals(thread.id, 'echo: build it')).toHaveLength(1);
+  expect(botIn(thread.id).filter((m) => m.content.includes('Reply in this thread'))).toHaveLength(1);
+  expect(h.rows('SELECT * FROM intents')).toEqual([]);
+  expect(h.stub.requests.filter((r) => JSON.stringify(r.body.messages).includes('build it'))).toHaveLength(1);
+});
+
+it('killed before the thread could be opened: the user is told plainly that the prompt was not taken', async () => {
+  h = await Harness.create();
+  const alice = h.discord.addUser('alice');
+  await h.startBot([alice], THREADS);
+  const hold = h.discord.holdNext(/^POST \/channels\/\d+\/messages\/\d+\/threads$/);
+  h.ask(alice, 'never seen');
+  await h.discord.waitFor(() => hold.seen > 0, 20_000, 'the thread to be opened');
+  await h.bot!.crash();
+  h.discord.failNext(/^POST \/channels\/\d+\/messages\/\d+\/threads$/, 1, { status: 403, code: 50013, message: 'Missing Permissions' });
+  hold.release(); // Discord opened it after all… but the restarted bot is refused the second time and must not stay silent
+
+  await h.startBot([alice], THREADS);
+  const done = await h.discord.waitFor(() => h.rows('SELECT * FROM intents').length === 0, 20_000, 'the intent to be settled');
+  expect(done).toBe(true);
+  const all = [...h.discord.messages.values()];
+  const answered = all.some((m) => m.content.includes('echo: never seen'));
+  const told = all.some((m) => m.content.includes('restarted before your prompt could be taken'));
+  expect(answered !== told).toBe(true); // exactly one of the two, never silence
+});
