@@ -17,6 +17,7 @@ import { SqliteSessionStore } from './store/sessions-repo.js';
 import { SessionManager } from './sessions/manager.js';
 import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
+import { controlSocketPath, startControlServer } from './cli/control.js';
 
 export interface RunningBridge {
   manager: SessionManager;
@@ -86,11 +87,15 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, adminUserIds: config.ADMIN_USER_IDS,
     threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, log,
   });
+  let closeControl: (() => Promise<void>) | null = null;
   try {
+    // One writer: while the bot runs, `claude-bridge sessions suspend|kill` go through it.
+    closeControl = await startControlServer(controlSocketPath(runDir), manager, log);
     await manager.initialize(); // owed turns are shown by the presenter once the bot is logged in
     await bot.start();
   } catch (err) {
     await bot.stop();
+    await closeControl?.();
     await manager.shutdown({ keepProcesses: true });
     store.close();
     throw err;
@@ -99,6 +104,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     manager, bot, log,
     async stop() {
       await bot.stop(); // no new work
+      await closeControl?.();
       await manager.shutdown({ keepProcesses });
       store.close();
     },

@@ -52,7 +52,7 @@ const store = new SqliteSessionStore(openDatabase(':memory:'));
 const owner = parseSnowflake('100000000000000001');
 async function list() {
   const [transcripts, history] = await Promise.all([index.list(cwd), historyBySession(path.join(root, 'config'), cwd)]);
-  return listSessions({ store, ownerId: owner, cwd, transcripts, history });
+  return listSessions({ store, mine: store.listByOwner(owner), cwd, transcripts, history });
 }
 const time = async <T>(fn: () => Promise<T>) => { const s = performance.now(); const r = await fn(); return { ms: performance.now() - s, r }; };
 

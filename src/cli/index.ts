@@ -10,7 +10,7 @@ import { deployCommands } from '../discord/deploy.js';
 import { startBridge } from '../main.js';
 import { formatChecks, runDoctor } from './doctor.js';
 import { exportCommand } from './export.js';
-import { auditCommand, backupCommand, endSessionCommand, importCommand, listSessionsCommand, migrateCommand, showSessionCommand } from './ops.js';
+import { auditCommand, backupCommand, endSessionCommand, killAllCommand, importCommand, listSessionsCommand, migrateCommand, showSessionCommand } from './ops.js';
 
 /** Runs an action with the loaded config; prints its result, or its error in one line. */
 function act<A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<string | void> | string | void) {
@@ -70,7 +70,13 @@ const sessions = program.command('sessions').description('Inspect and end sessio
 sessions.command('list').description('All sessions, most recently active first').action(act((config) => listSessionsCommand(config)));
 sessions.command('show').argument('<id>', 'bridge session id').description('One session, its owed answers and transcript').action(act((config, id: string) => showSessionCommand(config, id)));
 sessions.command('suspend').argument('<id>', 'bridge session id').description('End its process; it resumes on the next message').action(act((config, id: string) => endSessionCommand(config, id, 'suspend')));
-sessions.command('kill').argument('<id>', 'bridge session id').description('End its process and stop the session').action(act((config, id: string) => endSessionCommand(config, id, 'kill')));
+sessions.command('kill').argument('[id]', 'bridge session id').option('--all', 'every session: an emergency stop')
+  .description('End its process and stop the session (through the running bot when there is one)')
+  .action(act((config, id: string | undefined, o: { all?: boolean }) => {
+    if (o.all) return killAllCommand(config);
+    if (!id) throw new Error('give a session id, or --all');
+    return endSessionCommand(config, id, 'kill');
+  }));
 
 program.command('export').description('Write a conversation to stdout (bridge session id, or Claude session id of CLAUDE_WORKDIR)')
   .argument('<id>', 'bridge session id (12 hex) or Claude session id (UUID)')

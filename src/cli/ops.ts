@@ -10,6 +10,7 @@ import { TmuxBackend } from '../backends/tmux.js';
 import { openDatabase } from '../store/db.js';
 import { MIGRATIONS } from '../store/migrations.js';
 import { SqliteSessionStore } from '../store/sessions-repo.js';
+import { controlSocketPath, sendControl, type ControlAnswer } from './control.js';
 import type { SessionRecord } from '../store/types.js';
 
 function withStore<T>(config: Config, fn: (store: SqliteSessionStore) => T): T {
@@ -56,16 +57,44 @@ export function showSessionCommand(config: Config, id: string): string {
 }
 
 /**
- * Ends the session's process (tmux) and marks it `suspended` (resumable) or, for `kill`, `stopped`.
- * With the bot running, it notices the process's end on its own.
+ * Ends the session's process and marks it `suspended` (resumable) or, for `kill`, `stopped`. With
+ * the bot running this goes through its control socket and the session's own loop (one writer);
+ * with no bot, it ends the tmux process and writes the store here.
+ * @throws BridgeError `INVALID_ID`, `SESSION_NOT_FOUND`; Error when the bot refuses or does not answer
  */
 export async function endSessionCommand(config: Config, id: string, mode: 'suspend' | 'kill'): Promise<string> {
   const sessionId = parseBridgeSessionId(id);
+  const viaBot = await sendControl(controlSocketPath(config.RUN_DIR), { op: mode, id: sessionId });
+  if (viaBot) return answerOf(viaBot);
   const r = withStore(config, (store) => store.get(sessionId));
   if (!r) throw new BridgeError('SESSION_NOT_FOUND');
   await new TmuxBackend({ socket: config.TMUX_SOCKET, runDir: path.resolve(config.RUN_DIR) }).end(sessionId);
   withStore(config, (store) => store.update(sessionId, { state: mode === 'kill' ? 'stopped' : 'suspended', backend: null, outputOffset: 0 }));
-  return `${sessionId}: process ended, session ${mode === 'kill' ? 'stopped' : 'suspended (resumable)'}`;
+  return `${sessionId}: process ended, session ${mode === 'kill' ? 'stopped' : 'suspended (resumable)'} (no bot running: store written directly)`;
+}
+
+/**
+ * Emergency stop of every session (`sessions kill --all`): through the running bot
+ * (`SessionManager.clearAllSessions`), else every tmux process of the bridge is ended and every
+ * session stopped in the store.
+ */
+export async function killAllCommand(config: Config): Promise<string> {
+  const viaBot = await sendControl(controlSocketPath(config.RUN_DIR), { op: 'kill-all' });
+  if (viaBot) return answerOf(viaBot);
+  const backend = new TmuxBackend({ socket: config.TMUX_SOCKET, runDir: path.resolve(config.RUN_DIR) });
+  const live = await backend.list();
+  for (const name of live) await backend.end(name);
+  const count = withStore(config, (store) => {
+    const all = store.listAll().filter((r) => r.state !== 'stopped');
+    for (const r of all) store.update(r.id, { state: 'stopped', backend: null, outputOffset: 0 });
+    return all.length;
+  });
+  return `ended ${live.length} processes, stopped ${count} sessions (no bot running: store written directly)`;
+}
+
+function answerOf(a: ControlAnswer): string {
+  if (!a.ok) throw new Error(a.message);
+  return a.message;
 }
 
 export function migrateCommand(config: Config): string {

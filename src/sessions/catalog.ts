@@ -32,12 +32,12 @@ export function whyNotResumable(info: TranscriptInfo | undefined, cwd: string): 
 
 /** Newest first. `history` gives the typed first prompt where a transcript has none (or is gone). */
 export function listSessions(
-  o: { store: SessionStore; ownerId: Snowflake; cwd: string; transcripts: TranscriptInfo[]; history: Map<string, HistoryLine> },
+  o: { store: SessionStore; mine: readonly SessionRecord[]; cwd: string; transcripts: TranscriptInfo[]; history: Map<string, HistoryLine> },
 ): SessionListing[] {
   const byId = new Map(o.transcripts.map((t) => [t.sessionId as string, t]));
   const title = (id: string, info?: TranscriptInfo) =>
     (info?.title ?? info?.firstPrompt ?? o.history.get(id)?.display ?? '(no prompt yet)').replace(/\s+/g, ' ').slice(0, 100);
-  const mine: SessionListing[] = o.store.listByOwner(o.ownerId).filter((r) => r.cwd === o.cwd).map((r) => {
+  const mine: SessionListing[] = o.mine.filter((r) => r.cwd === o.cwd).map((r) => {
     const info = byId.get(r.claudeSessionId);
     return {
       kind: 'bridge', claudeSessionId: r.claudeSessionId, bridgeId: r.id, title: title(r.claudeSessionId, info),

@@ -158,7 +158,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   /** The user's sessions and the terminal sessions of the working directory (`cwd`), newest first. */
   async listSessions(ownerId: Snowflake, cwd = this.opts.defaultCwd): Promise<SessionListing[]> {
     const [transcripts, history] = await Promise.all([this.transcripts.list(cwd), historyBySession(this.opts.claudeConfigDir, cwd)]);
-    return listSessions({ store: this.opts.store, ownerId, cwd, transcripts, history });
+    return listSessions({ store: this.opts.store, mine: this.getUserSessions(ownerId), cwd, transcripts, history });
   }
 
   /**
@@ -308,6 +308,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   async shutdown(opts: { keepProcesses: boolean }): Promise<void> {
     for (const t of this.timers) clearInterval(t);
     await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend('operator'))));
+    for (const s of this.sessions.values()) this.persistSession(s); // the whole record as the loop left it
   }
 
   private load(record: SessionRecord): Session {
