@@ -7,7 +7,8 @@ import type { MessageComponentInteraction } from 'discord.js';
 import { BridgeError } from '../core/errors.js';
 import type { ParsedComponentId } from '../core/ids.js';
 import { assertMayAct } from './access.js';
-import { placeOf, type BotContext } from './context.js';
+import type { BotContext } from './context.js';
+import { resumeHere } from './operations/resume.js';
 import { pendingCleanups } from './commands/clean.js';
 import { formatBytes, postExport } from './operations/export.js';
 import { branchSession, continueSession, regenerateAnswer, stopSession } from './operations/session-actions.js';
@@ -19,9 +20,8 @@ export async function handleComponent(
 ): Promise<void> {
   if (id.action === 'resume') {
     if (!interaction.isStringSelectMenu()) return;
-    const p = placeOf(interaction);
-    const session = await ctx.manager.resumeSession(p.userId, p.channelId, p.guildId, interaction.values[0] ?? '', ctx.manager.workspace.cwdFor(p.channelId, p.parentId));
-    await interaction.update({ content: `▶️ Resumed \`${session.record.claudeSessionId}\` here: \`/claude ask\` continues it.`, components: [] });
+    await interaction.deferUpdate();
+    await interaction.editReply({ content: await resumeHere(ctx, interaction, interaction.values[0] ?? ''), components: [] });
     return;
   }
   if (id.action === 'clean') {

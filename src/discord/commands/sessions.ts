@@ -4,6 +4,7 @@ import { makeComponentId } from '../../core/ids.js';
 import { placeOf } from '../context.js';
 import type { SessionListing } from '../../sessions/catalog.js';
 import type { SessionManager } from '../../sessions/manager.js';
+import { resumeHere } from '../operations/resume.js';
 import type { Command } from './types.js';
 
 /** "3 h ago"-style age. */
@@ -58,11 +59,9 @@ export const resumeCommand = {
   data: (sub) =>
     sub.setName('resume').setDescription('Continue one of your sessions, or a terminal session, in this channel')
       .addStringOption((o) => o.setName('session').setDescription('Session (type to search)').setRequired(true).setAutocomplete(true)),
-  async execute({ interaction, manager }) {
-    const p = placeOf(interaction);
-    const session = await manager.resumeSession(
-      p.userId, p.channelId, p.guildId, interaction.options.getString('session', true).trim(), manager.workspace.cwdFor(p.channelId, p.parentId));
-    await interaction.reply({ content: `▶️ Resumed \`${session.record.claudeSessionId}\` here: \`/claude ask\` continues it.`, flags: MessageFlags.Ephemeral });
+  async execute({ interaction, bot }) {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await interaction.editReply({ content: await resumeHere(bot, interaction, interaction.options.getString('session', true)) });
   },
   autocomplete: (interaction, manager) => resumableChoices(manager, interaction),
 } satisfies Command;
