@@ -4,66 +4,69 @@
  */
 import { randomBytes } from 'node:crypto';
 
-type Params = Record<string, string | number | undefined>;
 
 /** The one message table. Texts are safe to show to any Discord user. */
 const MESSAGES = {
-  INVALID_ID: (p: Params) => `That is not a valid ${p.kind}.`,
-  NOT_ALLOWED: (p: Params) =>
+  INVALID_ID: (p: { kind: string; value?: string }) => `That is not a valid ${p.kind}.`,
+  NOT_ALLOWED: (p: { userId: string | number }) =>
     `You are not allowed to use this bot. Ask its admin to add your user id \`${p.userId}\` to ALLOWED_USER_IDS (or give you a role listed in ALLOWED_ROLE_IDS).`,
   PROMPT_EMPTY: () => 'The prompt is empty. Usage: `/claude ask prompt:<what you want Claude to do>`.',
   SESSION_NOT_FOUND: () => 'This session has ended. Start a new one with `/claude ask`.',
   NOT_SESSION_OWNER: () => 'Only the person who started this session can do that.',
-  QUEUE_FULL: (p: Params) =>
+  QUEUE_FULL: (p: { waiting: string | number }) =>
     `All session slots are busy and ${p.waiting} requests are already waiting. Please try again in a few minutes.`,
-  TURN_STALLED: (p: Params) =>
+  TURN_STALLED: (p: { seconds: string | number }) =>
     `Claude Code produced no output for ${p.seconds} s, so its process was ended. Send your message again to carry on.`,
   SESSION_BUSY: () => 'Claude is still answering in this session. Wait for the answer, or press Stop first.',
   NOTHING_TO_REGENERATE: () => 'There is no prompt in this session to answer again yet.',
   NOT_YOURS: () => 'That session belongs to someone else.',
   TRANSCRIPT_NOT_FOUND: () => 'No Claude Code session with that id exists in this working directory.',
   IMPORT_INVALID: () => 'That file is neither a Claude Code transcript (.jsonl) nor a JSON export of this bot. Nothing was imported.',
-  IMPORT_TOO_LARGE: (p: Params) => `That file is ${p.size}; imports are limited to ${p.limit}. Nothing was imported.`,
-  EXPORT_TOO_LARGE: (p: Params) =>
+  IMPORT_TOO_LARGE: (p: { size: string | number; limit: string | number }) => `That file is ${p.size}; imports are limited to ${p.limit}. Nothing was imported.`,
+  EXPORT_TOO_LARGE: (p: { size: string | number; limit: string | number; id: string | number; format: string | number }) =>
     `The export is ${p.size} even compressed, over Discord's ${p.limit} file limit. On the bot's host: claude-bridge export ${p.id} --format ${p.format}`,
   NO_SESSION: () => 'You have no session in this channel yet. Start one with `/claude ask`.',
   PERMISSION_SETTLED: () => 'This request was already answered, or it timed out.',
-  MODEL_UNKNOWN: (p: Params) => `\`${p.name}\` is not a model alias (sonnet, opus, haiku, opusplan, default) or a full model id like claude-sonnet-4-5.`,
-  PROCESS_START_FAILED: (p: Params) => `Claude Code could not be started (${p.reason}).`,
-  PROCESS_EXITED: (p: Params) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,
-  TURN_FAILED: (p: Params) => `Claude Code reported an error: ${p.reason}`,
-  BACKEND_UNAVAILABLE: (p: Params) => `No way to run Claude Code on this machine: ${p.reason}`,
-  CONFIG_INVALID: (p: Params) => `${p.detail}`,
+  MODEL_UNKNOWN: (p: { name: string | number }) => `\`${p.name}\` is not a model alias (sonnet, opus, haiku, opusplan, default) or a full model id like claude-sonnet-4-5.`,
+  PROCESS_START_FAILED: (p: { reason: string | number }) => `Claude Code could not be started (${p.reason}).`,
+  PROCESS_EXITED: (p: { exitCode: string | number }) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,
+  TURN_FAILED: (p: { reason: string | number }) => `Claude Code reported an error: ${p.reason}`,
+  BACKEND_UNAVAILABLE: (p: { reason: string | number }) => `No way to run Claude Code on this machine: ${p.reason}`,
+  CONFIG_INVALID: (p: { detail: string | number }) => `${p.detail}`,
   STORE_FAILED: () => 'The session store failed; the admin has the details in the log.',
-  OUTSIDE_WORKSPACE: (p: Params) => `\`${p.dir}\` is outside the workspace (\`${p.root}\`), symlinks resolved; only directories inside it can be used.`,
-  DIR_NOT_FOUND: (p: Params) => `\`${p.dir}\` is not a directory on the bot's host.`,
+  OUTSIDE_WORKSPACE: (p: { dir: string | number; root: string | number }) => `\`${p.dir}\` is outside the workspace (\`${p.root}\`), symlinks resolved; only directories inside it can be used.`,
+  DIR_NOT_FOUND: (p: { dir: string | number }) => `\`${p.dir}\` is not a directory on the bot's host.`,
   NOT_ADMIN: () => 'Only the bot\'s admins (ADMIN_USER_IDS) can do that.',
-  THREAD_OWNER: (p: Params) => `This thread is <@${p.ownerId}>'s Claude session; start your own with \`/claude ask\` in the channel.`,
-  PROMPT_FILE_INVALID: (p: Params) => `The prompt file must be a text file (.txt or .md) of at most ${p.limit}; \`${p.name}\` is not.`,
+  THREAD_OWNER: (p: { ownerId: string | number }) => `This thread is <@${p.ownerId}>'s Claude session; start your own with \`/claude ask\` in the channel.`,
+  PROMPT_FILE_INVALID: (p: { limit: string | number; name: string | number }) => `The prompt file must be a text file (.txt or .md) of at most ${p.limit}; \`${p.name}\` is not.`,
   CLAUDE_NOT_LOGGED_IN: () =>
     'Claude Code is not logged in on the bot\'s host. The bot\'s admin can run `claude` there and type `/login` (or set ANTHROPIC_API_KEY for the bot), then send your message again.',
   CLAUDE_AUTH_FAILED: () =>
     'Claude\'s API refused the bot\'s credentials (invalid or revoked API key or login). The bot\'s admin can run `claude` on its host and type `/login`, or fix ANTHROPIC_API_KEY, then send your message again.',
   CLAUDE_RATE_LIMITED: () => 'Claude\'s usage limit for this account is reached. Try again later (the limit resets on its own).',
   CLAUDE_OVERLOADED: () => 'Claude\'s API is overloaded right now, and Claude Code gave up retrying. Send your message again in a few minutes.',
-  CLAUDE_API_FAILED: (p: Params) => `Claude's API failed (${p.status}), and Claude Code gave up retrying. Send your message again in a moment.`,
+  CLAUDE_API_FAILED: (p: { status: string | number }) => `Claude's API failed (${p.status}), and Claude Code gave up retrying. Send your message again in a moment.`,
   CLAUDE_BILLING: () => 'Claude\'s API refused the request because of the account\'s billing (credit balance or plan). The account\'s owner can check it at console.anthropic.com or claude.ai.',
-  CLAUDE_ACCOUNT_BLOCKED: (p: Params) => `The Claude account on the bot's host cannot be used right now: ${p.why}. Its owner can sort it out at claude.ai or console.anthropic.com.`,
+  CLAUDE_ACCOUNT_BLOCKED: (p: { why: string | number }) => `The Claude account on the bot's host cannot be used right now: ${p.why}. Its owner can sort it out at claude.ai or console.anthropic.com.`,
   CLAUDE_MODEL_UNAVAILABLE: () => 'The model this session uses is not available to the Claude account on the bot\'s host. Pick another with `/claude model`.',
-  CLAUDE_REQUEST_REJECTED: (p: Params) => `Claude's API rejected the request (${p.why}). The bot's admin has the details in the log (ref ${p.ref}).`,
-  CLAUDE_TURN_INCOMPLETE: (p: Params) => `Claude Code stopped before finishing this answer: ${p.why}. The bot's admin has the details in the log (ref ${p.ref}).`,
-} as const satisfies Record<string, (p: Params) => string>;
+  CLAUDE_REQUEST_REJECTED: (p: { why: string | number; ref: string | number }) => `Claude's API rejected the request (${p.why}). The bot's admin has the details in the log (ref ${p.ref}).`,
+  CLAUDE_TURN_INCOMPLETE: (p: { why: string | number; ref: string | number }) => `Claude Code stopped before finishing this answer: ${p.why}. The bot's admin has the details in the log (ref ${p.ref}).`,
+} as const satisfies Record<string, (p: never) => string>;
 
 export type BridgeErrorCode = keyof typeof MESSAGES;
 
-export class BridgeError extends Error {
+/** The typed parameters of a code's message (none for a fixed text). */
+export type BridgeErrorParams<C extends BridgeErrorCode> = Parameters<(typeof MESSAGES)[C]> extends [infer P] ? P : Record<string, never>;
+type Args<C extends BridgeErrorCode> = Parameters<(typeof MESSAGES)[C]> extends []
+  ? [params?: Record<string, never>, options?: { cause?: unknown }]
+  : [params: BridgeErrorParams<C>, options?: { cause?: unknown }];
+
+export class BridgeError<C extends BridgeErrorCode = BridgeErrorCode> extends Error {
   override readonly name = 'BridgeError';
-  constructor(
-    readonly code: BridgeErrorCode,
-    readonly params: Params = {},
-    options?: { cause?: unknown },
-  ) {
-    super(MESSAGES[code](params), options);
+  readonly params: Readonly<Record<string, string | number>>;
+  constructor(readonly code: C, ...[params, options]: Args<C>) {
+    super((MESSAGES[code] as (p: unknown) => string)(params ?? {}), options);
+    this.params = (params ?? {}) as Record<string, string | number>;
   }
 
   /** The text a user may see. */

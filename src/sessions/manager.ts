@@ -281,9 +281,14 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return this.slots.liveCount();
   }
 
-  /** Whether a new process request now would be refused (every slot busy and the queue full). */
-  get queueFull(): boolean {
-    return this.slots.wouldRefuse;
+  /**
+   * Checks, before anything is accepted, that a message to a session without a process could get
+   * one: lets the transport refuse at once (privately) instead of accepting and then failing.
+   * @throws BridgeError `QUEUE_FULL` when every slot is busy, none can be freed and the queue is full
+   */
+  assertRoomFor(session: Session | null): void {
+    if (session?.isLive) return;
+    if (this.slots.wouldRefuse) throw new BridgeError('QUEUE_FULL', { waiting: this.slots.waiting });
   }
 
   /** Asks live sessions idle for longer than the timeout to suspend (each re-checks in its loop). */

@@ -5,7 +5,7 @@
  * as follow-up turns, recovering a failed `--resume`, and the end of a process.
  */
 import { randomUUID } from 'node:crypto';
-import { BridgeError } from '../core/errors.js';
+import { BridgeError, makeErrorRef } from '../core/errors.js';
 import { makeClaudeSessionId } from '../core/ids.js';
 import { encodeSetModel, encodeUserMessage } from '../claude/input.js';
 import type { KnownMessage } from '../claude/stream-json.js';
@@ -51,8 +51,11 @@ export abstract class SessionTurns extends SessionLoop {
       this.setState('idle');
       return true;
     } catch (err) {
-      const error = err instanceof BridgeError ? err : new BridgeError('PROCESS_START_FAILED', { reason: 'see the log' }, { cause: err });
-      this.log.error({ err, cause: (err as Error).cause }, 'process could not start');
+      // The backend's text (tmux or node-pty stderr) goes to the log only; the user gets its reference.
+      const ref = makeErrorRef();
+      const safe = err instanceof BridgeError && (err.code === 'OUTSIDE_WORKSPACE' || err.code === 'DIR_NOT_FOUND');
+      const error = safe ? err : new BridgeError('PROCESS_START_FAILED', { reason: `the bot's log has the details, ref ${ref}` }, { cause: err });
+      this.log.error({ err, cause: (err as Error).cause, ref }, 'process could not start');
       this.setState('failed');
       this.giveBackSlot();
       const turn = this.inbox.shift();

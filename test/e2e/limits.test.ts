@@ -42,6 +42,7 @@ describe('limits', () => {
     const ic = h.ask(c, 'too many');
     const refusal = await h.reply(ic, (m) => m.content.includes('already waiting'), 'refusal');
     expect(refusal.content).toContain('All session slots are busy and 1 requests are already waiting');
+    expect(refusal.flags & 64).toBe(64); // ephemeral: it concerns only the asker
     await h.final(ib, 'echo: waiting (turn 1)');
   });
 

@@ -24,7 +24,10 @@ export const ask = {
       .addAttachmentOption((o) => o.setName('file').setDescription('A longer prompt as a .txt or .md file')),
   async execute({ interaction, bot }) {
     const getPrompt = promptSource(interaction)!;
-    if (bot.threads && interaction.channel?.type === ChannelType.GuildText) return askInThread(bot, interaction, getPrompt);
+    const inThread = bot.threads && interaction.channel?.type === ChannelType.GuildText;
+    const p = placeOf(interaction);
+    bot.manager.assertRoomFor(inThread ? null : bot.manager.getCurrentSession(p.userId, p.channelId)); // before deferring: a refusal stays private
+    if (inThread) return askInThread(bot, interaction, getPrompt);
     return askHere(bot, interaction, getPrompt);
   },
 } satisfies Command;
