@@ -1,57 +1,27 @@
 /**
- * `SessionManager`: the registry of bridge sessions. Creates and finds them, restores them at
- * start-up (reattaching processes that outlived the bot, newest first within the limits), ends
- * orphaned processes, bounds live processes through a {@link SlotPool}, suspends idle sessions, and
- * ends stalled turns.
+ * `SessionManager`: the product's entry to sessions. On top of the {@link SessionRegistry} it
+ * restores sessions at start-up (reattaching processes that outlived the bot, newest first within
+ * the limits), ends orphaned processes, finds or creates a user's session for a place, resumes,
+ * branches and cleans conversations, stops sessions for operators, asks idle sessions to suspend,
+ * and ends stalled turns.
  */
-import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { EventEmitter } from 'eventemitter3';
 import { BridgeError } from '../core/errors.js';
-import { makeBridgeSessionId, makeClaudeSessionId, parseClaudeSessionId, type BridgeSessionId, type Snowflake } from '../core/ids.js';
+import { parseClaudeSessionId, type BridgeSessionId, type Snowflake } from '../core/ids.js';
 import { historyBySession } from '../claude/history.js';
 import { transcriptPath } from '../claude/slug.js';
-import { TranscriptIndex } from '../claude/transcript-index.js';
-import type { AuditEntry, SessionRecord } from '../store/types.js';
 import { deleteTranscripts, listSessions, staleSessions, type SessionListing } from './catalog.js';
-import type { PermissionOutcome, PermissionRequest } from './permissions.js';
+import { SessionRegistry, type ManagerEvents } from './registry.js';
 import { endOrphans, restoreSessions, type RestoredTurn } from './restore.js';
-import { Session } from './session.js';
-import { SlotPool } from './slots.js';
+import type { Session } from './session.js';
 import type { SessionManagerOptions } from './session-types.js';
 import type { Turn } from './turn.js';
-import { Workspace } from './workspace.js';
 
-export type { RestoredTurn, SessionManagerOptions };
+export type { ManagerEvents, RestoredTurn, SessionManagerOptions };
 
-export interface ManagerEvents {
-  /** A turn whose answer is owed, to be shown (see the session's `turn` event). */
-  turn: (session: Session, turn: Turn) => void;
-  permission: (session: Session, req: PermissionRequest) => void;
-  permissionSettled: (session: Session, req: PermissionRequest, outcome: PermissionOutcome) => void;
-}
-
-export class SessionManager extends EventEmitter<ManagerEvents> {
-  private readonly sessions = new Map<BridgeSessionId, Session>();
-  private readonly slots: SlotPool;
-  /** The Claude sessions stored for each working directory (cached summaries). */
-  readonly transcripts: TranscriptIndex;
-  /** The workspace root, and each channel's working directory. */
-  readonly workspace: Workspace;
-  private readonly now: () => number;
+export class SessionManager extends SessionRegistry {
   private timers: NodeJS.Timeout[] = [];
-
-  constructor(private readonly opts: SessionManagerOptions) {
-    super();
-    this.now = opts.now ?? Date.now;
-    this.transcripts = new TranscriptIndex(opts.claudeConfigDir);
-    this.workspace = new Workspace(opts.workspaceRoot ?? opts.defaultCwd, opts.defaultCwd, opts.store, this.now);
-    this.slots = new SlotPool({
-      max: opts.maxSessions, perUser: opts.maxSessionsPerUser, maxQueue: opts.maxQueue,
-      sessions: () => this.sessions.values(), log: opts.log,
-    });
-  }
 
   /** Ends orphaned processes, restores sessions, starts the idle reaper and health checks. */
   async initialize(): Promise<RestoredTurn[]> {
@@ -79,28 +49,6 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
   }
 
   /**
-   * A new session, current in its channel from now on. `from` seeds it: an existing Claude session to
-   * continue (`claudeSessionId`), or one to fork (`forkFrom`, cut at `forkAt`), with its own settings.
-   */
-  createSession(
-    ownerId: Snowflake,
-    channelId: Snowflake,
-    guildId: Snowflake | null = null,
-    from: Partial<Pick<SessionRecord, 'claudeSessionId' | 'forkFrom' | 'forkAt' | 'parentSessionId' | 'cwd' | 'model'>> = {},
-  ): Session {
-    const t = this.now();
-    const record: SessionRecord = {
-      id: makeBridgeSessionId(), ownerId, guildId, channelId, cwd: this.opts.defaultCwd,
-      claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null,
-      state: 'suspended', backend: null, outputOffset: 0, createdAt: t, updatedAt: t, lastActivityAt: t,
-      messageCount: 0, turnCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, ...from,
-    };
-    this.opts.store.insert(record);
-    this.opts.log.info({ session: record.id, claudeSessionId: record.claudeSessionId, ownerId, channelId }, 'session created');
-    return this.load(record);
-  }
-
-  /**
    * The user's current session in this channel. If there is none: with `autoResume` (unless
    * `fresh`), one on the directory's newest Claude session nobody else holds; else a new one, in the
    * channel's directory (or `parentId`'s, for a thread).
@@ -117,42 +65,6 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
       if (newest) return this.createSession(ownerId, channelId, guildId, { claudeSessionId: newest.sessionId, cwd });
     }
     return this.createSession(ownerId, channelId, guildId, { cwd });
-  }
-
-  /** The session living in this channel (a session's thread), whoever owns it; `null` if none. */
-  getChannelSession(channelId: Snowflake): Session | null {
-    const rec = this.opts.store.findInChannel(channelId);
-    return rec ? this.load(rec) : null;
-  }
-
-  /**
-   * Records a side effect about to happen (e.g. opening a thread for an ask), so that start-up can
-   * finish or undo it; finished when a message is accepted with its id (`sendMessage` `intentId`),
-   * or by {@link SessionManager.dropIntent}.
-   * @returns the intent's id
-   */
-  recordIntent(kind: string, payload: unknown): string {
-    const id = randomUUID();
-    this.opts.store.addIntent({ id, kind, payload: JSON.stringify(payload), createdAt: this.now() });
-    return id;
-  }
-
-  /** Intents left unfinished (by a crash), oldest first, with their parsed payloads. */
-  pendingIntents(): Array<{ id: string; kind: string; payload: unknown; createdAt: number }> {
-    return this.opts.store.listIntents().map((i) => ({ ...i, payload: JSON.parse(i.payload) as unknown }));
-  }
-
-  dropIntent(id: string): void {
-    this.opts.store.deleteIntent(id);
-  }
-
-  /** Writes one line of the audit log. Never throws: a failure is logged. */
-  audit(entry: Omit<AuditEntry, 'at'>): void {
-    try {
-      this.opts.store.recordAudit({ ...entry, at: this.now() });
-    } catch (err) {
-      this.opts.log.error({ err, entry }, 'could not write the audit log');
-    }
   }
 
   /** The user's sessions and the terminal sessions of the working directory (`cwd`), newest first. */
@@ -212,19 +124,6 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return deleteTranscripts(this.opts.claudeConfigDir, files);
   }
 
-  /** A session by id, from memory or the store; `null` when unknown. */
-  getSession(id: BridgeSessionId): Session | null {
-    const loaded = this.sessions.get(id);
-    if (loaded) return loaded;
-    const record = this.opts.store.get(id);
-    return record ? this.load(record) : null;
-  }
-
-  /** The user's sessions, most recently active first. */
-  getUserSessions(ownerId: Snowflake): SessionRecord[] {
-    return this.opts.store.listByOwner(ownerId);
-  }
-
   /** @throws BridgeError `SESSION_NOT_FOUND` */
   sendMessage(id: BridgeSessionId, text: string, opts: { replyRef?: string } = {}): Turn {
     const session = this.getSession(id);
@@ -254,43 +153,6 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     return busy.length;
   }
 
-  /** Writes the session's whole record (sessions also persist every change as it happens). */
-  persistSession(session: Session): void {
-    const { id: _id, createdAt: _created, ...rest } = session.record;
-    this.opts.store.update(session.id, rest);
-  }
-
-  /** Claude Code's config home, where transcripts and history live. */
-  get claudeConfigDir(): string {
-    return this.opts.claudeConfigDir;
-  }
-
-  /** The working directory of new sessions (realpath). */
-  get defaultCwd(): string {
-    return this.opts.defaultCwd;
-  }
-
-  /** The user's current session in this channel, if any (none is created). */
-  getCurrentSession(ownerId: Snowflake, channelId: Snowflake): Session | null {
-    const current = this.opts.store.findCurrent(ownerId, channelId);
-    return current ? this.load(current) : null;
-  }
-
-  /** Live processes right now (or being started). */
-  liveCount(): number {
-    return this.slots.liveCount();
-  }
-
-  /**
-   * Checks, before anything is accepted, that a message to a session without a process could get
-   * one: lets the transport refuse at once (privately) instead of accepting and then failing.
-   * @throws BridgeError `QUEUE_FULL` when every slot is busy, none can be freed and the queue is full
-   */
-  assertRoomFor(session: Session | null): void {
-    if (session?.isLive) return;
-    if (this.slots.wouldRefuse) throw new BridgeError('QUEUE_FULL', { waiting: this.slots.waiting });
-  }
-
   /** Asks live sessions idle for longer than the timeout to suspend (each re-checks in its loop). */
   async reapIdle(): Promise<void> {
     const cutoff = this.now() - this.opts.idleTimeoutMs;
@@ -314,28 +176,4 @@ export class SessionManager extends EventEmitter<ManagerEvents> {
     for (const t of this.timers) clearInterval(t);
     await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend('operator'))));
     for (const s of this.sessions.values()) this.persistSession(s); // the whole record as the loop left it
-  }
-
-  private load(record: SessionRecord): Session {
-    const loaded = this.sessions.get(record.id);
-    if (loaded) return loaded;
-    const session: Session = new Session(record, {
-      backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
-      permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs,
-      claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
-      requestSlot: () => this.slots.request(session),
-      releaseSlot: () => this.slots.release(session),
-      cancelSlot: () => this.slots.cancel(session),
-      settled: () => this.slots.pump(),
-    });
-    session.on('turn', (turn) => this.emit('turn', session, turn));
-    session.on('permission', (req) => {
-      // Nobody to ask (no transport listening): deny rather than leave Claude waiting.
-      if (this.listenerCount('permission') === 0) void session.decidePermission(req.key, 'deny', 'nobody');
-      else this.emit('permission', session, req);
-    });
-    session.on('permissionSettled', (req, outcome) => this.emit('permissionSettled', session, req, outcome));
-    this.sessions.set(record.id, session);
-    return session;
-  }
-}
+  }}
