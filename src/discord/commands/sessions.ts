@@ -60,8 +60,9 @@ export const resumeCommand = {
     sub.setName('resume').setDescription('Continue one of your sessions, or a terminal session, in this channel')
       .addStringOption((o) => o.setName('session').setDescription('Session (type to search)').setRequired(true).setAutocomplete(true)),
   async execute({ interaction, bot }) {
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    await interaction.editReply({ content: await resumeHere(bot, interaction, interaction.options.getString('session', true)) });
+    // Not deferred: a refusal (not a UUID, not yours) must stay a private reply of its own.
+    const content = await resumeHere(bot, interaction, interaction.options.getString('session', true));
+    await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   },
   autocomplete: (interaction, manager) => resumableChoices(manager, interaction),
 } satisfies Command;

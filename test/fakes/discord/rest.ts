@@ -279,10 +279,11 @@ function callback(s: RestState, call: RestCall, token: string): Reply {
 
 function webhookMessage(s: RestState, call: RestCall, token: string, id: string): Reply {
   const i = liveInteraction(s, token);
-  const msg = id === '@original'
-    ? [...s.messages.values()].find((m) => m.interactionToken === token && m.type === 20)
-    : s.messages.get(id);
-  if (!msg || msg.interactionToken !== token) throw new ApiError(404, 10008, 'Unknown Message');
+  // For a component interaction acknowledged with DEFERRED_UPDATE_MESSAGE, `@original` is the message
+  // the component is on (API docs, "Interaction Response Type" 6 and "Edit Original Interaction Response").
+  const own = [...s.messages.values()].find((m) => m.interactionToken === token && m.type === 20);
+  const msg = id === '@original' ? own ?? (i.messageId ? s.messages.get(i.messageId) : undefined) : s.messages.get(id);
+  if (!msg || (msg.interactionToken !== token && msg.id !== i.messageId)) throw new ApiError(404, 10008, 'Unknown Message');
   if (call.method === 'GET') return { status: 200, body: messagePayload(msg) };
   if (call.method === 'DELETE') { s.messages.delete(msg.id); return { status: 204 }; }
   return limited(s, `PATCH /webhooks/${i.token}/messages`, 5, 5000, () => ({ status: 200, body: messagePayload(editMessage(msg, call.body ?? {}, call)) }));
