@@ -70,3 +70,14 @@ describe('activity rendering', () => {
     expect(excerpt('abcdef', 4)).toBe('abc…');
   });
 });
+
+describe('renderSteers in a burst', () => {
+  it('lists the last messages and counts the earlier ones by fate, so 50 stay within one message', () => {
+    const steers = Array.from({ length: 50 }, (_, i) => ({ text: `message ${i} `.repeat(10), state: (i < 30 ? 'folded' : 'next-turn') as 'folded' | 'next-turn' }));
+    const out = renderSteers(steers);
+    expect(out.split('\n').filter(Boolean)).toHaveLength(6);
+    expect(out).toContain('45 earlier messages: *30 taken into this turn · 15 answered next*');
+    expect(out).toContain('message 49');
+    expect(out.length).toBeLessThan(1000);
+  });
+});

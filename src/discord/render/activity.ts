@@ -56,8 +56,18 @@ export function renderSteers(steers: readonly SteerMark[]): string {
   const fate: Record<SteerMark['state'], string> = {
     sent: 'sent into this turn', folded: 'taken into this turn', 'next-turn': 'answered next', lost: '⚠️ not delivered: the process ended first; send it again',
   };
-  return steers.map((s) => `> ↪️ ${escapeMarkdown(oneLine(s.text, 120))} · *${fate[s.state]}*\n`).join('');
+  const line = (s: SteerMark) => `> ↪️ ${escapeMarkdown(oneLine(s.text, 120))} · *${fate[s.state]}*\n`;
+  if (steers.length <= MAX_STEER_LINES) return steers.map(line).join('');
+  // A burst: every message still accounted for, by fate, without pushing the answer out of the message.
+  const earlier = steers.slice(0, steers.length - MAX_STEER_LINES + 1);
+  const counts = new Map<string, number>();
+  for (const s of earlier) counts.set(fate[s.state], (counts.get(fate[s.state]) ?? 0) + 1);
+  const summary = [...counts].map(([f, n]) => `${n} ${f}`).join(' · ');
+  return `> ↪️ ${earlier.length} earlier messages: *${summary}*\n${steers.slice(-MAX_STEER_LINES + 1).map(line).join('')}`;
 }
+
+/** Steered messages listed one per line at most; beyond, the earlier ones are counted by fate. */
+const MAX_STEER_LINES = 6;
 
 /**
  * Files for the turn's edits (`.diff`) and long tool output (`.txt`), numbered in call order;
