@@ -176,6 +176,7 @@ export abstract class SessionTurns extends SessionLoop {
     this.recovered.add(turn.id);
     this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
     this.patch({ claudeSessionId: makeClaudeSessionId() });
+    this.freshConversation = true; // deliberately new: no second "transcript missing" notice
     turn.resetOutput();
     turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
     this.deps.store.setTurnState(turn.id, 'queued');
