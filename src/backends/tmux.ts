@@ -48,8 +48,6 @@ export interface TmuxBackendOptions {
   /** Runs tmux; by default `execFile` with {@link helperEnv} only. */
   exec?: Exec;
   tmuxBin?: string;
-  /** @deprecated ignored: exit is event-driven now (kept so existing callers compile). */
-  pollMs?: number;
   log?: Logger;
 }
 

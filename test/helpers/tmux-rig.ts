@@ -32,7 +32,7 @@ export class TmuxRig {
   manager(overrides: Partial<SessionManagerOptions> = {}, runDir = 'run'): { manager: SessionManager; store: SqliteSessionStore } {
     const store = new SqliteSessionStore(openDatabase(':memory:'));
     const manager = new SessionManager({
-      store, backend: new TmuxBackend({ socket: this.socket, runDir: path.join(this.cenv.workDir, '..', runDir), pollMs: 200 }),
+      store, backend: new TmuxBackend({ socket: this.socket, runDir: path.join(this.cenv.workDir, '..', runDir) }),
       claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: this.cenv.configDir, env: this.cenv.env,
       defaultCwd: this.cenv.workDir, maxSessions: 4, maxSessionsPerUser: 4, maxQueue: 4, idleTimeoutMs: 60_000,
       healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'), ...overrides,

@@ -33,7 +33,7 @@ async function rig(stubDelayMs = 100): Promise<Rig> {
 function manager(r: Rig, over: Partial<SessionManagerOptions> = {}): SessionManager {
   const store = new SqliteSessionStore(openDatabase(r.dbPath));
   const m = new SessionManager({
-    store, backend: new TmuxBackend({ socket: r.socket, runDir: r.runDir, pollMs: 100 }),
+    store, backend: new TmuxBackend({ socket: r.socket, runDir: r.runDir }),
     claudeBin: resolveClaudeBinary(undefined, { PATH: '' }).path, claudeConfigDir: r.cenv.configDir, env: r.cenv.env,
     defaultCwd: r.cenv.workDir, maxSessions: 5, maxSessionsPerUser: 5, maxQueue: 5, idleTimeoutMs: 600_000,
     healthIntervalMs: 600_000, turnStallMs: 600_000, log: createLogger(process.env.TEST_LOG ?? 'silent'), ...over,
@@ -64,7 +64,7 @@ describe('restore and limits', () => {
     expect(tmuxSessions(r.socket)).toHaveLength(4);
 
     // The newest (user 4) fails to reattach; of the others, MAX_SESSIONS=2 fit: users 3 and 2.
-    const real = new TmuxBackend({ socket: r.socket, runDir: r.runDir, pollMs: 100 });
+    const real = new TmuxBackend({ socket: r.socket, runDir: r.runDir });
     const flaky: ProcessBackend = Object.assign(Object.create(real), {
       attach: (name: string, offset: number) => (name === ids[3] ? Promise.reject(new Error('boom')) : real.attach(name, offset)),
     });

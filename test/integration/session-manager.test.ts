@@ -22,7 +22,7 @@ import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js'
 
 const socket = `cdb-it-${process.pid}`;
 const backends: Array<[string, (runDir: string) => ProcessBackend]> = [
-  ['tmux', (runDir) => new TmuxBackend({ socket, runDir, pollMs: 200 })],
+  ['tmux', (runDir) => new TmuxBackend({ socket, runDir })],
   ['pty', (runDir) => new PtyBackend({ runDir })],
 ];
 
@@ -53,7 +53,7 @@ beforeAll(async () => {
     idleTimeoutMs: 60_000,
     healthIntervalMs: 60_000,
     turnStallMs: 600_000,
-    log: createLogger(process.env.TEST_LOG ?? 'silent'),
+    log: createLogger('silent'),
   });
 });
 
