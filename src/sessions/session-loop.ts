@@ -15,7 +15,8 @@ import { Mailbox } from './mailbox.js';
 import { PermissionGate } from './permissions.js';
 import type { ProcessLink } from './process-link.js';
 import { SteerBook } from './steering.js';
-import { Turn } from './turn.js';
+import { Turn, type TurnResult } from './turn.js';
+import { BridgeError, type BridgeErrorCode } from '../core/errors.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
 
 export const EMPTY_STATS = { costUsd: 0, inputTokens: 0, outputTokens: 0, durationMs: 0 };
@@ -31,10 +32,6 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   protected readonly inbox: Turn[] = [];
   /** Turns emitted and not yet delivered, by id. */
   protected readonly owed = new Map<string, Turn>();
-  /** The process generation whose output holds each ended turn's `endOffset`. */
-  protected readonly endGens = new Map<string, number>();
-  /** End offsets (bytes) of the current process's turns delivered so far. */
-  protected deliveredEnds: number[] = [];
   protected seq = 0;
   /** `requested`: asked the pool; `held`: granted, until the turn it was for has started. */
   protected slot: 'none' | 'requested' | 'held' = 'none';
@@ -93,6 +90,18 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
     this.emit('turn', turn);
   }
 
+  /**
+   * Ends `turn` (once) and stores its result with its row, so that after a restart an answer not
+   * yet shown is shown — never asked of Claude again. `outputOffset`: the process's output up to
+   * there (its `result` line) is dealt with and is not read again after a restart.
+   */
+  protected endTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null): void {
+    const full = turn.end(result);
+    if (!full) return;
+    this.deps.store.setTurnAnswered(turn.id, encodeResult(full), outputOffset);
+    if (outputOffset !== null) this.rec = { ...this.rec, outputOffset }; // as stored
+  }
+
   /** A Turn for a stored message row. */
   protected turnOf(row: { id: string; seq: number; prompt: string; replyRef: string | null }): Turn {
     return new Turn({ id: row.id, seq: row.seq, prompt: row.prompt, replyRef: row.replyRef });
@@ -114,5 +123,22 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   protected patch(p: SessionPatch): void {
     this.rec = { ...this.rec, ...p, updatedAt: this.deps.now() };
     this.deps.store.update(this.rec.id, p);
+  }
+}
+
+/** A turn's result as stored with its row (its error as code + params: the safe text is rebuilt). */
+export function encodeResult(r: TurnResult): string {
+  const { error, ...rest } = r;
+  return JSON.stringify({ ...rest, error: error ? { code: error.code, params: error.params } : null });
+}
+
+/** The inverse of {@link encodeResult}; `null` for a row without a readable result. */
+export function decodeResult(json: string | null | undefined): TurnResult | null {
+  if (!json) return null;
+  try {
+    const { error, ...rest } = JSON.parse(json) as Omit<TurnResult, 'error'> & { error: { code: BridgeErrorCode; params: Record<string, string | number> } | null };
+    return { ...rest, ...(error ? { error: new (BridgeError as new (c: BridgeErrorCode, p: unknown) => BridgeError)(error.code, error.params) } : {}) };
+  } catch {
+    return null;
   }
 }

@@ -6,7 +6,8 @@
  * the CLI took them), and everything else waits in the inbox in its order.
  */
 import type { TurnRecord } from '../store/types.js';
-import { EMPTY_STATS } from './session-loop.js';
+import { BridgeError } from '../core/errors.js';
+import { decodeResult, EMPTY_STATS } from './session-loop.js';
 import { SessionTurns } from './session-turns.js';
 import type { Turn } from './turn.js';
 
@@ -25,11 +26,13 @@ export abstract class SessionRestore extends SessionTurns {
     }
     const restored: Turn[] = [];
     const steers: TurnRecord[] = [];
+    const answered = new Set(rows.filter((r) => r.state === 'answered').map((r) => r.id));
     for (const row of rows) {
       if (row.steerUuid && row.steeredInto) { steers.push(row); continue; }
-      restored.push(this.restoreTurn(row));
+      restored.push(row.state === 'answered' ? this.restoreAnswered(row) : this.restoreTurn(row));
     }
     for (const row of steers) {
+      if (answered.has(row.steeredInto!)) continue; // folded into an answer not yet shown: delivered with it
       const message = this.turnOf(row);
       if (this.current && row.steeredInto === this.current.id) {
         // Still in flight: the replayed output echoes its uuid if the CLI took it.
@@ -44,12 +47,21 @@ export abstract class SessionRestore extends SessionTurns {
     return restored;
   }
 
+  /** Answered before the restart but not yet shown: shown from its stored result, not asked again. */
+  private restoreAnswered(row: TurnRecord): Turn {
+    const turn = this.turnOf(row);
+    this.show(turn);
+    const result = decodeResult(row.result);
+    turn.end(result ?? { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: 'its stored result could not be read' }), ...EMPTY_STATS });
+    return turn;
+  }
+
   private restoreTurn(row: TurnRecord): Turn {
     const turn = this.turnOf(row);
     this.show(turn);
     if (this.rec.state === 'stopped') {
       turn.notice('The session was stopped before this was answered.');
-      turn.end({ outcome: 'interrupted', ...EMPTY_STATS });
+      this.endTurn(turn, { outcome: 'interrupted', ...EMPTY_STATS });
       return turn;
     }
     if (row.state === 'running' && this.link && this.current === null) {

@@ -59,14 +59,13 @@ export abstract class SessionTurns extends SessionLoop {
       this.setState('failed');
       this.giveBackSlot();
       const turn = this.inbox.shift();
-      if (turn) turn.end({ outcome: 'error', error, ...EMPTY_STATS });
+      if (turn) this.endTurn(turn, { outcome: 'error', error, ...EMPTY_STATS });
       return false;
     }
   }
 
   protected adopt(handle: ProcessHandle, o: { resumed: boolean; fromOffset: number }): void {
     const gen = ++this.gen;
-    this.deliveredEnds = [];
     this.link = new ProcessLink(handle, gen, {
       resumed: o.resumed, now: this.deps.now, log: this.log,
       sink: {
@@ -139,12 +138,11 @@ export abstract class SessionTurns extends SessionLoop {
     const turn = this.current;
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
-    this.endGens.set(turn.id, this.gen);
     const ending = turnEnding(result, turn.interruptRequested, stats, turn.apiError);
     if (!turn.followUpOf) this.recordHistory(turn.prompt); // steered messages were recorded when sent
     const left = this.steering.leftOver(turn);
     for (const s of left) { s.mark.state = 'next-turn'; turn.markSteer(s.mark); }
-    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending);
+    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending, offset);
     if (left.length > 0) this.startFollowUp(turn, left);
   }
 
@@ -171,7 +169,7 @@ export abstract class SessionTurns extends SessionLoop {
     this.setState('idle');
     if (this.recovered.has(turn.id)) {
       const error = new BridgeError('TURN_FAILED', { reason: 'the conversation could not be resumed or started afresh' });
-      return turn.end({ outcome: 'error', error, ...EMPTY_STATS });
+      return this.endTurn(turn, { outcome: 'error', error, ...EMPTY_STATS });
     }
     this.recovered.add(turn.id);
     this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
@@ -222,9 +220,9 @@ export abstract class SessionTurns extends SessionLoop {
   }
 
   /** Ends a turn after the session's own state is settled, so awaiting callers see it. */
-  protected finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }): void {
+  protected finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null): void {
     if (this.current === turn) this.current = null;
     if (this.link && this.rec.state === 'running') this.setState('idle');
-    turn.end(result);
+    this.endTurn(turn, result, outputOffset);
   }
 }

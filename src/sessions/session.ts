@@ -157,7 +157,7 @@ export class Session extends SessionRestore {
       case 'slotRefused': {
         this.slot = 'none';
         const error = new BridgeError('QUEUE_FULL', { waiting: input.waiting });
-        for (const turn of this.inbox.splice(0)) turn.end({ outcome: 'error', error, ...EMPTY_STATS });
+        for (const turn of this.inbox.splice(0)) this.endTurn(turn, { outcome: 'error', error, ...EMPTY_STATS });
         return;
       }
       case 'interrupt': {
@@ -177,12 +177,13 @@ export class Session extends SessionRestore {
       case 'stop': {
         this.setState('stopped');
         this.giveBackSlot();
+        if (this.current) this.current.interruptRequested = true;
+        await this.endProcess(); // puts back steered messages the process never took: they end below too
         for (const turn of this.inbox.splice(0)) {
           turn.notice('The session was stopped before this was sent to Claude.');
-          turn.end({ outcome: 'interrupted', ...EMPTY_STATS });
+          this.endTurn(turn, { outcome: 'interrupted', ...EMPTY_STATS });
         }
-        if (this.current) this.current.interruptRequested = true;
-        return this.endProcess();
+        return;
       }
       case 'permission':
         if (input.decision === 'timeout') return this.gate.expire(input.key);
@@ -204,7 +205,7 @@ export class Session extends SessionRestore {
         await this.endProcess();
         this.patch(input.to);
         this.freshConversation = input.expectNew;
-        return;
+        return this.pump(); // steered messages the old process never took are still answered
       case 'moveTo':
         this.patch({ channelId: input.channelId, guildId: input.guildId, lastActivityAt: this.deps.now() });
         if (this.rec.state === 'stopped') this.setState('suspended');
@@ -255,7 +256,9 @@ export class Session extends SessionRestore {
 
   private async onSuspend(reason: SuspendReason, idleSince?: number): Promise<boolean> {
     if (!this.link) return false;
-    if (reason !== 'operator' && (this.current || this.inbox.length > 0 || this.slot !== 'none')) return false;
+    // Work waiting anywhere — a turn, the inbox, an accepted message or an input behind this one — keeps it.
+    const waiting = this.current || this.inbox.length > 0 || this.accepted.size > 0 || this.box.size > 1 || this.slot !== 'none';
+    if (reason !== 'operator' && waiting) return false;
     if (reason === 'idle' && idleSince !== undefined && this.rec.lastActivityAt >= idleSince) return false;
     if (this.current) this.current.interruptRequested = true;
     this.log.info({ reason }, 'suspending');
@@ -265,18 +268,7 @@ export class Session extends SessionRestore {
   }
 
   private onDelivered(turnId: string): void {
-    const turn = this.owed.get(turnId);
     this.owed.delete(turnId);
-    let offset: number | null = null;
-    if (turn && this.endGens.get(turn.id) === this.gen && turn.endOffset !== null) {
-      // The output offset may pass a turn's end only once every earlier turn of this process is shown.
-      this.deliveredEnds.push(turn.endOffset);
-      const waiting = [...this.owed.values()].filter((t) => this.endGens.get(t.id) === this.gen && t.endOffset !== null).map((t) => t.endOffset!);
-      const limit = Math.min(Infinity, ...waiting);
-      const safe = this.deliveredEnds.filter((e) => e < limit);
-      offset = safe.length > 0 ? Math.max(...safe) : null;
-    }
-    this.endGens.delete(turnId);
-    this.deps.store.completeTurn(this.id, turnId, offset);
+    this.deps.store.completeTurn(this.id, turnId);
   }
 }

@@ -171,9 +171,12 @@ export class Turn extends EventEmitter<TurnEvents> {
     return msg.type === 'result' ? msg : null;
   }
 
-  /** Ends the turn (once). A success shows Claude Code's final answer (the `result` line's `result`). */
-  end(result: Omit<TurnResult, 'text'> & { text?: string }): void {
-    if (this.ended) return;
+  /**
+   * Ends the turn (once). A success shows Claude Code's final answer (the `result` line's `result`).
+   * @returns the result it ended with; `null` when it had ended already
+   */
+  end(result: Omit<TurnResult, 'text'> & { text?: string }): TurnResult | null {
+    if (this.ended) return null;
     this.ended = true;
     this.setRetry(null);
     let text = result.text ?? this.text;
@@ -187,6 +190,7 @@ export class Turn extends EventEmitter<TurnEvents> {
     const full: TurnResult = { ...result, text };
     this.emit('end', full);
     this.settle(full);
+    return full;
   }
 
   /** Tracks `system/api_retry` (waiting) and the main thread's API error kind. */

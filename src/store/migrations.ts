@@ -110,13 +110,30 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 6,
     name: 'durable-inbox',
-    // A message steered into a running turn stays owed under its own row until that turn is
-    // delivered (steer_uuid: the uuid it was written with, which the CLI echoes when it takes it;
-    // steered_into: that turn's id). intents: Discord side effects recorded before they happen
-    // (opening a thread for an ask), finished or undone at start-up; payload is the transport's JSON.
+    // A turn's row lives from acceptance to delivery. `answered`: its result is known and stored
+    // (`result`, JSON) but not yet shown — after a restart it is shown, never sent again.
+    // steer_uuid / steered_into: a message written into running turn `steered_into` with that uuid
+    // (the CLI echoes it when it takes it); it stays owed until that turn is delivered.
+    // intents: Discord side effects recorded before they happen (opening a thread for an ask),
+    // finished or undone at start-up; payload is the transport's JSON.
     sql: `
-      ALTER TABLE turns ADD COLUMN steer_uuid TEXT;
-      ALTER TABLE turns ADD COLUMN steered_into TEXT;
+      CREATE TABLE turns_v6 (
+        id           TEXT PRIMARY KEY,
+        session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        seq          INTEGER NOT NULL,
+        prompt       TEXT NOT NULL,
+        reply_ref    TEXT,
+        state        TEXT NOT NULL CHECK (state IN ('queued','running','answered')),
+        created_at   INTEGER NOT NULL,
+        steer_uuid   TEXT,
+        steered_into TEXT,
+        result       TEXT
+      );
+      INSERT INTO turns_v6 (id, session_id, seq, prompt, reply_ref, state, created_at)
+        SELECT id, session_id, seq, prompt, reply_ref, state, created_at FROM turns;
+      DROP TABLE turns;
+      ALTER TABLE turns_v6 RENAME TO turns;
+      CREATE INDEX turns_session ON turns (session_id, seq);
       CREATE TABLE intents (
         id          TEXT PRIMARY KEY,
         kind        TEXT NOT NULL,

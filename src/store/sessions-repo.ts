@@ -15,7 +15,7 @@ const COLUMNS: Record<keyof SessionRecord, string> = {
 const KEYS = Object.keys(COLUMNS) as Array<keyof SessionRecord>;
 const SELECT = `SELECT ${KEYS.map((k) => `${COLUMNS[k]} AS ${k}`).join(', ')} FROM sessions`;
 const TURN_SELECT = `SELECT id, session_id AS sessionId, seq, prompt, reply_ref AS replyRef, state, created_at AS createdAt,
-  steer_uuid AS steerUuid, steered_into AS steeredInto FROM turns`;
+  steer_uuid AS steerUuid, steered_into AS steeredInto, result FROM turns`;
 
 export class SqliteSessionStore implements SessionStore {
   private readonly insertStmt;
@@ -115,7 +115,17 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('UPDATE turns SET steer_uuid = NULL, steered_into = NULL WHERE id = ?').run(id);
   }
 
-  setTurnState(id: string, state: TurnRecord['state']): void {
+  setTurnAnswered(id: string, result: string, outputOffset: number | null): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE turns SET state = 'answered', result = ? WHERE id = ?").run(result, id);
+      if (outputOffset !== null) {
+        this.db.prepare('UPDATE sessions SET output_offset = ?, updated_at = ? WHERE id = (SELECT session_id FROM turns WHERE id = ?)')
+          .run(outputOffset, this.now(), id);
+      }
+    })();
+  }
+
+  setTurnState(id: string, state: 'queued' | 'running'): void {
     this.db.prepare('UPDATE turns SET state = ? WHERE id = ?').run(state, id);
   }
 
@@ -127,14 +137,8 @@ export class SqliteSessionStore implements SessionStore {
     return this.turnsStmt.all(sessionId) as TurnRecord[];
   }
 
-  completeTurn(sessionId: BridgeSessionId, turnId: string, outputOffset: number | null): void {
-    this.db.transaction(() => {
-      this.db.prepare('DELETE FROM turns WHERE session_id = ? AND (id = ? OR steered_into = ?)').run(sessionId, turnId, turnId);
-      const written = this.db.prepare("SELECT 1 FROM turns WHERE session_id = ? AND state = 'running'").get(sessionId);
-      if (outputOffset !== null && written === undefined) {
-        this.db.prepare('UPDATE sessions SET output_offset = MAX(output_offset, ?), updated_at = ? WHERE id = ?').run(outputOffset, this.now(), sessionId);
-      }
-    })();
+  completeTurn(sessionId: BridgeSessionId, turnId: string): void {
+    this.db.prepare('DELETE FROM turns WHERE session_id = ? AND (id = ? OR steered_into = ?)').run(sessionId, turnId, turnId);
   }
 
   addIntent(i: IntentRecord): void {

@@ -41,7 +41,10 @@ export interface SessionRecord {
 
 export type SessionPatch = Partial<Omit<SessionRecord, 'id' | 'createdAt'>>;
 
-/** A turn whose answer is still owed: `queued` (not yet sent to the process) or `running`. */
+/**
+ * A turn whose answer is still owed: `queued` (not yet sent to the process), `running`, or
+ * `answered` (its result stored, not yet shown).
+ */
 export interface TurnRecord {
   id: string;
   sessionId: BridgeSessionId;
@@ -50,9 +53,11 @@ export interface TurnRecord {
   prompt: string;
   /** Where the answer is shown: opaque JSON owned by the transport (Discord), or null. */
   replyRef: string | null;
-  state: 'queued' | 'running';
+  state: 'queued' | 'running' | 'answered';
   /** Epoch ms. */
   createdAt: number;
+  /** With `answered`: the turn's result (the session's JSON). */
+  result?: string | null;
   /** Set while the message is steered into a running turn: the uuid it was written with. */
   steerUuid?: string | null;
   /** With `steerUuid`: the id of the turn it was written into. */
@@ -123,17 +128,19 @@ export interface SessionStore {
   markSteered(id: string, uuid: string, intoId: string): void;
   /** The message was not taken by the process: it is a turn of its own again. */
   unsteer(id: string): void;
-  setTurnState(id: string, state: TurnRecord['state']): void;
+  setTurnState(id: string, state: 'queued' | 'running'): void;
+  /**
+   * In one transaction: the turn's result is known (`result`: the session's JSON; it stays owed
+   * until delivered), and the session's output offset becomes `outputOffset` (bytes past the
+   * turn's `result` line; `null` leaves it): that output never needs reading again.
+   */
+  setTurnAnswered(id: string, result: string, outputOffset: number | null): void;
   /** Where the transport shows the turn's answer (opaque JSON). */
   setTurnReplyRef(id: string, replyRef: string): void;
   /** Owed turns of a session, oldest first. */
   listTurns(sessionId: BridgeSessionId): TurnRecord[];
-  /**
-   * In one transaction: the answer to turn `turnId` was delivered, so it and the messages folded
-   * into it are dropped, and — when no other written turn of the session is still owed — the
-   * session's delivered output offset becomes `outputOffset` (bytes; `null` leaves it).
-   */
-  completeTurn(sessionId: BridgeSessionId, turnId: string, outputOffset: number | null): void;
+  /** The answer to turn `turnId` was delivered: it and the messages folded into it are dropped. */
+  completeTurn(sessionId: BridgeSessionId, turnId: string): void;
   addIntent(intent: IntentRecord): void;
   listIntents(): IntentRecord[];
   deleteIntent(id: string): void;

@@ -14,12 +14,19 @@ export class FakeProcess implements ProcessHandle {
   readonly backend = 'tmux' as const;
   readonly exited: Promise<ExitInfo>;
   readonly written: string[] = [];
-  private readonly out = new AsyncQueue<OutputLine>();
   private offset = 0;
   private turns = 0;
-  private held: Array<{ text: string }> = [];
+  private held: Array<{ text: string; steered: string[] }> = [];
+  private queued: Array<{ uuid: string; text: string }> = [];
+  /** Every line printed, for `attach` to replay from an offset. */
+  readonly printed: OutputLine[] = [];
+  private out = new AsyncQueue<OutputLine>();
   private settle!: (e: ExitInfo) => void;
   private done = false;
+
+  get ended(): boolean {
+    return this.done;
+  }
 
   constructor(readonly name: string, readonly spec: ProcessSpec, private readonly fake: FakeBackend) {
     this.exited = new Promise((resolve) => (this.settle = resolve));
@@ -30,9 +37,10 @@ export class FakeProcess implements ProcessHandle {
     this.written.push(line);
     const msg = JSON.parse(line) as { type: string; uuid?: string; message?: { content: string }; request?: { subtype: string }; request_id?: string };
     if (msg.type === 'user') {
-      if (msg.uuid) this.emit({ type: 'user', isReplay: true, uuid: msg.uuid, parent_tool_use_id: null, session_id: 's', message: { role: 'user', content: msg.message!.content } });
       const text = msg.message!.content;
-      if (this.fake.hold) this.held.push({ text });
+      if (msg.uuid && this.held.length > 0) return this.steer(msg.uuid, text);
+      if (msg.uuid) this.echo(msg.uuid, text);
+      if (this.fake.hold) this.held.push({ text, steered: [] });
       else this.answer(text);
     } else if (msg.type === 'control_request' && msg.request?.subtype === 'interrupt') {
       this.emit({ type: 'control_response', response: { subtype: 'success', request_id: msg.request_id } });
@@ -43,9 +51,24 @@ export class FakeProcess implements ProcessHandle {
     }
   }
 
-  /** Answers the held turns, oldest first. */
+  private steer(uuid: string, text: string): void {
+    if (this.fake.steerMode === 'fold') {
+      this.echo(uuid, text);
+      this.held[0]!.steered.push(text);
+    } else this.queued.push({ uuid, text });
+  }
+
+  private echo(uuid: string, text: string): void {
+    this.emit({ type: 'user', isReplay: true, uuid, parent_tool_use_id: null, session_id: 's', message: { role: 'user', content: text } });
+  }
+
+  /** Answers the held turns, oldest first; messages queued behind them follow as one joined turn. */
   release(): void {
-    for (const h of this.held.splice(0)) this.answer(h.text);
+    for (const h of this.held.splice(0)) this.answer(h.text, h.steered);
+    if (this.queued.length === 0) return;
+    const queued = this.queued.splice(0);
+    for (const q of queued) this.echo(q.uuid, q.text);
+    this.answer(queued.map((q) => q.text).join('\n'));
   }
 
   /** Prints a partial answer for the first held turn (so it "streams"). */
@@ -75,9 +98,9 @@ export class FakeProcess implements ProcessHandle {
     this.out.end();
   }
 
-  private answer(text: string): void {
+  private answer(text: string, steered: string[] = []): void {
     const turn = ++this.turns;
-    const reply = `echo: ${text} (turn ${turn})`;
+    const reply = `echo: ${text} (turn ${turn})${steered.map((t) => ` · steered: ${t}`).join('')}`;
     this.emit({ type: 'system', subtype: 'init', session_id: 's', model: 'fake', cwd: this.spec.cwd, permissionMode: 'default' });
     this.emit({ type: 'stream_event', parent_tool_use_id: null, session_id: 's', uuid: 'u', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: reply } } });
     this.emit({ type: 'assistant', parent_tool_use_id: null, session_id: 's', uuid: `a${turn}`, message: { role: 'assistant', content: [{ type: 'text', text: reply }] } });
@@ -94,7 +117,16 @@ export class FakeProcess implements ProcessHandle {
   private emit(obj: object): void {
     const text = JSON.stringify(obj);
     this.offset += Buffer.byteLength(text) + 1;
-    this.out.push({ text, offset: this.offset });
+    const line = { text, offset: this.offset };
+    this.printed.push(line);
+    this.out.push(line);
+  }
+
+  /** A new reader of this live process from `fromOffset` (bytes), as after a bot restart. */
+  reattach(fromOffset: number): this {
+    this.out = new AsyncQueue<OutputLine>();
+    for (const line of this.printed) if (line.offset > fromOffset) this.out.push(line);
+    return this;
   }
 }
 
@@ -103,6 +135,8 @@ export class FakeBackend implements ProcessBackend {
   readonly started: FakeProcess[] = [];
   /** New turns wait for `release()` instead of being answered at once. */
   hold = false;
+  /** What a message steered into a held turn does (see the class comment). */
+  steerMode: 'fold' | 'queue' = 'fold';
   /** The next start fails with this error. */
   failNextStart: Error | null = null;
 
@@ -119,7 +153,11 @@ export class FakeBackend implements ProcessBackend {
     return p;
   }
 
-  async attach(): Promise<ProcessHandle | null> { return null; }
+  /** A process of that name still running (not ended, not killed), read again from `fromOffset`. */
+  async attach(name: string, fromOffset: number): Promise<ProcessHandle | null> {
+    const p = [...this.started].reverse().find((x) => x.name === name);
+    return p && !p.ended ? p.reattach(fromOffset) : null;
+  }
   async list(): Promise<string[]> { return []; }
   async end(): Promise<void> { /* nothing outlives a test */ }
 

@@ -369,3 +369,91 @@ describe('bursts', () => {
     expect(answers.map((a) => a.text)).toEqual(['echo: lost 0 (turn 1)', 'echo: lost 1 (turn 2)', 'echo: lost 2 (turn 3)']);
   });
 });
+
+describe('steered messages the CLI answers after the running turn (queue mode)', () => {
+  it('become one follow-up turn whose row absorbs theirs; delivering both leaves nothing owed', async () => {
+    const s = manager.createSession(alice, chan(1));
+    await s.sendMessage('warm up').done;
+    backend.hold = true;
+    backend.steerMode = 'queue';
+    const first = s.sendMessage('first');
+    await started(first);
+    const followUps: Turn[] = [];
+    s.on('turn', (t) => { if (t.followUpOf) followUps.push(t); });
+    expect((await s.steer('second')).kind).toBe('steered');
+    expect((await s.steer('third')).kind).toBe('steered');
+    backend.hold = false;
+    backend.last.release();
+    expect((await first.done).outcome).toBe('success');
+    expect(first.steers.map((m) => m.state)).toEqual(['next-turn', 'next-turn']);
+    await s.post({ type: 'moveTo', channelId: s.record.channelId, guildId: null }); // the follow-up's output was handled
+    expect(followUps).toHaveLength(1);
+    expect(followUps[0]!.followUpOf).toBe(first);
+    expect((await followUps[0]!.done).text).toBe('echo: second\nthird (turn 3)');
+    await s.delivered(first);
+    await s.delivered(followUps[0]!);
+    expect(store.listTurns(s.id).map((t) => t.prompt)).toEqual(['warm up']);
+  });
+
+  it('stop while they wait: every turn shown settles, none is left hanging', async () => {
+    const s = manager.createSession(alice, chan(1));
+    await s.sendMessage('warm up').done;
+    backend.hold = true;
+    backend.steerMode = 'queue';
+    const first = s.sendMessage('first');
+    await started(first);
+    const shown: Turn[] = [];
+    s.on('turn', (t) => shown.push(t));
+    await s.steer('never taken');
+    await s.stop();
+    expect((await first.done).outcome).toBe('interrupted');
+    const ends = await Promise.all(shown.map((t) => t.done));
+    expect(ends.map((r) => r.outcome)).toEqual(['interrupted']);
+    expect(s.state).toBe('stopped');
+  });
+});
+
+describe('restart (a second manager on the same store)', () => {
+  /** The first bot "crashes": its sessions stop reading, the store stays as it was. */
+  async function restart(): Promise<SessionManager> {
+    for (const s of (manager as unknown as { sessions: Map<string, Session> }).sessions.values()) await s.detach();
+    const second = new SessionManager({
+      store, backend, claudeBin: '/bin/false', claudeConfigDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-machine-')), env: {},
+      defaultCwd: os.tmpdir(), maxSessions: 4, maxSessionsPerUser: 4, maxQueue: 4, idleTimeoutMs: 60_000, healthIntervalMs: 60_000,
+      turnStallMs: 600_000, log: createLogger('silent'), now: () => clock,
+    });
+    return second;
+  }
+
+  it('an answer not yet shown is shown from its stored result, never asked of Claude again', async () => {
+    const s = manager.createSession(alice, chan(1));
+    expect((await s.sendMessage('once').done).text).toBe('echo: once (turn 1)');
+    const proc = backend.last;
+    const second = await restart();
+    proc.end({ signal: 'SIGHUP', stderrTail: '' }); // the process died with the bot (as under node-pty)
+    const restored = await second.restoreSessions();
+    expect(restored.map((r) => r.turn.prompt)).toEqual(['once']);
+    expect((await restored[0]!.turn.done).text).toBe('echo: once (turn 1)');
+    expect(backend.started).toHaveLength(1); // no process started to ask again
+    expect(proc.written.filter((l) => l.includes('"once"'))).toHaveLength(1);
+  });
+
+  it('a turn running at the crash goes on from the stored offset: the turn before it is not replayed into it', async () => {
+    const s = manager.createSession(alice, chan(1));
+    backend.hold = true;
+    const a = s.sendMessage('A');
+    const b = s.sendMessage('B');
+    await started(a);
+    backend.last.release(); // A answered; B is written and held
+    expect((await a.done).text).toBe('echo: A (turn 1)');
+    await s.delivered(a);
+    await started(b);
+    const second = await restart();
+    const restored = await second.restoreSessions();
+    const rb = restored.find((r) => r.turn.prompt === 'B')!.turn;
+    expect(second.getSession(s.id)!.state).toBe('running');
+    backend.hold = false;
+    backend.last.release();
+    expect((await rb.done).text).toBe('echo: B (turn 2)');
+  });
+});

@@ -46,9 +46,11 @@ describe('SQLite store', () => {
     expect(store.get(r.id)).toEqual(r);
     store.addTurn({ id: 't1', sessionId: r.id, seq: 1, prompt: 'p', replyRef: null, state: 'queued', createdAt: 1 });
     expect(store.listRestorable().map((x) => x.id)).toEqual([r.id]); // owes a turn
-    store.completeTurn(r.id, 't1', 99);
-    expect(store.listTurns(r.id)).toEqual([]);
+    store.setTurnAnswered('t1', '{"outcome":"success"}', 99); // answered: its output is done with
     expect(store.get(r.id)!.outputOffset).toBe(99);
+    expect(store.listTurns(r.id)).toMatchObject([{ id: 't1', state: 'answered', result: '{"outcome":"success"}' }]);
+    store.completeTurn(r.id, 't1');
+    expect(store.listTurns(r.id)).toEqual([]);
     store.close();
   });
 
