@@ -96,20 +96,33 @@ class PtyProcess implements ProcessHandle {
   private readonly queue = new AsyncQueue<OutputLine>();
   private readonly splitter = new LineSplitter();
   private ended = false;
+  private lastDataAt = Date.now();
 
   constructor(readonly name: string, private readonly pty: nodePty.IPty, private readonly stdin: FifoWriter, dir: string, errFile: string) {
     pty.onData((data) => {
+      this.lastDataAt = Date.now();
       for (const line of this.splitter.push(Buffer.from(data, 'utf8'))) this.queue.push(line);
     });
     this.exited = new Promise((resolve) => {
-      pty.onExit(({ exitCode, signal }) => {
+      pty.onExit(async ({ exitCode, signal }) => {
         this.ended = true;
+        await this.quiet();
         this.queue.end();
         const stderrTail = readTail(errFile);
         void this.stdin.close().then(() => fs.promises.rm(dir, { recursive: true, force: true }));
         resolve(signal ? { signal: signalName(signal), stderrTail } : { code: exitCode, stderrTail });
       });
     });
+  }
+
+  /**
+   * node-pty can deliver output after `onExit` (microsoft/node-pty#72): the last lines — a `result`
+   * among them — must not be lost, so the stream ends once the pty has been quiet for 50 ms (1 s at most).
+   */
+  private async quiet(): Promise<void> {
+    const giveUpAt = Date.now() + 1000;
+    const pause = () => new Promise((r) => setTimeout(r, 10));
+    do await pause(); while (Date.now() - this.lastDataAt < 50 && Date.now() < giveUpAt);
   }
 
   write(line: string): Promise<void> {

@@ -104,6 +104,7 @@ export class TmuxBackend implements ProcessBackend {
         await this.run(args);
       });
     } catch (err) {
+      await fs.promises.rm(path.join(dir, 'env'), { force: true }).catch(() => undefined); // the secrets, if the pane never read them
       if (err instanceof BridgeError) throw err;
       const e = err as Error & { stderr?: string };
       throw new BridgeError('PROCESS_START_FAILED', { reason: `tmux: ${(e.stderr || e.message).trim()}` }, { cause: err });

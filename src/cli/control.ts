@@ -51,10 +51,11 @@ export async function startControlServer(socketPath: string, manager: SessionMan
   const server = net.createServer((conn) => {
     let buf = '';
     conn.setEncoding('utf8');
-    conn.on('data', (chunk) => {
+    const onData = (chunk: string) => {
       buf += chunk;
       const nl = buf.indexOf('\n');
       if (nl < 0) return;
+      conn.off('data', onData); // one request per connection: nothing after it is acted on
       const line = buf.slice(0, nl);
       void (async (): Promise<ControlAnswer> => {
         try {
@@ -66,7 +67,8 @@ export async function startControlServer(socketPath: string, manager: SessionMan
           return { ok: false, message: err instanceof z.ZodError || err instanceof SyntaxError ? 'bad request' : userFacingMessage(err, 'see the bot log') };
         }
       })().then((answer) => conn.end(`${JSON.stringify(answer)}\n`));
-    });
+    };
+    conn.on('data', onData);
     conn.on('error', () => undefined);
   });
   await new Promise<void>((resolve, reject) => {

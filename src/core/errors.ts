@@ -51,6 +51,7 @@ const MESSAGES = {
   CLAUDE_MODEL_UNAVAILABLE: () => 'The model this session uses is not available to the Claude account on the bot\'s host. Pick another with `/claude model`.',
   CLAUDE_REQUEST_REJECTED: (p: { why: string | number; ref: string | number }) => `Claude's API rejected the request (${p.why}). The bot's admin has the details in the log (ref ${p.ref}).`,
   CLAUDE_TURN_INCOMPLETE: (p: { why: string | number; ref: string | number }) => `Claude Code stopped before finishing this answer: ${p.why}. The bot's admin has the details in the log (ref ${p.ref}).`,
+  ASK_NOT_TAKEN: (p: { ref: string }) => `Your prompt was not sent to Claude: the thread for it could not be set up (ref ${p.ref}). Please send it again.`,
 } as const satisfies Record<string, (p: never) => string>;
 
 export type BridgeErrorCode = keyof typeof MESSAGES;

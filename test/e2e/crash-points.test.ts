@@ -73,22 +73,23 @@ it('killed right after /claude ask opened its thread: after restart the prompt i
   expect(h.stub.requests.filter((r) => JSON.stringify(r.body.messages).includes('build it'))).toHaveLength(1);
 });
 
-it('killed before the thread could be opened: the user is told plainly that the prompt was not taken', async () => {
+it('killed before the thread could be opened, and it cannot be opened after: the user is told plainly the prompt was not taken', async () => {
   h = await Harness.create();
   const alice = h.discord.addUser('alice');
   await h.startBot([alice], THREADS);
-  const hold = h.discord.holdNext(/^POST \/channels\/\d+\/messages\/\d+\/threads$/);
+  const threads = /^POST \/channels\/\d+\/messages\/\d+\/threads$/;
+  const hold = h.discord.holdNext(threads);
   h.ask(alice, 'never seen');
   await h.discord.waitFor(() => hold.seen > 0, 20_000, 'the thread to be opened');
   await h.bot!.crash();
-  h.discord.failNext(/^POST \/channels\/\d+\/messages\/\d+\/threads$/, 1, { status: 403, code: 50013, message: 'Missing Permissions' });
-  hold.release(); // Discord opened it after all… but the restarted bot is refused the second time and must not stay silent
+  hold.release({ status: 500, code: 0, message: '500: Internal Server Error' }); // the thread was never made
+  h.discord.failNext(threads, 1, { status: 403, code: 50013, message: 'Missing Permissions' }); // nor can it be now
 
   await h.startBot([alice], THREADS);
-  const done = await h.discord.waitFor(() => h.rows('SELECT * FROM intents').length === 0, 20_000, 'the intent to be settled');
-  expect(done).toBe(true);
-  const all = [...h.discord.messages.values()];
-  const answered = all.some((m) => m.content.includes('echo: never seen'));
-  const told = all.some((m) => m.content.includes('restarted before your prompt could be taken'));
-  expect(answered !== told).toBe(true); // exactly one of the two, never silence
+  await h.discord.waitFor(() => h.rows('SELECT * FROM intents').length === 0, 20_000, 'the intent to be settled');
+  const told = await h.discord.waitFor(() => h.discord.channelMessages().find((m) => m.content.includes('restarted before your prompt could be taken')), 10_000, 'told');
+  expect(told.content).toContain(`<@${alice.id}>`);
+  expect(told.content).toContain('never seen');
+  expect(h.stub.requests.filter((r) => JSON.stringify(r.body.messages).includes('never seen'))).toHaveLength(0);
+  expect(h.rows('SELECT * FROM turns')).toEqual([]);
 });

@@ -8,11 +8,12 @@
  * ask is first recorded as an intent (`thread-ask`); the message's acceptance finishes it in the same
  * transaction. A crash in between is finished or undone at start-up by {@link reconcileThreadAsks}.
  */
-import { ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type Client, type Message } from 'discord.js';
+import { DiscordAPIError, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type Client, type Message } from 'discord.js';
+import { BridgeError, makeErrorRef } from '../../core/errors.js';
 import { z } from 'zod';
 import { parseSnowflake } from '../../core/ids.js';
 import { placeOf, type BotContext } from '../context.js';
-import { nonceOf } from '../presenter.js';
+import { nonceOf } from '../nonce.js';
 import { makeReplyRef } from '../reply-ref.js';
 
 /** A thread name from a prompt: its first 90 chars on one line, or "Claude session". */
@@ -43,17 +44,29 @@ export async function askInThread(ctx: BotContext, interaction: ChatInputCommand
   if (!messageId) throw new Error('the deferred reply has no message id');
   const ask: ThreadAsk = { userId: place.userId, channelId: place.channelId, guildId: place.guildId, prompt, messageId };
   const intentId = ctx.manager.recordIntent('thread-ask', ask);
-  const reply = await interaction.editReply({
-    content: `🧵 <@${place.userId}> asked Claude Code:\n>>> ${excerpt(prompt, 1800)}`, allowedMentions: { parse: [] },
-  });
   try {
-    await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+    const reply = await interaction.editReply({
+      content: `🧵 <@${place.userId}> asked Claude Code:\n>>> ${excerpt(prompt, 1800)}`, allowedMentions: { parse: [] },
+    });
+    try {
+      await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+    } catch (err) {
+      if (!(err instanceof DiscordAPIError && NO_THREAD_RIGHTS.has(Number(err.code)))) throw err;
+      ctx.log.warn({ err, channel: place.channelId }, 'may not open a thread here; answering in the channel');
+      return await answerInChannel(ctx, ask, intentId, 'A thread could not be opened here (the bot needs "Create Public Threads"), so the answer is in the channel.');
+    }
+    await acceptInThread(ctx, ask, intentId);
   } catch (err) {
-    ctx.log.warn({ err, channel: place.channelId }, 'could not open a thread; answering in the channel');
-    return answerInChannel(ctx, ask, intentId, 'A thread could not be opened here (the bot needs "Create Public Threads"), so the answer is in the channel.');
+    // Not accepted: undo the intent and say so plainly (a later restart must not answer it behind the user's back).
+    const ref = makeErrorRef();
+    ctx.log.error({ err, ref, channel: place.channelId }, 'an ask could not be set up in a thread');
+    ctx.manager.dropIntent(intentId);
+    throw new BridgeError('ASK_NOT_TAKEN', { ref }, { cause: err });
   }
-  await acceptInThread(ctx, ask, intentId);
 }
+
+/** Discord JSON error codes for a bot that may not open threads here: 50013 Missing Permissions, 50001 Missing Access. */
+const NO_THREAD_RIGHTS = new Set([50013, 50001]);
 
 /** The thread exists (its id is the reply's): the session there takes the prompt, finishing the intent. */
 async function acceptInThread(ctx: BotContext, ask: ThreadAsk, intentId: string): Promise<void> {
@@ -62,7 +75,7 @@ async function acceptInThread(ctx: BotContext, ask: ThreadAsk, intentId: string)
     { parentId: parseSnowflake(ask.channelId), fresh: true });
   const thread = ctx.client.channels.cache.get(threadId) ?? (await ctx.client.channels.fetch(threadId));
   if (thread?.isSendable()) {
-    await thread.send({ content: threadHint(ctx.plainMessages()), nonce: nonceOf(`hint:${intentId}`), enforceNonce: true })
+    await thread.send({ content: threadHint(ctx.plainMessages()), nonce: nonceOf('hint', intentId), enforceNonce: true })
       .catch((err) => ctx.log.warn({ err }, 'could not post the thread hint'));
   }
   session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId });
@@ -119,7 +132,7 @@ async function tellNotTaken(ctx: BotContext, ask: ThreadAsk, intentId: string): 
   if (channel?.isSendable()) {
     await channel.send({
       content: `⚠️ <@${ask.userId}> the bot restarted before your prompt could be taken, so Claude never saw it. Please send it again:\n>>> ${excerpt(ask.prompt, 1500)}`,
-      allowedMentions: { users: [ask.userId] }, nonce: nonceOf(`lost:${intentId}`), enforceNonce: true,
+      allowedMentions: { users: [ask.userId] }, nonce: nonceOf('lost', intentId), enforceNonce: true,
     });
   }
   ctx.manager.dropIntent(intentId);

@@ -18,8 +18,8 @@ import { AttachmentBuilder } from 'discord.js';
 import type { BridgeSessionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { Turn, TurnResult } from '../../sessions/turn.js';
-import { createHash } from 'node:crypto';
 import { activityFiles, renderParts, renderSteers, type OutFile } from './activity.js';
+import { nonceOf } from '../nonce.js';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
 import { answerRow, streamingRow, type ButtonRow } from './components.js';
 import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from './delivery.js';
@@ -235,11 +235,6 @@ export class TurnView {
       default: return `⚠️ ${result.error?.userMessage ?? 'The turn failed.'}`;
     }
   }
-}
-
-/** A message nonce (Discord: ≤ 25 chars) for chunk `i` of a turn's final answer. */
-function nonceOf(turnId: string, i: number): string {
-  return createHash('sha256').update(`${turnId}:${i}`).digest('base64url').slice(0, 25);
 }
 
 /** At most {@link MAX_FILES}: the rest are joined into one last file. */

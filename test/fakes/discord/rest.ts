@@ -59,7 +59,8 @@ export interface Hold {
   times: number;
   /** Requests held so far. */
   seen: number;
-  released: Promise<void>;
+  /** Settles when released: with an error, the held request fails with it and does nothing. */
+  released: Promise<{ status: number; code: number; message: string } | void>;
 }
 
 /**
@@ -103,7 +104,12 @@ export async function handleRest(state: RestState, req: http.IncomingMessage, re
   try {
     await readBody(req, call);
     const hold = state.holds.find((h) => h.times > 0 && h.match.test(`${call.method} ${call.path}`) && (h.when?.(call) ?? true));
-    if (hold) { hold.times--; hold.seen++; await hold.released; }
+    if (hold) {
+      hold.times--;
+      hold.seen++;
+      const failure = await hold.released;
+      if (failure) throw new ApiError(failure.status, failure.code, failure.message);
+    }
     const fault = state.faults.find((f) => f.times > 0 && f.match.test(`${call.method} ${call.path}`) && (f.when?.(call) ?? true));
     if (fault) fault.times--;
     if (fault && !fault.afterEffect) throw new ApiError(fault.status, fault.code, fault.message);

@@ -187,9 +187,9 @@ export class FakeDiscord implements RestState {
    * Holds the next `times` requests matching `match` (`METHOD /path`) until `release()`: they are
    * neither done nor answered meanwhile (see {@link Hold}).
    */
-  holdNext(match: RegExp, times = 1, when?: (call: RestCall) => boolean): Hold & { release(): void } {
-    let release!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
+  holdNext(match: RegExp, times = 1, when?: (call: RestCall) => boolean): Hold & { release(failure?: { status: number; code: number; message: string }): void } {
+    let release!: (failure?: { status: number; code: number; message: string }) => void;
+    const released = new Promise<{ status: number; code: number; message: string } | void>((resolve) => (release = resolve));
     const hold = { match, times, seen: 0, released, ...(when ? { when } : {}), release };
     this.holds.push(hold);
     return hold;
