@@ -52,6 +52,12 @@ const MESSAGES = {
   CLAUDE_REQUEST_REJECTED: (p: { why: string | number; ref: string | number }) => `Claude's API rejected the request (${p.why}). The bot's admin has the details in the log (ref ${p.ref}).`,
   CLAUDE_TURN_INCOMPLETE: (p: { why: string | number; ref: string | number }) => `Claude Code stopped before finishing this answer: ${p.why}. The bot's admin has the details in the log (ref ${p.ref}).`,
   ASK_NOT_TAKEN: (p: { ref: string }) => `Your prompt was not sent to Claude: the thread for it could not be set up (ref ${p.ref}). Please send it again.`,
+  DISCORD_TOKEN_REJECTED: () =>
+    'Discord rejected DISCORD_TOKEN (401 Unauthorized). Copy a fresh one (https://discord.com/developers/applications → your app → Bot → Reset Token) into .env as DISCORD_TOKEN=…',
+  DISCORD_UNREACHABLE: (p: { url: string; reason: string }) =>
+    `Discord could not be reached at ${p.url} (${p.reason}). Check the network connection, a proxy (HTTPS_PROXY), or DISCORD_API_URL.`,
+  NATIVE_MODULE_FAILED: (p: { module: string; reason: string }) =>
+    `The native module ${p.module} does not load (${p.reason}). Build it: sudo apt-get install -y make g++ python3 && npm rebuild ${p.module}`,
 } as const satisfies Record<string, (p: never) => string>;
 
 export type BridgeErrorCode = keyof typeof MESSAGES;
