@@ -4,33 +4,36 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import type { Config } from '../config/load.js';
 import { createLogger } from '../core/logger.js';
 import { resolveClaudeBinary } from '../claude/binary.js';
 import { claudeConfigDir } from '../claude/slug.js';
 import { execFileAsync, type Exec } from '../backends/exec.js';
-import { PtyBackend } from '../backends/pty.js';
 import { selectBackend } from '../backends/select.js';
 import { TmuxBackend } from '../backends/tmux.js';
+import { inviteUrl } from '../discord/invite.js';
 import { MIGRATIONS } from '../store/migrations.js';
+import { checkClaudeLogin, checkNativeModules, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
 
-export interface Check {
-  name: string;
-  status: 'ok' | 'warn' | 'fail';
-  detail: string;
-  fix?: string;
-}
+export type { Check } from './doctor-checks.js';
 
 export interface DoctorDeps {
   exec?: Exec;
   fetch?: typeof fetch;
   env?: NodeJS.ProcessEnv;
+  /** Runs `claude auth status` and the trial prompt (tests inject one). */
+  run?: RunProgram;
+  /** Opt-in: send one real prompt through Claude Code (spends a few tokens). */
+  tryClaude?: boolean;
 }
 
 /** A bot token: three base64url segments (user id, timestamp, HMAC). */
 const TOKEN_SHAPE = /^[\w-]{17,}\.[\w-]{4,}\.[\w-]{20,}$/;
 
+/**
+ * Runs every check in order and returns them; nothing is printed. Creates a missing directory the bot
+ * needs (as start-up would) and says so; writes nothing else except a probe file it removes.
+ */
 export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<Check[]> {
   const exec = deps.exec ?? execFileAsync;
   const env = deps.env ?? process.env;
@@ -50,10 +53,12 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     else if (res.status === 401) add({ name: 'Discord API', status: 'fail', detail: 'reachable, but the token was rejected (401)', fix: 'Reset the bot token and update DISCORD_TOKEN' });
     else add({ name: 'Discord API', status: 'fail', detail: `HTTP ${res.status} from ${config.DISCORD_API_URL}`, fix: 'Check DISCORD_API_URL (default https://discord.com/api)' });
   } catch (err) {
-    add({ name: 'Discord API', status: 'fail', detail: `unreachable: ${(err as Error).message}`, fix: 'Check the network, a proxy, or DISCORD_API_URL' });
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+    add({ name: 'Discord API', status: 'fail', detail: `unreachable at ${config.DISCORD_API_URL} (${reason})`, fix: 'Check the network, a proxy (HTTPS_PROXY), or DISCORD_API_URL' });
   }
 
-  if (config.THREADS && token) add(await checkMessageContent(config, token, deps.fetch ?? fetch));
+  if (token) for (const c of await checkApplication(config, token, deps.fetch ?? fetch)) add(c);
 
   const tmux = await exec('tmux', ['-V']).then((r) => r.stdout.trim(), () => null);
   add(tmux
@@ -61,34 +66,37 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     : { name: 'tmux', status: config.SESSION_BACKEND === 'tmux' ? 'fail' : 'warn', detail: 'not installed: sessions end when the bot stops', fix: 'Install tmux (apt install tmux) so sessions survive restarts' });
 
   const runDir = path.resolve(config.RUN_DIR);
-  const pty = await new PtyBackend({ runDir }).probe();
-  add(pty === null ? { name: 'node-pty', status: 'ok', detail: 'loads and runs a child' } : { name: 'node-pty', status: 'warn', detail: pty, fix: 'Reinstall: npm rebuild node-pty (needs g++, make, python3)' });
+  const natives = await checkNativeModules(runDir);
+  for (const c of natives) add(c);
 
+  let bin: string | null = null;
   try {
-    const bin = resolveClaudeBinary(config.CLAUDE_BIN, env);
-    const version = await exec(bin.path, ['--version']).then((r) => r.stdout.trim(), (e: Error) => `does not run: ${e.message}`);
-    add({ name: 'claude binary', status: version.startsWith('does not run') ? 'fail' : 'ok', detail: `${bin.path} (${bin.source}) ${version}`, fix: 'Set CLAUDE_BIN to a working claude, or npm install' });
+    const resolved = resolveClaudeBinary(config.CLAUDE_BIN, env);
+    const version = await exec(resolved.path, ['--version']).then((r) => r.stdout.trim(), (e: Error) => `does not run: ${e.message}`);
+    if (!version.startsWith('does not run')) bin = resolved.path;
+    add({ name: 'claude binary', status: bin ? 'ok' : 'fail', detail: `${resolved.path} (${resolved.source}) ${version}`, fix: 'Set CLAUDE_BIN to a working claude, or npm install' });
   } catch (err) {
     add({ name: 'claude binary', status: 'fail', detail: (err as Error).message, fix: 'npm install (bundles it), put claude on PATH, or set CLAUDE_BIN' });
   }
+  const configDir = claudeConfigDir(env);
+  add(await checkClaudeLogin(bin, configDir, env, deps.run));
+  if (deps.tryClaude && bin) add(await tryClaude(bin, path.resolve(config.CLAUDE_WORKDIR), env, deps.run));
 
-  for (const [name, dir, fix] of [
-    ['Claude config dir', claudeConfigDir(env), 'Create it or set CLAUDE_CONFIG_DIR to a writable directory'],
-    ['working directory', config.CLAUDE_WORKDIR, 'Set CLAUDE_WORKDIR to an existing, writable directory'],
-  ] as const) {
-    try {
-      fs.accessSync(dir, fs.constants.W_OK);
-      add({ name, status: 'ok', detail: `${fs.realpathSync(dir)} is writable` });
-    } catch {
-      add({ name, status: 'fail', detail: `${dir} is missing or not writable`, fix });
-    }
-  }
+  const dirs: [string, string, string][] = [
+    ['Claude config dir', configDir, 'Make it writable by the bot\'s user, or set CLAUDE_CONFIG_DIR to a writable directory'],
+    ['working directory', config.CLAUDE_WORKDIR, 'Set CLAUDE_WORKDIR to a directory the bot\'s user can write'],
+    ['run directory', runDir, 'Set RUN_DIR to a directory the bot\'s user can write'],
+  ];
+  if (config.ENABLE_PERSISTENCE) dirs.push(['data directory', path.dirname(path.resolve(config.DATABASE_PATH)), 'Set DATABASE_PATH to a file in a directory the bot\'s user can write']);
+  for (const [name, dir, fix] of dirs) add(checkWritableDir(name, dir, fix));
 
   if (config.WORKSPACE_ROOT) add(checkWorkspace(config.WORKSPACE_ROOT, config.CLAUDE_WORKDIR));
-  add(await checkDatabase(config));
+  if (natives[0]!.status === 'ok') add(await checkDatabase(config));
 
   try {
     const tmuxBackend = new TmuxBackend({ socket: config.TMUX_SOCKET, runDir });
+    if (natives[1]!.status === 'fail') throw new Error('node-pty does not load, and the bot needs it to start');
+    const { PtyBackend } = await import('../backends/pty.js');
     const { backend, why } = await selectBackend(config.SESSION_BACKEND, { tmux: tmuxBackend, pty: new PtyBackend({ runDir }) }, createLogger('silent'));
     add({ name: 'session backend', status: 'ok', detail: `${backend.kind} (${why})` });
   } catch (err) {
@@ -100,20 +108,29 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
 /** Discord application flags GATEWAY_MESSAGE_CONTENT (1 << 18) and its _LIMITED twin (1 << 19): API docs, "Application". */
 const MESSAGE_CONTENT_FLAGS = (1 << 18) | (1 << 19);
 
-/** THREADS needs the Message Content intent for plain messages in threads; the app's flags say whether it is on. */
-async function checkMessageContent(config: Config, token: string, fetcher: typeof fetch): Promise<Check> {
+/**
+ * From the application (`/applications/@me`): the invite link with the permissions the bot needs, and
+ * with THREADS whether the Message Content intent (privileged) is on.
+ */
+async function checkApplication(config: Config, token: string, fetcher: typeof fetch): Promise<Check[]> {
   const name = 'Message Content intent';
   const fix = 'Developer portal → your app → Bot → Privileged Gateway Intents → Message Content Intent (or THREADS=false)';
+  let app: { id?: string; flags?: number };
   try {
     const res = await fetcher(`${config.DISCORD_API_URL}/v10/applications/@me`, { headers: { authorization: `Bot ${token}` }, signal: AbortSignal.timeout(5000) });
-    if (!res.ok) return { name, status: 'warn', detail: `could not read the application (HTTP ${res.status})`, fix };
-    const { flags = 0 } = (await res.json()) as { flags?: number };
-    return (flags & MESSAGE_CONTENT_FLAGS) !== 0
-      ? { name, status: 'ok', detail: 'enabled: plain messages in session threads reach Claude' }
-      : { name, status: 'warn', detail: 'not enabled: plain messages in threads are ignored (slash commands work)', fix };
+    if (!res.ok) return config.THREADS ? [{ name, status: 'warn', detail: `could not read the application (HTTP ${res.status})`, fix }] : [];
+    app = (await res.json()) as { id?: string; flags?: number };
   } catch (err) {
-    return { name, status: 'warn', detail: `could not check: ${(err as Error).message}`, fix };
+    return config.THREADS ? [{ name, status: 'warn', detail: `could not check: ${(err as Error).message}`, fix }] : [];
   }
+  const checks: Check[] = [];
+  if (config.THREADS) {
+    checks.push(((app.flags ?? 0) & MESSAGE_CONTENT_FLAGS) !== 0
+      ? { name, status: 'ok', detail: 'enabled: plain messages in session threads reach Claude' }
+      : { name, status: 'warn', detail: 'not enabled: plain messages in threads are ignored (slash commands work)', fix });
+  }
+  if (app.id) checks.push({ name: 'invite link', status: 'ok', detail: inviteUrl(app.id) });
+  return checks;
 }
 
 /** WORKSPACE_ROOT exists and holds CLAUDE_WORKDIR, symlinks resolved. */
@@ -135,8 +152,9 @@ function checkWorkspace(root: string, workdir: string): Check {
 async function checkDatabase(config: Config): Promise<Check> {
   const name = 'database';
   if (!config.ENABLE_PERSISTENCE) return { name, status: 'warn', detail: 'ENABLE_PERSISTENCE=false: in memory, nothing survives a restart' };
-  if (!fs.existsSync(config.DATABASE_PATH)) return { name, status: 'ok', detail: `${config.DATABASE_PATH} will be created at start` };
+  if (!fs.existsSync(config.DATABASE_PATH)) return { name, status: 'ok', detail: `${config.DATABASE_PATH}: none yet; the bot creates it at start (its directory is checked above)` };
   try {
+    const { default: Database } = await import('better-sqlite3');
     const db = new Database(config.DATABASE_PATH, { readonly: true, fileMustExist: true });
     try {
       const integrity = db.pragma('integrity_check', { simple: true });
@@ -153,7 +171,7 @@ async function checkDatabase(config: Config): Promise<Check> {
   }
 }
 
-/** The checks as an aligned table, then the fixes. */
+/** The checks as an aligned table, then the fixes (one line each). */
 export function formatChecks(checks: readonly Check[]): string {
   const icon = { ok: '✅', warn: '⚠️ ', fail: '❌' } as const;
   const width = Math.max(...checks.map((c) => c.name.length));

@@ -4,13 +4,20 @@
  * exit non-zero.
  */
 import { Command } from 'commander';
-import { loadConfig, MISSING_TOKEN_HELP, type Config } from '../config/load.js';
+import { loadConfig, type Config } from '../config/load.js';
 import { BridgeError } from '../core/errors.js';
-import { deployCommands } from '../discord/deploy.js';
-import { startBridge } from '../main.js';
-import { formatChecks, runDoctor } from './doctor.js';
-import { exportCommand } from './export.js';
-import { auditCommand, backupCommand, endSessionCommand, killAllCommand, importCommand, listSessionsCommand, migrateCommand, showSessionCommand } from './ops.js';
+import { nativeLoadFailure } from './doctor-checks.js';
+
+// Every command imports what it needs when it runs: start-up loads only its own path, and a native
+// module that does not load (better-sqlite3, node-pty) is reported in one line, not a stack trace.
+const ops = () => import('./ops.js');
+
+/** What the operator reads: a BridgeError's text, a native module's load failure, else the error's message; never a stack. */
+function oneLine(err: unknown): string {
+  const known = err instanceof BridgeError ? err : nativeLoadFailure(err);
+  if (known) return known.message;
+  return err instanceof Error ? err.message : String(err);
+}
 
 /** Runs an action with the loaded config; prints its result, or its error in one line. */
 function act<A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<string | void> | string | void) {
@@ -19,7 +26,7 @@ function act<A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<st
       const out = await fn(loadConfig(), ...args);
       if (out) process.stdout.write(`${out}\n`);
     } catch (err) {
-      process.stderr.write(`${err instanceof BridgeError ? err.message : String(err)}\n`);
+      process.stderr.write(`${oneLine(err)}\n`);
       process.exitCode = 1;
     }
   };
@@ -36,10 +43,12 @@ program.command('start').description('Run the bot (configuration from the enviro
     process.exit(2);
   }
   if (!config.DISCORD_TOKEN) {
-    process.stderr.write(`${MISSING_TOKEN_HELP}\n`);
+    const { missingTokenHelp } = await import('./setup-help.js');
+    process.stderr.write(`${missingTokenHelp(config.THREADS)}\n`);
     process.exit(2);
   }
   try {
+    const { startBridge } = await import('../main.js');
     const bridge = await startBridge(config);
     let stopping = false;
     const stop = async (signal: string) => {
@@ -52,8 +61,10 @@ program.command('start').description('Run the bot (configuration from the enviro
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   } catch (err) {
-    process.stderr.write(`claude-bridge could not start: ${err instanceof BridgeError ? err.message : String(err)}\n`);
-    if (!(err instanceof BridgeError) || err.cause) process.stderr.write(`${String((err as Error).cause ?? (err as Error).stack)}\n`);
+    // A known failure is one line with its fix; an unexpected one keeps its stack for the bug report.
+    const known = err instanceof BridgeError ? err : nativeLoadFailure(err);
+    process.stderr.write(`claude-bridge could not start: ${known ? known.message : String(err)}\n`);
+    if (!known) process.stderr.write(`${String((err as Error).stack ?? '')}\n`);
     process.exit(1);
   }
 });
@@ -61,21 +72,22 @@ program.command('start').description('Run the bot (configuration from the enviro
 program.command('deploy-commands').description('Register /claude with Discord (without starting the bot)')
   .option('-g, --guild <id>', 'register in this guild only (instant); default DISCORD_GUILD_ID, else global')
   .action(act(async (config, opts: { guild?: string }) => {
-    if (!config.DISCORD_TOKEN) throw new BridgeError('CONFIG_INVALID', { detail: MISSING_TOKEN_HELP });
+    if (!config.DISCORD_TOKEN) throw new BridgeError('CONFIG_INVALID', { detail: (await import('./setup-help.js')).missingTokenHelp(config.THREADS) });
+    const { deployCommands } = await import('../discord/deploy.js');
     const r = await deployCommands({ token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: opts.guild ?? config.DISCORD_GUILD_ID });
     return `/claude registered for application ${r.applicationId} (${r.scope})`;
   }));
 
 const sessions = program.command('sessions').description('Inspect and end sessions in the store');
-sessions.command('list').description('All sessions, most recently active first').action(act((config) => listSessionsCommand(config)));
-sessions.command('show').argument('<id>', 'bridge session id').description('One session, its owed answers and transcript').action(act((config, id: string) => showSessionCommand(config, id)));
-sessions.command('suspend').argument('<id>', 'bridge session id').description('End its process; it resumes on the next message').action(act((config, id: string) => endSessionCommand(config, id, 'suspend')));
+sessions.command('list').description('All sessions, most recently active first').action(act(async (config) => (await ops()).listSessionsCommand(config)));
+sessions.command('show').argument('<id>', 'bridge session id').description('One session, its owed answers and transcript').action(act(async (config, id: string) => (await ops()).showSessionCommand(config, id)));
+sessions.command('suspend').argument('<id>', 'bridge session id').description('End its process; it resumes on the next message').action(act(async (config, id: string) => (await ops()).endSessionCommand(config, id, 'suspend')));
 sessions.command('kill').argument('[id]', 'bridge session id').option('--all', 'every session: an emergency stop')
   .description('End its process and stop the session (through the running bot when there is one)')
-  .action(act((config, id: string | undefined, o: { all?: boolean }) => {
-    if (o.all) return killAllCommand(config);
+  .action(act(async (config, id: string | undefined, o: { all?: boolean }) => {
+    if (o.all) return (await ops()).killAllCommand(config);
     if (!id) throw new Error('give a session id, or --all');
-    return endSessionCommand(config, id, 'kill');
+    return (await ops()).endSessionCommand(config, id, 'kill');
   }));
 
 program.command('export').description('Write a conversation to stdout (bridge session id, or Claude session id of CLAUDE_WORKDIR)')
@@ -86,31 +98,48 @@ program.command('export').description('Write a conversation to stdout (bridge se
       if (err.code === 'EPIPE') process.exit(0); // the reader (head, less) had enough
       throw err;
     });
+    const { exportCommand } = await import('./export.js');
     await exportCommand(config, id, opts.format, process.stdout);
   }));
 
 program.command('import').argument('<file>', 'a .jsonl transcript or a JSON export').description('Import a conversation into CLAUDE_WORKDIR')
-  .action(act((config, file: string) => importCommand(config, file)));
+  .action(act(async (config, file: string) => (await ops()).importCommand(config, file)));
 
-program.command('doctor').description('Check the installation and say how to fix what is wrong').action(async () => {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    process.stderr.write(`❌ configuration\n${(err as Error).message}\n`);
-    process.exit(1);
-  }
-  const checks = await runDoctor(config);
-  process.stdout.write(`${formatChecks(checks)}\n`);
-  process.exitCode = checks.some((c) => c.status === 'fail') ? 1 : 0;
-});
+program.command('doctor').description('Check the installation and say how to fix what is wrong')
+  .option('--try-claude', 'also send Claude Code one real prompt (spends a few tokens)')
+  .action(async (o: { tryClaude?: boolean }) => {
+    let config: Config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      process.stderr.write(`❌ configuration\n${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    const { formatChecks, runDoctor } = await import('./doctor.js');
+    const checks = await runDoctor(config, { tryClaude: o.tryClaude === true });
+    process.stdout.write(`${formatChecks(checks)}\n`);
+    process.exitCode = checks.some((c) => c.status === 'fail') ? 1 : 0;
+  });
+
+program.command('login').description('Log Claude Code in with the claude this bot runs (its `auth login`; extra arguments go to it)')
+  .argument('[args...]', 'passed to `claude auth login`, e.g. --console')
+  .allowUnknownOption()
+  .action(async (args: string[]) => {
+    try {
+      const { claudeLogin } = await import('./login.js');
+      process.exitCode = await claudeLogin(loadConfig(), args);
+    } catch (err) {
+      process.stderr.write(`${oneLine(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
 
 program.command('audit').description('The audit log: commands, button presses, thread messages, permission decisions')
   .option('--limit <n>', 'how many of the newest entries', '50')
-  .action(act((config, o: { limit: string }) => auditCommand(config, Math.max(1, Number.parseInt(o.limit, 10) || 50))));
+  .action(act(async (config, o: { limit: string }) => (await ops()).auditCommand(config, Math.max(1, Number.parseInt(o.limit, 10) || 50))));
 
 const db = program.command('db').description('The SQLite store');
-db.command('migrate').description('Bring the schema up to date').action(act((config) => migrateCommand(config)));
-db.command('backup').argument('<file>', 'destination').description('Online backup, safe while the bot runs').action(act((config, file: string) => backupCommand(config, file)));
+db.command('migrate').description('Bring the schema up to date').action(act(async (config) => (await ops()).migrateCommand(config)));
+db.command('backup').argument('<file>', 'destination').description('Online backup, safe while the bot runs').action(act(async (config, file: string) => (await ops()).backupCommand(config, file)));
 
 await program.parseAsync(process.argv);
