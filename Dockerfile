@@ -1,5 +1,5 @@
-# claude-discord-bridge: Node 20 with tmux (sessions survive bot restarts inside the container).
-FROM node:20-bookworm-slim
+# claude-discord-bridge: Node 22 with tmux (sessions survive bot restarts inside the container).
+FROM node:22-bookworm-slim
 
 # tmux runs the sessions; g++/make/python3 build better-sqlite3 and node-pty; git is for Claude Code.
 RUN apt-get update \
@@ -13,13 +13,20 @@ COPY bin ./bin
 COPY src ./src
 COPY tsconfig.json ./
 
-# Not root: Claude Code refuses bypassPermissions as root outside a sandbox, and a bot should not be root.
-RUN mkdir -p /app/data /workspace /home/node/.claude && chown -R node:node /app/data /workspace /home/node/.claude
-USER node
+# The bot runs as `node`, never root: Claude Code refuses bypassPermissions as root outside a sandbox.
+# The container starts as root only so the entrypoint can hand `node` the directories Docker creates
+# for bind mounts (root-owned), then drops to `node`. `claude-bridge` goes through it too, so
+# `docker compose exec bot claude-bridge login` and the health check run as `node` as well.
+COPY docker/entrypoint.sh /usr/local/bin/bridge-entrypoint
+RUN chmod 755 /usr/local/bin/bridge-entrypoint \
+ && printf '#!/bin/sh\nexec bridge-entrypoint node /app/bin/claude-bridge.js "$@"\n' > /usr/local/bin/claude-bridge \
+ && chmod 755 /usr/local/bin/claude-bridge \
+ && mkdir -p /app/data /workspace /home/node/.claude && chown -R node:node /app/data /workspace /home/node/.claude
 ENV CLAUDE_WORKDIR=/workspace \
     DATABASE_PATH=/app/data/sessions.db \
     RUN_DIR=/app/data/run
 VOLUME ["/app/data", "/home/node/.claude", "/workspace"]
 
-HEALTHCHECK --interval=5m --timeout=30s --start-period=30s --retries=3 CMD ["node", "bin/claude-bridge.js", "doctor"]
-CMD ["node", "bin/claude-bridge.js", "start"]
+HEALTHCHECK --interval=5m --timeout=30s --start-period=30s --retries=3 CMD ["claude-bridge", "doctor"]
+ENTRYPOINT ["bridge-entrypoint"]
+CMD ["claude-bridge", "start"]
