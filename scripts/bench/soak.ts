@@ -76,13 +76,16 @@ async function kill(): Promise<void> {
   saveLog();
 }
 
-/** Waits until the round's messages are answered or told and nothing is owed; `false` on timeout. */
+/**
+ * Waits until the round's messages are answered or told and none of them is still owed in `turns`
+ * or `intents` (rows an earlier round left stuck do not hold up the next); `false` on timeout.
+ */
 async function settle(sent: readonly Sent[], timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
+  const mine = new Set(sent.map((s) => s.token));
   while (Date.now() < deadline) {
-    ledger.pollStore();
-    const owed = ledger.owed();
-    if (owed.turns === 0 && owed.intents === 0 && ledger.verdicts(sent).every((v) => v.outcome !== 'lost')) return true;
+    const owed = ledger.pollStore();
+    if (![...owed].some((t) => mine.has(t)) && ledger.verdicts(sent).every((v) => v.outcome !== 'lost')) return true;
     await sleep(100);
   }
   return false;
@@ -210,6 +213,7 @@ for (let i = plan.length - 1; i > 0; i--) { const j = Math.floor(rand() * (i + 1
 for (let k = 0; k < handovers; k++) plan.push('handover'); // one block: MAX_SESSIONS=1 for these
 
 const rounds: Round[] = [];
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => void h.close().finally(() => process.exit(130))); // no bot or tmux server left behind
 const t0 = Date.now();
 let threads: string[] = [];
 try {
@@ -265,7 +269,8 @@ function report(verdicts: Verdict[]): void {
   const minutes = ((Date.now() - t0) / 60_000).toFixed(1);
   const tmux = execFileSync('tmux', ['-V'], { encoding: 'utf8' }).trim();
   console.log(`bench:soak — ${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${tmux}; seed ${SEED}`);
-  console.log(`${rounds.length} kill -9s in ${minutes} min (${rounds.filter((r) => !r.settled).length} rounds did not settle in time); bot logs: ${logDir}`);
+  const owed = ledger.owed();
+  console.log(`${rounds.length} kill -9s in ${minutes} min (${rounds.filter((r) => !r.settled).length} rounds did not settle in time); owed at the end: ${owed.turns} turns, ${owed.intents} intents; bot logs: ${logDir}`);
   console.log('');
   console.log('| kill point | kills | messages | answered once | told not taken | duplicated | lost (stored / never stored) |');
   console.log('| --- | --- | --- | --- | --- | --- | --- |');
