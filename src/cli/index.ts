@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { BridgeError } from '../core/errors.js';
 import { nativeLoadFailure } from './doctor-checks.js';
+import type { RunningBridge } from '../main.js';
 
 // Every command imports what it needs when it runs: start-up loads only its own path, and a native
 // module that does not load (better-sqlite3, node-pty) is reported in one line, not a stack trace.
@@ -47,19 +48,30 @@ program.command('start').description('Run the bot (configuration from the enviro
     process.stderr.write(`${missingTokenHelp(config.THREADS)}\n`);
     process.exit(2);
   }
+  // Signals are taken from the start: one during start-up stops the bot as soon as it is up (the
+  // ready line is logged before startBridge returns); a second one ends the process at once.
+  let bridge: RunningBridge | null = null;
+  let pending: string | null = null;
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (!bridge) {
+      if (pending) process.exit(1);
+      pending = signal;
+      process.stderr.write(`${signal}: stopping once start-up is done; send it again to quit now\n`);
+      return;
+    }
+    if (stopping) return;
+    stopping = true;
+    bridge.log.info({ signal }, 'stopping');
+    await bridge.stop();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
   try {
     const { startBridge } = await import('../main.js');
-    const bridge = await startBridge(config);
-    let stopping = false;
-    const stop = async (signal: string) => {
-      if (stopping) return;
-      stopping = true;
-      bridge.log.info({ signal }, 'stopping');
-      await bridge.stop();
-      process.exit(0);
-    };
-    process.on('SIGINT', () => void stop('SIGINT'));
-    process.on('SIGTERM', () => void stop('SIGTERM'));
+    bridge = await startBridge(config);
+    if (pending) await stop(pending);
   } catch (err) {
     // A known failure is one line with its fix; an unexpected one keeps its stack for the bug report.
     const known = err instanceof BridgeError ? err : nativeLoadFailure(err);

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeDiscord } from '../fakes/discord/server.js';
@@ -84,6 +84,18 @@ describe('first run', () => {
     expect(r.stderr).toContain('"Send Messages in Threads", "Create Public Threads"');
     expect(r.stderr).toContain('"Message Content Intent"');
     expect(r.stderr).toContain('&permissions=311385230336');
+  });
+
+  it('with everything in place it starts (the lazily loaded start path) and stops on SIGTERM', async () => {
+    const proc = spawn(process.execPath, [ENTRY, 'start'], { env: { ...base, DISCORD_TOKEN: discord.token, LOG_LEVEL: 'info' }, cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.on('data', (d: Buffer) => { out += d.toString(); if (out.includes('/claude registered')) resolve(); });
+      proc.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    expect(await exited).toBe(0);
   });
 
   it('doctor checks Claude Code\'s login and the directories it needs, and --try-claude sends a prompt', async () => {
