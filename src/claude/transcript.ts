@@ -180,3 +180,28 @@ export async function lastConversationEntry(file: string, tailBytes = 256 * 1024
     await fh.close();
   }
 }
+
+/**
+ * Whether the transcript mentions `needle` (e.g. the uuid a message was written with: Claude Code
+ * 2.1.330 records it — in a `queue-operation` line — as soon as it takes the message from stdin,
+ * measured). Scans the file in 1 MiB chunks; `false` when it does not exist.
+ */
+export async function transcriptMentions(file: string, needle: string): Promise<boolean> {
+  const fh = await fs.promises.open(file, 'r').catch(() => null);
+  if (!fh) return false;
+  try {
+    const want = Buffer.from(needle);
+    const chunk = Buffer.alloc(1 << 20);
+    let carry = Buffer.alloc(0);
+    for (let pos = 0; ; ) {
+      const { bytesRead } = await fh.read(chunk, 0, chunk.length, pos);
+      if (bytesRead === 0) return false;
+      const hay = Buffer.concat([carry, chunk.subarray(0, bytesRead)]);
+      if (hay.includes(want)) return true;
+      carry = hay.subarray(Math.max(0, hay.length - want.length + 1));
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+}

@@ -5,6 +5,7 @@
  * so), messages steered into it are tracked again by their uuid (the replayed output says whether
  * the CLI took them), and everything else waits in the inbox in its order.
  */
+import { transcriptMentions } from '../claude/transcript.js';
 import type { TurnRecord } from '../store/types.js';
 import { BridgeError } from '../core/errors.js';
 import { decodeResult, EMPTY_STATS } from './session-loop.js';
@@ -29,6 +30,10 @@ export abstract class SessionRestore extends SessionTurns {
     const answered = new Set(rows.filter((r) => r.state === 'answered').map((r) => r.id));
     for (const row of rows) {
       if (row.steerUuid && row.steeredInto) { steers.push(row); continue; }
+      if (row.state === 'running' && this.link && !(await transcriptMentions(this.transcriptFile, row.id))) {
+        row.state = 'queued'; // marked as written, but the bot died before the live process got it
+        this.deps.store.setTurnState(row.id, 'queued');
+      }
       restored.push(row.state === 'answered' ? this.restoreAnswered(row) : this.restoreTurn(row));
     }
     for (const row of steers) {

@@ -96,7 +96,8 @@ export abstract class SessionTurns extends SessionLoop {
     this.giveBackSlot();
     this.patch({ lastActivityAt: this.deps.now() });
     try {
-      await link.handle.write(encodeUserMessage(turn.prompt));
+      // Written with the turn's id as its uuid: after a crash, the transcript tells whether the CLI got it.
+      await link.handle.write(encodeUserMessage(turn.prompt, { uuid: turn.id }));
     } catch (err) {
       this.log.warn({ err }, 'could not write the prompt; the process is ending'); // its exit ends the turn
     }
@@ -151,7 +152,8 @@ export abstract class SessionTurns extends SessionLoop {
    * turn, by itself. That turn is current now — before anything else can be written.
    */
   private startFollowUp(turn: Turn, steers: Steer[]): void {
-    const followUp = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: steers.map((s) => s.text).join('\n'), replyRef: steers[0]!.replyRef });
+    // Its id is the first message's uuid, which the CLI recorded in the transcript when it took it.
+    const followUp = new Turn({ id: steers[0]!.uuid, seq: ++this.seq, prompt: steers.map((s) => s.text).join('\n'), replyRef: steers[0]!.replyRef });
     followUp.followUpOf = turn;
     this.deps.store.addTurn({ ...followUp, sessionId: this.rec.id, state: 'running', createdAt: this.deps.now() }, { absorb: steers.map((s) => s.message.id) });
     this.current = followUp;

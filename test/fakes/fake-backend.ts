@@ -7,7 +7,11 @@
  * `isReplay: true` when taken. A turn is answered at once unless the test holds it (`hold`), so a
  * test can act while it "runs", then `release()` it.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { AsyncQueue } from '../../src/backends/async-queue.js';
+import { transcriptPath } from '../../src/claude/slug.js';
+import { parseClaudeSessionId } from '../../src/core/ids.js';
 import type { ExitInfo, OutputLine, ProcessBackend, ProcessHandle, ProcessSpec } from '../../src/backends/types.js';
 
 export class FakeProcess implements ProcessHandle {
@@ -38,6 +42,7 @@ export class FakeProcess implements ProcessHandle {
     const msg = JSON.parse(line) as { type: string; uuid?: string; message?: { content: string }; request?: { subtype: string }; request_id?: string };
     if (msg.type === 'user') {
       const text = msg.message!.content;
+      if (msg.uuid) this.record(msg.uuid);
       if (msg.uuid && this.held.length > 0) return this.steer(msg.uuid, text);
       if (msg.uuid) this.echo(msg.uuid, text);
       if (this.fake.hold) this.held.push({ text, steered: [] });
@@ -56,6 +61,15 @@ export class FakeProcess implements ProcessHandle {
       this.echo(uuid, text);
       this.held[0]!.steered.push(text);
     } else this.queued.push({ uuid, text });
+  }
+
+  private record(uuid: string): void {
+    const args = this.spec.args;
+    const at = args.lastIndexOf('--session-id') >= 0 ? args.lastIndexOf('--session-id') : args.indexOf('--resume');
+    if (at < 0 || !this.fake.configDir) return;
+    const file = transcriptPath(this.fake.configDir, this.spec.cwd, parseClaudeSessionId(args[at + 1]!));
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.appendFileSync(file, `${JSON.stringify({ type: 'queue-operation', operation: 'enqueue', uuid })}\n`);
   }
 
   private echo(uuid: string, text: string): void {
@@ -132,6 +146,10 @@ export class FakeProcess implements ProcessHandle {
 
 export class FakeBackend implements ProcessBackend {
   readonly kind = 'tmux' as const;
+
+  /** `configDir`: Claude Code's config home, where taken messages are recorded in transcripts. */
+  constructor(readonly configDir: string | null = null) {}
+
   readonly started: FakeProcess[] = [];
   /** New turns wait for `release()` instead of being answered at once. */
   hold = false;

@@ -24,10 +24,12 @@ let backend: FakeBackend;
 let store: SqliteSessionStore;
 let manager: SessionManager;
 let clock: number;
+let configDir: string;
 
 function makeManager(o: { max?: number; perUser?: number; maxQueue?: number } = {}): void {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-machine-'));
-  backend = new FakeBackend();
+  configDir = dir;
+  backend = new FakeBackend(dir);
   store = new SqliteSessionStore(openDatabase(':memory:'));
   clock = 1_000_000;
   manager = new SessionManager({
@@ -418,8 +420,8 @@ describe('restart (a second manager on the same store)', () => {
   async function restart(): Promise<SessionManager> {
     for (const s of (manager as unknown as { sessions: Map<string, Session> }).sessions.values()) await s.detach();
     const second = new SessionManager({
-      store, backend, claudeBin: '/bin/false', claudeConfigDir: fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-machine-')), env: {},
-      defaultCwd: os.tmpdir(), maxSessions: 4, maxSessionsPerUser: 4, maxQueue: 4, idleTimeoutMs: 60_000, healthIntervalMs: 60_000,
+      store, backend, claudeBin: '/bin/false', claudeConfigDir: configDir, env: {},
+      defaultCwd: configDir, maxSessions: 4, maxSessionsPerUser: 4, maxQueue: 4, idleTimeoutMs: 60_000, healthIntervalMs: 60_000,
       turnStallMs: 600_000, log: createLogger('silent'), now: () => clock,
     });
     return second;
@@ -455,5 +457,19 @@ describe('restart (a second manager on the same store)', () => {
     backend.hold = false;
     backend.last.release();
     expect((await rb.done).text).toBe('echo: B (turn 2)');
+  });
+
+  it('a turn marked written whose prompt the live process never got (a crash in between) is written once after restart', async () => {
+    const s = manager.createSession(alice, chan(1));
+    await s.sendMessage('before').done;
+    const proc = backend.last;
+    // The crash came after the row was marked running and before the prompt reached the FIFO.
+    store.addTurn({ id: '0b5e7c1e-1111-4222-8333-444455556666', sessionId: s.id, seq: 9, prompt: 'lost in the crash', replyRef: null, state: 'running', createdAt: clock });
+    const second = await restart();
+    const restored = await second.restoreSessions();
+    const t = restored.find((r) => r.turn.prompt === 'lost in the crash')!.turn;
+    expect((await t.done).text).toBe('echo: lost in the crash (turn 2)');
+    expect(proc.written.filter((l) => l.includes('lost in the crash'))).toHaveLength(1);
+    expect(t.notices).toEqual([]); // it was never sent before: nothing to explain
   });
 });
