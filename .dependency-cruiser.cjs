@@ -1,5 +1,5 @@
 /**
- * DESIGN.md §1 layering, enforced: dependencies point inward. `sessions` may see `backends` and
+ * The layering of docs/design.md, enforced: dependencies point inward. `sessions` may see `backends` and
  * `store` only as types (interfaces); only `main.ts` and `cli/` meet concrete classes.
  */
 const layer = (name) => `^src/${name}/`;

@@ -35,18 +35,3 @@ export function loadConfig(opts: LoadConfigOptions = {}): Config {
   return result.data;
 }
 
-/** What to tell an operator who started the bot without `DISCORD_TOKEN`. */
-export const MISSING_TOKEN_HELP = [
-  'DISCORD_TOKEN is not set, so the bot cannot log in to Discord.',
-  '',
-  'To get one:',
-  '  1. Open https://discord.com/developers/applications and create (or pick) an application.',
-  '  2. Bot → Reset Token → copy it. Put it in .env in this folder:  DISCORD_TOKEN=<token>',
-  '  3. Invite the bot: OAuth2 → URL Generator → scopes "bot" and "applications.commands",',
-  '     permissions "Send Messages", "Read Message History"; open the URL and pick your server.',
-  '',
-  'Also set who may use it (comma-separated Discord ids; Developer Mode → right-click → Copy ID):',
-  '  ALLOWED_USER_IDS=<your user id>   and/or   ALLOWED_ROLE_IDS=<role id>',
-  'Optional: DISCORD_GUILD_ID=<server id> registers /claude in that server at once.',
-  'Claude Code itself must be logged in (run `claude` once) or have ANTHROPIC_API_KEY set.',
-].join('\n');

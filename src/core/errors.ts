@@ -40,9 +40,9 @@ const MESSAGES = {
   THREAD_OWNER: (p: { ownerId: string | number }) => `This thread is <@${p.ownerId}>'s Claude session; start your own with \`/claude ask\` in the channel.`,
   PROMPT_FILE_INVALID: (p: { limit: string | number; name: string | number }) => `The prompt file must be a text file (.txt or .md) of at most ${p.limit}; \`${p.name}\` is not.`,
   CLAUDE_NOT_LOGGED_IN: () =>
-    'Claude Code is not logged in on the bot\'s host. The bot\'s admin can run `claude` there and type `/login` (or set ANTHROPIC_API_KEY for the bot), then send your message again.',
+    'Claude Code is not logged in on the bot\'s host. The bot\'s admin can run `npm run login` there (or set ANTHROPIC_API_KEY for the bot), then send your message again.',
   CLAUDE_AUTH_FAILED: () =>
-    'Claude\'s API refused the bot\'s credentials (invalid or revoked API key or login). The bot\'s admin can run `claude` on its host and type `/login`, or fix ANTHROPIC_API_KEY, then send your message again.',
+    'Claude\'s API refused the bot\'s credentials (invalid or revoked API key or login). The bot\'s admin can run `npm run login` on its host, or fix ANTHROPIC_API_KEY, then send your message again.',
   CLAUDE_RATE_LIMITED: () => 'Claude\'s usage limit for this account is reached. Try again later (the limit resets on its own).',
   CLAUDE_OVERLOADED: () => 'Claude\'s API is overloaded right now, and Claude Code gave up retrying. Send your message again in a few minutes.',
   CLAUDE_API_FAILED: (p: { status: string | number }) => `Claude's API failed (${p.status}), and Claude Code gave up retrying. Send your message again in a moment.`,

@@ -56,7 +56,7 @@ describe('Claude API faults are visible, and only the final answer is shown', ()
     const i = h.ask(alice, 'hello UNAUTHORIZED');
     const final = await h.reply(i, (m) => m.content.includes('⚠️') && !hasButton(m, 'stop'), 'failed turn', 60_000);
     expect(final.content).toContain("Claude's API refused the bot's credentials");
-    expect(final.content).toContain('/login');
+    expect(final.content).toContain('npm run login');
     expect(final.content).not.toMatch(/Invalid API key|reported an error|success/);
     expect(h.bot!.output()).toContain('Invalid API key'); // the raw text is in the log
   });

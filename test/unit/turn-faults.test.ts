@@ -108,8 +108,8 @@ describe('system/api_retry', () => {
 
 describe('a failed turn says why, in plain words', () => {
   const cases: Array<[string, string, RegExp]> = [
-    ['not-logged-in.ndjson', 'CLAUDE_NOT_LOGGED_IN', /not logged in[^]*\/login/i],
-    ['invalid-key.ndjson', 'CLAUDE_AUTH_FAILED', /refused the bot's credentials[^]*\/login/],
+    ['not-logged-in.ndjson', 'CLAUDE_NOT_LOGGED_IN', /not logged in[^]*npm run login/i],
+    ['invalid-key.ndjson', 'CLAUDE_AUTH_FAILED', /refused the bot's credentials[^]*npm run login/],
     ['overloaded-gave-up.ndjson', 'CLAUDE_OVERLOADED', /overloaded/],
     ['500-gave-up.ndjson', 'CLAUDE_API_FAILED', /failed \(500\)/],
   ];
