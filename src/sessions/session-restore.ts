@@ -39,8 +39,8 @@ export abstract class SessionRestore extends SessionTurns {
     for (const row of steers) {
       if (answered.has(row.steeredInto!)) continue; // folded into an answer not yet shown: delivered with it
       const message = this.turnOf(row);
-      if (this.current && row.steeredInto === this.current.id) {
-        // Still in flight: the replayed output echoes its uuid if the CLI took it.
+      if (this.current && row.steeredInto === this.current.id && (await transcriptMentions(this.transcriptFile, row.steerUuid!))) {
+        // The CLI took it (its uuid is in the transcript): the replayed output says whether it was folded in.
         const steer = this.steering.add(this.current, message, row.steerUuid!);
         this.current.markSteer(steer.mark);
         continue;

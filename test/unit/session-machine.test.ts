@@ -472,4 +472,23 @@ describe('restart (a second manager on the same store)', () => {
     expect(proc.written.filter((l) => l.includes('lost in the crash'))).toHaveLength(1);
     expect(t.notices).toEqual([]); // it was never sent before: nothing to explain
   });
+
+  it('a message marked steered whose write the crash cut off is answered on its own after restart, once', async () => {
+    const s = manager.createSession(alice, chan(1));
+    await s.sendMessage('warm up').done;
+    backend.hold = true;
+    const running = s.sendMessage('long one');
+    await started(running);
+    // The crash came after the row was marked steered into the running turn and before the write.
+    store.addTurn({ id: '1c2d3e4f-1111-4222-8333-444455556666', sessionId: s.id, seq: 9, prompt: 'cut off', replyRef: null, state: 'queued', createdAt: clock,
+      steerUuid: '9f8e7d6c-1111-4222-8333-444455556666', steeredInto: running.id });
+    const proc = backend.last;
+    const second = await restart();
+    const restored = await second.restoreSessions();
+    backend.hold = false;
+    proc.release();
+    const byPrompt = Object.fromEntries(await Promise.all(restored.map(async (r) => [r.turn.prompt, (await r.turn.done).text] as const)));
+    expect(byPrompt).toEqual({ 'warm up': 'echo: warm up (turn 1)', 'long one': 'echo: long one (turn 2)', 'cut off': 'echo: cut off (turn 3)' });
+    expect(proc.written.filter((l) => l.includes('cut off'))).toHaveLength(1);
+  });
 });
