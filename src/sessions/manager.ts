@@ -168,7 +168,7 @@ export class SessionManager extends SessionRegistry {
    * its process's exit as it happens, and the turn in flight is ended with a plain-words error.
    */
   checkHealth(): void {
-    for (const s of this.sessions.values()) if (s.currentTurn) void s.checkStall(this.opts.turnStallMs);
+    for (const s of this.sessions.values()) if (s.isLive && s.isBusy) void s.checkStall(this.opts.turnStallMs);
   }
 
   /** Stops the timers, then leaves processes running (`keepProcesses`) or ends them. */

@@ -14,7 +14,7 @@ import { checkTransition, type SessionInput } from './machine.js';
 import { Mailbox } from './mailbox.js';
 import { PermissionGate } from './permissions.js';
 import type { ProcessLink } from './process-link.js';
-import { SteerBook } from './steering.js';
+import { SteerBook, type Steer } from './steering.js';
 import { Turn, type TurnResult } from './turn.js';
 import { BridgeError, type BridgeErrorCode } from '../core/errors.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
@@ -41,6 +41,11 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   protected nextModel: { model: string | null } | null = null;
   protected readonly gate: PermissionGate;
   protected readonly steering = new SteerBook();
+  /**
+   * Messages steered into a turn that ended without taking them, oldest first: the CLI answers them
+   * next by itself, in one or more turns; each turn starts when the CLI echoes one of them.
+   */
+  protected awaiting: Steer[] = [];
 
   constructor(protected rec: SessionRecord, protected readonly deps: SessionDeps) {
     super();
@@ -95,10 +100,10 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
    * yet shown is shown — never asked of Claude again. `outputOffset`: the process's output up to
    * there (its `result` line) is dealt with and is not read again after a restart.
    */
-  protected endTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null): void {
+  protected endTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null, left: readonly Steer[] = []): void {
     const full = turn.end(result);
     if (!full) return;
-    this.deps.store.setTurnAnswered(turn.id, encodeResult(full), outputOffset);
+    this.deps.store.setTurnAnswered(turn.id, encodeResult(full), outputOffset, left.map((s) => s.message.id));
     if (outputOffset !== null) this.rec = { ...this.rec, outputOffset }; // as stored
   }
 

@@ -30,6 +30,13 @@ export abstract class SessionRestore extends SessionTurns {
     const answered = new Set(rows.filter((r) => r.state === 'answered').map((r) => r.id));
     for (const row of rows) {
       if (row.steerUuid && row.steeredInto) { steers.push(row); continue; }
+      if (row.steerUuid && this.link && (await transcriptMentions(this.transcriptFile, row.steerUuid))) {
+        // Written and taken, awaiting the CLI's own turn for it: the replayed output starts that turn.
+        const message = this.turnOf(row);
+        this.awaiting.push({ uuid: row.steerUuid, text: row.prompt, into: message, message, replyRef: row.replyRef, mark: { text: row.prompt, state: 'next-turn' } });
+        continue;
+      }
+      if (row.steerUuid) this.deps.store.unsteer(row.id); // never reached the process: a turn of its own
       if (row.state === 'running' && this.link && !(await transcriptMentions(this.transcriptFile, row.id))) {
         row.state = 'queued'; // marked as written, but the bot died before the live process got it
         this.deps.store.setTurnState(row.id, 'queued');
@@ -49,6 +56,7 @@ export abstract class SessionRestore extends SessionTurns {
       restored.push(this.restoreTurn({ ...row, state: 'queued' }));
     }
     this.inbox.sort((a, b) => a.seq - b.seq);
+    if (this.awaiting.length > 0 && this.link && !this.current) this.setState('running'); // the CLI goes on by itself
     return restored;
   }
 

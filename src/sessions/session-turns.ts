@@ -14,7 +14,7 @@ import { launchClaude } from './launch.js';
 import { turnEnding } from './output.js';
 import { ProcessLink } from './process-link.js';
 import { EMPTY_STATS, SessionLoop } from './session-loop.js';
-import type { Steer } from './steering.js';
+import { replayedUuid, type Steer } from './steering.js';
 import { Turn, type TurnResult } from './turn.js';
 
 export abstract class SessionTurns extends SessionLoop {
@@ -25,6 +25,7 @@ export abstract class SessionTurns extends SessionLoop {
   protected async pump(): Promise<void> {
     if (this.current || this.inbox.length === 0 || this.rec.state === 'stopped') return;
     if (this.link?.resumeFailed) return; // its exit comes next; the turn goes to a fresh process then
+    if (this.awaiting.length > 0 && this.link) return; // the CLI answers those first, by itself
     if (!this.link) {
       if (this.slot === 'none') {
         this.slot = 'requested';
@@ -121,6 +122,7 @@ export abstract class SessionTurns extends SessionLoop {
   protected onOutput(message: KnownMessage, offset: number): void {
     const link = this.link!;
     const news = link.take(message);
+    this.takeAwaiting(message);
     this.current?.feed(message);
     const folded = this.steering.onMessage(message);
     if (folded) { folded.mark.state = 'folded'; folded.into.markSteer(folded.mark); }
@@ -143,19 +145,34 @@ export abstract class SessionTurns extends SessionLoop {
     if (!turn.followUpOf) this.recordHistory(turn.prompt); // steered messages were recorded when sent
     const left = this.steering.leftOver(turn);
     for (const s of left) { s.mark.state = 'next-turn'; turn.markSteer(s.mark); }
-    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending, offset);
-    if (left.length > 0) this.startFollowUp(turn, left);
+    this.awaiting.push(...left);
+    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending, offset, left);
+    if (this.awaiting.length > 0 && this.link) this.setState('running'); // the CLI goes on by itself
   }
 
   /**
-   * Messages steered into `turn` that it did not take: the CLI answers them next, joined into one
-   * turn, by itself. That turn is current now — before anything else can be written.
+   * The CLI took a message that was awaiting its own turn (its echo, `--replay-user-messages`): it
+   * starts a follow-up turn when none runs, else it is part of the running one. Measured on
+   * 2.1.330: queued messages are answered right after the turn they were sent into, joined or in
+   * turns of their own — the echoes say which.
    */
-  private startFollowUp(turn: Turn, steers: Steer[]): void {
-    // Its id is the first message's uuid, which the CLI recorded in the transcript when it took it.
-    const followUp = new Turn({ id: steers[0]!.uuid, seq: ++this.seq, prompt: steers.map((s) => s.text).join('\n'), replyRef: steers[0]!.replyRef });
-    followUp.followUpOf = turn;
-    this.deps.store.addTurn({ ...followUp, sessionId: this.rec.id, state: 'running', createdAt: this.deps.now() }, { absorb: steers.map((s) => s.message.id) });
+  private takeAwaiting(message: KnownMessage): void {
+    const uuid = this.awaiting.length > 0 ? replayedUuid(message) : null;
+    const i = uuid ? this.awaiting.findIndex((s) => s.uuid === uuid) : -1;
+    if (i < 0) return;
+    const [steer] = this.awaiting.splice(i, 1) as [Steer];
+    const into = this.current;
+    if (!into) return this.startFollowUp(steer);
+    this.deps.store.markSteered(steer.message.id, steer.uuid, into.id); // delivered with it
+    into.markSteer({ text: steer.text, state: 'folded' });
+  }
+
+  /** The CLI started a turn of its own for a message that was steered into an earlier turn. */
+  private startFollowUp(steer: Steer): void {
+    // Its id is the message's uuid, which the CLI recorded in the transcript when it took it.
+    const followUp = new Turn({ id: steer.uuid, seq: ++this.seq, prompt: steer.text, replyRef: steer.replyRef });
+    followUp.followUpOf = steer.into;
+    this.deps.store.addTurn({ ...followUp, sessionId: this.rec.id, state: 'running', createdAt: this.deps.now() }, { absorb: [steer.message.id] });
     this.current = followUp;
     this.link?.turnStarted();
     this.setState('running');
@@ -197,7 +214,7 @@ export abstract class SessionTurns extends SessionLoop {
     if (this.link !== link) return;
     this.link = null;
     this.gate.dropAll();
-    this.requeueSteers(this.steering.dropAll());
+    this.requeueSteers([...this.steering.dropAll(), ...this.awaiting.splice(0)].sort((a, b) => a.message.seq - b.message.seq));
     this.patch({ backend: null, outputOffset: 0 });
     if (this.rec.state !== 'stopped') this.setState('suspended');
     const turn = this.current;
@@ -222,9 +239,9 @@ export abstract class SessionTurns extends SessionLoop {
   }
 
   /** Ends a turn after the session's own state is settled, so awaiting callers see it. */
-  protected finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null): void {
+  protected finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null, left: readonly Steer[] = []): void {
     if (this.current === turn) this.current = null;
     if (this.link && this.rec.state === 'running') this.setState('idle');
-    this.endTurn(turn, result, outputOffset);
+    this.endTurn(turn, result, outputOffset, left);
   }
 }

@@ -31,7 +31,7 @@ export class Session extends SessionRestore {
   get currentTurn(): Turn | null { return this.current; }
   /** A turn runs, or messages wait (accepted, in the inbox, or as inputs not yet handled). */
   get isBusy(): boolean {
-    return this.current !== null || this.inbox.length > 0 || this.accepted.size > 0 || this.box.size > 0;
+    return this.current !== null || this.inbox.length > 0 || this.awaiting.length > 0 || this.accepted.size > 0 || this.box.size > 0;
   }
   /** May be suspended to make room: live, idle, and nothing waiting for it or granted to it. */
   get evictable(): boolean {
@@ -188,8 +188,10 @@ export class Session extends SessionRestore {
       case 'permission':
         if (input.decision === 'timeout') return this.gate.expire(input.key);
         return this.gate.decide(input.key, input.decision, input.userId ?? 'unknown');
-      case 'stall':
-        return this.current !== null && !this.current.isEnded && this.link !== null && this.link.endIfStalled(input.stallMs);
+      case 'stall': {
+        const waiting = (this.current !== null && !this.current.isEnded) || this.awaiting.length > 0;
+        return waiting && this.link !== null && this.link.endIfStalled(input.stallMs);
+      }
       case 'restore': {
         const owed = await this.restoreOwed(input.attach);
         await this.pump();
@@ -257,7 +259,7 @@ export class Session extends SessionRestore {
   private async onSuspend(reason: SuspendReason, idleSince?: number): Promise<boolean> {
     if (!this.link) return false;
     // Work waiting anywhere — a turn, the inbox, an accepted message or an input behind this one — keeps it.
-    const waiting = this.current || this.inbox.length > 0 || this.accepted.size > 0 || this.box.size > 1 || this.slot !== 'none';
+    const waiting = this.current || this.inbox.length > 0 || this.awaiting.length > 0 || this.accepted.size > 0 || this.box.size > 1 || this.slot !== 'none';
     if (reason !== 'operator' && waiting) return false;
     if (reason === 'idle' && idleSince !== undefined && this.rec.lastActivityAt >= idleSince) return false;
     if (this.current) this.current.interruptRequested = true;

@@ -115,9 +115,10 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('UPDATE turns SET steer_uuid = NULL, steered_into = NULL WHERE id = ?').run(id);
   }
 
-  setTurnAnswered(id: string, result: string, outputOffset: number | null): void {
+  setTurnAnswered(id: string, result: string, outputOffset: number | null, left: readonly string[] = []): void {
     this.db.transaction(() => {
       this.db.prepare("UPDATE turns SET state = 'answered', result = ? WHERE id = ?").run(result, id);
+      for (const l of left) this.db.prepare('UPDATE turns SET steered_into = NULL WHERE id = ?').run(l);
       if (outputOffset !== null) {
         this.db.prepare('UPDATE sessions SET output_offset = ?, updated_at = ? WHERE id = (SELECT session_id FROM turns WHERE id = ?)')
           .run(outputOffset, this.now(), id);

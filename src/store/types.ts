@@ -132,9 +132,11 @@ export interface SessionStore {
   /**
    * In one transaction: the turn's result is known (`result`: the session's JSON; it stays owed
    * until delivered), and the session's output offset becomes `outputOffset` (bytes past the
-   * turn's `result` line; `null` leaves it): that output never needs reading again.
+   * turn's `result` line; `null` leaves it): that output never needs reading again. `left`: rows of
+   * messages steered into it that it did not take — they no longer belong to it (`steered_into`
+   * cleared, `steer_uuid` kept: written, awaiting the CLI's own next turn).
    */
-  setTurnAnswered(id: string, result: string, outputOffset: number | null): void;
+  setTurnAnswered(id: string, result: string, outputOffset: number | null, left?: readonly string[]): void;
   /** Where the transport shows the turn's answer (opaque JSON). */
   setTurnReplyRef(id: string, replyRef: string): void;
   /** Owed turns of a session, oldest first. */

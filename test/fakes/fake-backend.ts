@@ -81,6 +81,10 @@ export class FakeProcess implements ProcessHandle {
     for (const h of this.held.splice(0)) this.answer(h.text, h.steered);
     if (this.queued.length === 0) return;
     const queued = this.queued.splice(0);
+    if (this.fake.steerMode === 'split') {
+      for (const q of queued) { this.echo(q.uuid, q.text); this.answer(q.text); }
+      return;
+    }
     for (const q of queued) this.echo(q.uuid, q.text);
     this.answer(queued.map((q) => q.text).join('\n'));
   }
@@ -154,7 +158,7 @@ export class FakeBackend implements ProcessBackend {
   /** New turns wait for `release()` instead of being answered at once. */
   hold = false;
   /** What a message steered into a held turn does (see the class comment). */
-  steerMode: 'fold' | 'queue' = 'fold';
+  steerMode: 'fold' | 'queue' | 'split' = 'fold';
   /** The next start fails with this error. */
   failNextStart: Error | null = null;
 

@@ -397,6 +397,27 @@ describe('steered messages the CLI answers after the running turn (queue mode)',
     expect(store.listTurns(s.id).map((t) => t.prompt)).toEqual(['warm up']);
   });
 
+  it('answered by the CLI in turns of their own (split): a follow-up per message, each answered', async () => {
+    const s = manager.createSession(alice, chan(1));
+    await s.sendMessage('warm up').done;
+    backend.hold = true;
+    backend.steerMode = 'split';
+    const first = s.sendMessage('first');
+    await started(first);
+    const followUps: Turn[] = [];
+    s.on('turn', (t) => { if (t.followUpOf) followUps.push(t); });
+    await s.steer('second');
+    await s.steer('third');
+    backend.hold = false;
+    backend.last.release();
+    await first.done;
+    await s.post({ type: 'moveTo', channelId: s.record.channelId, guildId: null });
+    expect(await Promise.all(followUps.map(async (t) => (await t.done).text))).toEqual(['echo: second (turn 3)', 'echo: third (turn 4)']);
+    for (const t of [first, ...followUps]) await s.delivered(t);
+    expect(store.listTurns(s.id).map((t) => t.prompt)).toEqual(['warm up']);
+    expect((await s.sendMessage('after').done).text).toBe('echo: after (turn 5)'); // nothing stuck behind them
+  });
+
   it('stop while they wait: every turn shown settles, none is left hanging', async () => {
     const s = manager.createSession(alice, chan(1));
     await s.sendMessage('warm up').done;
