@@ -1,17 +1,26 @@
 # claude-discord-bridge: Node 22 with tmux (sessions survive bot restarts inside the container).
-FROM node:22-bookworm-slim
-
-# tmux runs the sessions; g++/make/python3 build better-sqlite3 and node-pty; git is for Claude Code.
+# Build stage: native modules (better-sqlite3, node-pty) and the compiled bridge (dist/, `npm run build`,
+# which `npm ci` runs as `prepare`); then only runtime dependencies are kept.
+FROM node:22-bookworm-slim AS build
 RUN apt-get update \
- && apt-get install -y --no-install-recommends tmux g++ make python3 git ca-certificates \
+ && apt-get install -y --no-install-recommends g++ make python3 \
  && rm -rf /var/lib/apt/lists/*
-
 WORKDIR /app
-COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY bin ./bin
 COPY src ./src
-COPY tsconfig.json ./
+RUN npm ci --no-audit --no-fund && npm prune --omit=dev --no-audit --no-fund
+
+FROM node:22-bookworm-slim
+# tmux runs the sessions; git is for Claude Code.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends tmux git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/bin ./bin
 
 # The bot runs as `node`, never root: Claude Code refuses bypassPermissions as root outside a sandbox.
 # The container starts as root only so the entrypoint can hand `node` the directories Docker creates
