@@ -15,7 +15,7 @@ import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.
 import { handleComponent } from './components.js';
 import { placeOf, type BotContext } from './context.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from './login.js';
-import { threadMessageHandler } from './messages.js';
+import { ThreadInbox } from './messages.js';
 import { reconcileThreadAsks } from './operations/thread.js';
 import { PermissionPrompts } from './permission-prompts.js';
 import { Presenter } from './presenter.js';
@@ -39,6 +39,8 @@ export class DiscordBot {
   private readonly ctx: BotContext;
   private plainMessages = false;
   private readonly prompts: PermissionPrompts;
+  /** Plain messages in session threads, caught up after a restart. */
+  private readonly inbox: ThreadInbox;
   /** Shows every turn; subscribed before sessions are restored. */
   readonly presenter: Presenter;
   private readonly started: Promise<void>;
@@ -55,6 +57,7 @@ export class DiscordBot {
       plainMessages: () => this.plainMessages,
       get replies() { return bot.presenter; },
     };
+    this.inbox = new ThreadInbox(this.ctx);
     this.current = this.makeClient(true);
     this.prompts = new PermissionPrompts(this.ctx);
     // Subscribed now, before sessions are restored: what start-up replays waits for login.
@@ -83,6 +86,7 @@ export class DiscordBot {
       `ready; /${COMMAND_NAME} registered`);
     this.markStarted();
     await reconcileThreadAsks(this.ctx);
+    if (this.ctx.threads) await this.inbox.catchUp(); // messages sent while the bot was away, then live ones
   }
 
   async stop(): Promise<void> {
@@ -92,7 +96,7 @@ export class DiscordBot {
   private makeClient(messageContent: boolean): Client {
     const client = new Client({ intents: intentsFor({ threads: this.ctx.threads, messageContent }), rest: { api: this.opts.apiUrl } });
     client.on(Events.InteractionCreate, (i) => void this.route(i));
-    if (this.ctx.threads) client.on(Events.MessageCreate, threadMessageHandler(this.ctx));
+    if (this.ctx.threads) client.on(Events.MessageCreate, (m) => this.inbox.onMessage(m));
     client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
     return client;
   }

@@ -1,8 +1,15 @@
 /**
  * Plain messages in a session's thread (Gateway MESSAGE_CREATE; their text needs the Message
  * Content intent). From the session's owner or an admin they go to the session — into the running
- * turn when one runs (steering), else as the next turn, answered in a reply (by the presenter). Text attachments
- * (.txt, .md) are added to the text. Anyone else is told once per thread, and never reaches Claude.
+ * turn when one runs (steering), else as the next turn, answered in a reply (by the presenter).
+ * Text attachments (.txt, .md) are added to the text. Anyone else is told once per thread, and
+ * never reaches Claude.
+ *
+ * Discord does not send a new gateway session the messages it sent a dead one, so a message that
+ * arrived while the bot was down — or dying, before it was stored — would be lost. Each message
+ * taken moves its channel's cursor in the store (in the transaction that stores it); at start-up
+ * {@link ThreadInbox.catchUp} reads every session thread after its cursor (Get Channel Messages,
+ * `after`) and takes what it finds, before live messages, in order.
  */
 import type { Message } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
@@ -11,10 +18,67 @@ import { placeOf, type BotContext } from './context.js';
 import { isPromptFile, readPromptFile } from './operations/prompt.js';
 import { makeReplyRef } from './reply-ref.js';
 
-/** Makes the MESSAGE_CREATE handler; `told` remembers who was already refused in which thread. */
-export function threadMessageHandler(ctx: BotContext): (message: Message) => Promise<void> {
-  const told = new Set<string>();
-  return async (message) => {
+/** Discord: Get Channel Messages returns at most 100 messages a call. */
+const PAGE = 100;
+
+export class ThreadInbox {
+  /** Who was already refused in which thread (`channel:user`). */
+  private readonly told = new Set<string>();
+  /** Messages taken by this bot process (catch-up and live events may both bring one). */
+  private readonly seen = new Set<string>();
+  /** Per channel, the message being taken: messages of one thread are taken in order. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private live: Message[] | null = [];
+
+  constructor(private readonly ctx: BotContext) {}
+
+  /** A MESSAGE_CREATE. Held until start-up has caught up, so older messages are taken first. */
+  onMessage(message: Message): void {
+    if (this.live) this.live.push(message);
+    else this.enqueue(message);
+  }
+
+  /**
+   * Takes every message posted in a session's thread after its cursor (at most a few pages each),
+   * then the live messages held meanwhile. Never throws: a thread that cannot be read is logged.
+   */
+  async catchUp(): Promise<void> {
+    let taken = 0;
+    for (const { channelId, messageId } of this.ctx.manager.messageCursors()) {
+      if (!this.ctx.manager.getChannelSession(channelId as never)) continue;
+      try {
+        const channel = await this.ctx.client.channels.fetch(channelId);
+        if (!channel?.isThread()) continue;
+        let after = messageId;
+        for (let page = 0; page < 5; page++) {
+          const batch = [...(await channel.messages.fetch({ after, limit: PAGE })).values()]
+            .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+          for (const m of batch) { this.enqueue(m); taken++; }
+          if (batch.length < PAGE) break;
+          after = batch.at(-1)!.id;
+        }
+      } catch (err) {
+        this.ctx.log.warn({ err, channel: channelId }, 'could not read a thread for messages sent while the bot was away');
+      }
+    }
+    this.ctx.log.info({ messages: taken, threads: this.ctx.manager.messageCursors().length }, 'caught up on messages sent while the bot was away');
+    const held = this.live ?? [];
+    this.live = null;
+    for (const m of held) this.enqueue(m);
+    await Promise.all(this.chains.values());
+  }
+
+  private enqueue(message: Message): void {
+    if (this.seen.has(message.id)) return;
+    this.seen.add(message.id);
+    const key = message.channelId;
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.take(message));
+    this.chains.set(key, next);
+    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
+  }
+
+  private async take(message: Message): Promise<void> {
+    const { ctx } = this;
     if (message.author.bot || message.system || !message.inGuild() || !message.channel.isThread()) return;
     const p = placeOf(message);
     const session = ctx.manager.getChannelSession(p.channelId);
@@ -27,9 +91,10 @@ export function threadMessageHandler(ctx: BotContext): (message: Message) => Pro
     } catch (err) {
       const code = (err as BridgeError).code;
       audit('refused', 'message', code);
+      ctx.manager.messageHandled(p.channelId, message.id);
       const key = `${p.channelId}:${p.userId}`;
-      if (told.has(key)) return;
-      told.add(key);
+      if (this.told.has(key)) return;
+      this.told.add(key);
       const text = code === 'NOT_SESSION_OWNER' ? new BridgeError('THREAD_OWNER', { ownerId: session.record.ownerId }).userMessage : (err as BridgeError).userMessage;
       await message.reply({ content: text, allowedMentions: { parse: [] } }).catch((e) => ctx.log.warn({ err: e }, 'could not answer a refused message'));
       return;
@@ -40,10 +105,14 @@ export function threadMessageHandler(ctx: BotContext): (message: Message) => Pro
       const text = texts.filter((t) => t.trim() !== '').join('\n\n');
       if (!text.trim()) {
         if (!ctx.plainMessages()) ctx.log.debug({ channel: p.channelId }, 'a message without readable text (no Message Content intent)');
+        ctx.manager.messageHandled(p.channelId, message.id);
         return;
       }
-      // Accepted (stored) with where its answer goes: a reply to this message, posted by the presenter.
-      const sent = await session.steer(text, { replyRef: makeReplyRef({ channelId: p.channelId, replyTo: message.id }) });
+      // Accepted (stored) with where its answer goes — a reply to this message, posted by the
+      // presenter — and the channel's cursor moved past it, in one transaction.
+      const sent = await session.steer(text, {
+        replyRef: makeReplyRef({ channelId: p.channelId, replyTo: message.id }), cursor: { channelId: p.channelId, messageId: message.id },
+      });
       audit('ok', sent.kind === 'steered' ? 'steer' : 'message');
     } catch (err) {
       const ref = makeErrorRef();
@@ -51,5 +120,5 @@ export function threadMessageHandler(ctx: BotContext): (message: Message) => Pro
       audit('error', 'message', ref);
       await message.reply({ content: `⚠️ ${userFacingMessage(err, ref)}` }).catch(() => undefined);
     }
-  };
+  }
 }

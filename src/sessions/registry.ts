@@ -88,6 +88,16 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     return this.opts.store.listIntents().map((i) => ({ ...i, payload: JSON.parse(i.payload) as unknown }));
   }
 
+  /** Each channel's newest message taken into the inbox, for start-up to take what came after it. */
+  messageCursors(): Array<{ channelId: string; messageId: string }> {
+    return this.opts.store.listCursors();
+  }
+
+  /** A message was handled without becoming a turn (refused, empty): start-up need not see it again. */
+  messageHandled(channelId: string, messageId: string): void {
+    this.opts.store.advanceCursor(channelId, messageId);
+  }
+
   dropIntent(id: string): void {
     this.opts.store.deleteIntent(id);
   }

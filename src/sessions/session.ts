@@ -18,6 +18,8 @@ import type { SessionDeps, SessionEvents } from './session-types.js';
 
 export type { SessionDeps, SessionEvents };
 export type SteerOutcome = { kind: 'steered'; into: Turn } | { kind: 'turn'; turn: Turn };
+/** The transport's message a turn comes from, stored with it so start-up can take what came after. */
+export interface MessageCursor { channelId: string; messageId: string }
 
 export class Session extends SessionRestore {
   /** Accepted messages (stored) not yet taken by the loop. */
@@ -42,25 +44,25 @@ export class Session extends SessionRestore {
    * Accepts `text` as the next turn: stored at once (with `replyRef`, where its answer goes), then
    * queued in the loop, which emits `turn`. Never throws: failures end the returned turn.
    */
-  sendMessage(text: string, opts: { replyRef?: string; intentId?: string } = {}): Turn {
+  sendMessage(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor } = {}): Turn {
     const turn = this.accept(text, opts);
     void this.post({ type: 'message', turnId: turn.id });
     return turn;
   }
 
   /**
-   * Accepts `text` (stored at once) and sends it into the running turn when one runs (steering:
+   * Accepts `text` (stored at once, with `cursor`: the message it came from) and sends it into the running turn when one runs (steering:
    * Claude Code folds it in at its next step, or answers it right after as a follow-up turn);
    * otherwise it becomes the next turn, as {@link Session.sendMessage}.
    */
-  async steer(text: string, opts: { replyRef?: string } = {}): Promise<SteerOutcome> {
+  async steer(text: string, opts: { replyRef?: string; cursor?: MessageCursor } = {}): Promise<SteerOutcome> {
     const turn = this.accept(text, opts);
     return (await this.post({ type: 'steer', turnId: turn.id })) as SteerOutcome;
   }
 
-  private accept(text: string, opts: { replyRef?: string; intentId?: string }): Turn {
+  private accept(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor }): Turn {
     const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null });
-    this.deps.store.addTurn({ ...turn, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId });
+    this.deps.store.addTurn({ ...turn, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId, cursor: opts.cursor });
     this.accepted.set(turn.id, turn);
     return turn;
   }

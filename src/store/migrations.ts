@@ -115,7 +115,9 @@ export const MIGRATIONS: readonly Migration[] = [
     // steer_uuid / steered_into: a message written into running turn `steered_into` with that uuid
     // (the CLI echoes it when it takes it); it stays owed until that turn is delivered.
     // intents: Discord side effects recorded before they happen (opening a thread for an ask),
-    // finished or undone at start-up; payload is the transport's JSON.
+    // finished or undone at start-up; payload is the transport's JSON. channel_cursors: the newest
+    // message of each channel taken into the inbox (a snowflake), moved in the same transaction,
+    // so start-up can take the messages that arrived while the bot was down or dying.
     sql: `
       CREATE TABLE turns_v6 (
         id           TEXT PRIMARY KEY,
@@ -139,6 +141,10 @@ export const MIGRATIONS: readonly Migration[] = [
         kind        TEXT NOT NULL,
         payload     TEXT NOT NULL,
         created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE channel_cursors (
+        channel_id       TEXT PRIMARY KEY,
+        last_message_id  INTEGER NOT NULL
       );
     `,
   },

@@ -97,14 +97,24 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
   }
 
-  addTurn(t: TurnRecord, o: { absorb?: readonly string[]; intentId?: string } = {}): void {
+  addTurn(t: TurnRecord, o: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string } } = {}): void {
     this.db.transaction(() => {
       this.db.prepare(`INSERT INTO turns (id, session_id, seq, prompt, reply_ref, state, created_at, steer_uuid, steered_into)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
         .run(t.id, t.sessionId, t.seq, t.prompt, t.replyRef, t.state, t.createdAt, t.steerUuid ?? null, t.steeredInto ?? null);
       for (const id of o.absorb ?? []) this.db.prepare('DELETE FROM turns WHERE id = ?').run(id);
       if (o.intentId) this.db.prepare('DELETE FROM intents WHERE id = ?').run(o.intentId);
+      if (o.cursor) this.advanceCursor(o.cursor.channelId, o.cursor.messageId);
     })();
+  }
+
+  advanceCursor(channelId: string, messageId: string): void {
+    this.db.prepare(`INSERT INTO channel_cursors (channel_id, last_message_id) VALUES (?, ?)
+      ON CONFLICT (channel_id) DO UPDATE SET last_message_id = MAX(last_message_id, excluded.last_message_id)`).run(channelId, BigInt(messageId));
+  }
+
+  listCursors(): Array<{ channelId: string; messageId: string }> {
+    return (this.db.prepare('SELECT channel_id AS channelId, CAST(last_message_id AS TEXT) AS messageId FROM channel_cursors').all() as Array<{ channelId: string; messageId: string }>);
   }
 
   markSteered(id: string, uuid: string, intoId: string): void {

@@ -121,9 +121,14 @@ export interface SessionStore {
   /**
    * Stores an accepted message (the durable inbox). In the same transaction it can absorb other
    * owed rows (`absorb`: steered messages the CLI now answers as this turn) and finish an intent
-   * (`intentId`: the side effect that led to it is done).
+   * (`intentId`: the side effect that led to it is done), and move the channel's cursor to the
+   * message it came from (`cursor`; never backwards).
    */
-  addTurn(turn: TurnRecord, o?: { absorb?: readonly string[]; intentId?: string }): void;
+  addTurn(turn: TurnRecord, o?: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string } }): void;
+  /** Every channel's newest message taken into the inbox (see `addTurn`'s `cursor`). */
+  listCursors(): Array<{ channelId: string; messageId: string }>;
+  /** Moves a channel's cursor forward to `messageId` (a message handled without becoming a turn). */
+  advanceCursor(channelId: string, messageId: string): void;
   /** The message was written into running turn `intoId` with `uuid`. */
   markSteered(id: string, uuid: string, intoId: string): void;
   /** The message was not taken by the process: it is a turn of its own again. */

@@ -93,3 +93,29 @@ it('killed before the thread could be opened, and it cannot be opened after: the
   expect(h.stub.requests.filter((r) => JSON.stringify(r.body.messages).includes('never seen'))).toHaveLength(0);
   expect(h.rows('SELECT * FROM turns')).toEqual([]);
 });
+
+it('messages sent to a thread while the bot was down are taken at start-up, in order, each answered once', async () => {
+  h = await Harness.create();
+  const alice = h.discord.addUser('alice');
+  await h.startBot([alice], THREADS);
+  const thread = await openThread(alice, 'before');
+  await waitFinal(thread, 'echo: before (turn 1)');
+  await h.bot!.crash();
+  // Discord keeps them; no gateway session receives them (the bot is down).
+  const sent = ['while down one', 'while down two', 'while down three'].map((content) => h.discord.injectMessage({ user: alice, channelId: thread, content }));
+
+  await h.startBot([alice], THREADS);
+  // Each is answered once: on its own, or — as messages sent while Claude works are — steered into
+  // the running answer and answered with it (its text in the answer, not only in a ↪️ line).
+  const answered = (text: string) => finals(thread, 'echo:').filter((m) => m.content.split('\n').some((l) => !l.startsWith('>') && l.includes(text)));
+  await h.discord.waitFor(() => sent.every((m) => answered(m.content).length > 0), 45_000, 'every message answered').catch((err) => {
+    throw new Error(`${err.message}\nmessages: ${JSON.stringify(botIn(thread).map((m) => m.content))}`);
+  });
+  await new Promise((r) => setTimeout(r, 1500)); // a second copy would be posted by now
+  for (const m of sent) expect(answered(m.content)).toHaveLength(1);
+  expect(answered(sent[0]!.content)[0]!.message_reference?.message_id).toBe(sent[0]!.id); // the first, as a reply to it
+  const asked = h.stub.requests.map((r) => JSON.stringify(r.body.messages));
+  const firstAsked = sent.map((m) => asked.findIndex((a) => a.includes(m.content)));
+  expect(firstAsked.every((i) => i >= 0)).toBe(true);
+  expect(firstAsked).toEqual([...firstAsked].sort((a, b) => a - b)); // taken in the order they were sent
+});

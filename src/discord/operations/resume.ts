@@ -24,6 +24,7 @@ export async function resumeHere(ctx: BotContext, interaction: ChatInputCommandI
   }
   const threadId = (await existingThread(ctx, p.userId, id, p.channelId)) ?? (await openThread(ctx, interaction, id));
   const session = await ctx.manager.resumeSession(p.userId, threadId, p.guildId, id, cwd);
+  ctx.manager.messageHandled(threadId, threadId); // from here on its messages are caught up after a crash
   ctx.log.info({ session: session.id, thread: threadId }, 'resumed into a thread');
   return `▶️ Resumed \`${session.record.claudeSessionId}\` in <#${threadId}>: ${ctx.plainMessages() ? 'reply there' : 'use `/claude ask` there'} to continue, with its context.`;
 }

@@ -78,7 +78,8 @@ async function acceptInThread(ctx: BotContext, ask: ThreadAsk, intentId: string)
     await thread.send({ content: threadHint(ctx.plainMessages()), nonce: nonceOf('hint', intentId), enforceNonce: true })
       .catch((err) => ctx.log.warn({ err }, 'could not post the thread hint'));
   }
-  session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId });
+  // The thread's cursor starts at the thread itself: its later messages are caught up after a crash.
+  session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId } });
 }
 
 /** No thread: the answer goes under the reply in the channel. */

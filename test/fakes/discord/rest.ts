@@ -184,6 +184,18 @@ function route(s: RestState, call: RestCall, auth: string | undefined): Reply {
   }
   if ((r = m(/^POST \/channels\/(\d+)\/typing$/))) { botAuth(); channelOf(s, r[1]!); return { status: 204 }; }
   if ((r = m(/^POST \/channels\/(\d+)\/messages\/(\d+)\/threads$/))) { botAuth(); return startThread(s, call, r[1]!, r[2]!); }
+  if ((r = m(/^GET \/channels\/(\d+)\/messages$/))) {
+    // Get Channel Messages (API docs): `after` a snowflake, `limit` 1–100 (default 50); the messages
+    // right after `after`, returned newest first, as Discord orders every page.
+    botAuth();
+    channelOf(s, r[1]!);
+    const after = BigInt(call.query.get('after') ?? '0');
+    const limit = Math.min(100, Math.max(1, Number(call.query.get('limit') ?? 50)));
+    const page = [...s.messages.values()]
+      .filter((msg) => msg.channel_id === r![1] && (msg.flags & EPHEMERAL) === 0 && BigInt(msg.id) > after)
+      .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1)).slice(0, limit).reverse();
+    return { status: 200, body: page.map((msg) => messagePayload(msg)) };
+  }
   if ((r = m(/^POST \/channels\/(\d+)\/messages$/))) {
     botAuth();
     channelOf(s, r[1]!);

@@ -107,7 +107,9 @@ export class FakeDiscord implements RestState {
    * only with the Message Content intent, or when it mentions the bot, as on Discord.
    */
   injectMessage(o: { user: FakeUser; channelId: string; content: string; attachments?: Array<{ name: string; content: string }> }): StoredMessage {
-    const conn = this.liveConnection();
+    // With no client connected (the bot is down) the message is stored and sent to nobody, as on
+    // Discord: a later gateway session does not get it (Gateway docs: only a resumed session replays).
+    const conn = this.connections.find((c) => c.identified && !c.closed) ?? null;
     const mentioned = o.content.includes(`<@${this.bot.id}>`);
     const id = snowflake();
     const base = this.apiUrl.replace(/\/api$/, '');
@@ -123,7 +125,7 @@ export class FakeDiscord implements RestState {
     this.messages.set(id, msg);
     const readable = (this.identifyIntents ?? 0) & INTENT_MESSAGE_CONTENT || mentioned;
     const { user: _user, ...member } = this.memberOf(o.user);
-    conn.dispatch('MESSAGE_CREATE', {
+    conn?.dispatch('MESSAGE_CREATE', {
       ...messagePayload(msg), guild_id: this.guildId, member,
       ...(readable ? {} : { content: '', attachments: [], embeds: [], components: [] }),
     });
