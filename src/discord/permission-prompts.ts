@@ -11,6 +11,8 @@ import { renderPermissionOutcome, renderPermissionPrompt } from './render/permis
 export class PermissionPrompts {
   /** Where each waiting prompt was posted, by request key. */
   private readonly posted = new Map<string, { channelId: string; messageId: string }>();
+  /** Outcomes that came before their prompt was posted, by request key. */
+  private readonly settledEarly = new Map<string, PermissionOutcome>();
 
   constructor(private readonly ctx: BotContext) {}
 
@@ -23,6 +25,9 @@ export class PermissionPrompts {
       if (!channel?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
       const message = await channel.send(renderPermissionPrompt(req, session.record.ownerId));
       this.posted.set(req.key, { channelId, messageId: message.id });
+      const early = this.settledEarly.get(req.key); // settled (timed out, say) while it was being posted
+      this.settledEarly.delete(req.key);
+      if (early) await this.markSettled(req, early);
     } catch (err) {
       this.ctx.log.error({ err, session: session.id, tool: req.toolName }, 'could not post a permission request; denying it');
       await session.decidePermission(req.key, 'deny', 'nobody');
@@ -35,9 +40,21 @@ export class PermissionPrompts {
       userId: outcome.userId && /^\d+$/.test(outcome.userId) ? outcome.userId : null, kind: 'permission', action,
       sessionId: session.id, channelId: session.record.channelId, result: 'ok', detail: `${req.toolName}: ${outcome.decision}`,
     });
+    if (outcome.by === 'user') return void this.posted.delete(req.key); // the button's own update already said so
+    if (!this.posted.has(req.key)) {
+      // Not posted yet (posting, or waiting for the login): its post says so at once. An always-allowed
+      // request is never posted, so it is not kept.
+      if (outcome.by !== 'always') this.settledEarly.set(req.key, outcome);
+      return;
+    }
+    await this.markSettled(req, outcome);
+  }
+
+  /** Edits a posted prompt to say how it was settled. */
+  private async markSettled(req: PermissionRequest, outcome: PermissionOutcome): Promise<void> {
     const where = this.posted.get(req.key);
     this.posted.delete(req.key);
-    if (!where || outcome.by === 'user') return; // the button's own update already said so
+    if (!where) return;
     const channel = this.ctx.client.channels.cache.get(where.channelId);
     if (!channel?.isSendable()) return;
     await channel.messages.edit(where.messageId, { content: renderPermissionOutcome(req, outcome), components: [] })
