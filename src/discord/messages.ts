@@ -20,6 +20,8 @@ import { makeReplyRef } from './reply-ref.js';
 
 /** Discord: Get Channel Messages returns at most 100 messages a call. */
 const PAGE = 100;
+/** Threads of sessions idle for longer are not read at start-up (each costs two REST calls). */
+const CATCH_UP_DAYS = 7;
 
 export class ThreadInbox {
   /** Who was already refused in which thread (`channel:user`). */
@@ -44,8 +46,10 @@ export class ThreadInbox {
    */
   async catchUp(): Promise<void> {
     let taken = 0;
+    const since = Date.now() - CATCH_UP_DAYS * 86_400_000;
     for (const { channelId, messageId } of this.ctx.manager.messageCursors()) {
-      if (!this.ctx.manager.getChannelSession(channelId as never)) continue;
+      const session = this.ctx.manager.getChannelSession(channelId as never);
+      if (!session || session.record.lastActivityAt < since) continue;
       try {
         const channel = await this.ctx.client.channels.fetch(channelId);
         if (!channel?.isThread()) continue;
