@@ -87,12 +87,14 @@ describe('permission prompts', () => {
     await h.startBot([alice, mallory], { PERMISSION_TIMEOUT: '2' });
     const seen = posted();
     const ask = h.ask(mallory, `TOOL:touch ${file('late.txt')}`);
-    const prompt = await newPrompt(seen);
+    await h.discord.waitFor(() => posted() > seen, 30_000, 'permission prompt');
     const answer = await h.final(ask, 'ran: [error] Nobody answered the permission request within 2 s, so it was denied.');
     expect(answer.content).toContain('Nobody answered whether Claude may use Bash');
-    // The prompt edit may wait on the channel's rate limit (5 edits / 5 s), which discord.js respects.
-    await h.discord.waitFor(() => h.discord.messages.get(prompt.id)!.content === '⌛ Denied: **Bash** — nobody answered in time', 10_000, 'prompt marked timed out');
-    expect(h.discord.messages.get(prompt.id)!.components).toEqual([]);
+    // The prompt says so — also when the request timed out before its prompt was posted (the
+    // channel's 5 messages / 5 s can hold the post longer than 2 s): then it is posted as denied.
+    // Its edit may wait on the same rate limit, which discord.js respects.
+    const denied = await h.discord.waitFor(() => h.discord.channelMessages().find((m) => m.content === '⌛ Denied: **Bash** — nobody answered in time'), 10_000, 'prompt marked timed out');
+    expect(denied.components).toEqual([]);
     expect(fs.existsSync(file('late.txt'))).toBe(false);
   });
 });
