@@ -30,7 +30,6 @@ export class Session extends SessionRestore {
   get state(): SessionState { return this.rec.state; }
   /** Has a process, or is starting one. */
   get isLive(): boolean { return this.link !== null || this.rec.state === 'starting'; }
-  get currentTurn(): Turn | null { return this.current; }
   /** A turn runs, or messages wait (accepted, in the inbox, or as inputs not yet handled). */
   get isBusy(): boolean {
     return this.current !== null || this.inbox.length > 0 || this.awaiting.length > 0 || this.accepted.size > 0 || this.box.size > 0;

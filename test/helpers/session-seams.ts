@@ -65,6 +65,22 @@ export async function sessionIn(state: 'suspended' | 'idle' | 'running' | 'stopp
   return { s, turn };
 }
 
+/**
+ * A warmed-up session whose turn `first` is running (held by the fake) with steered messages
+ * handled as `steerMode` says; `shown` collects every turn the session emits from then on.
+ */
+export async function runningFirst(steerMode: 'fold' | 'queue' | 'split' = 'fold'): Promise<{ s: Session; first: Turn; shown: Turn[] }> {
+  const s = seams.manager.createSession(alice, chan(1));
+  await s.sendMessage('warm up').done;
+  seams.backend.hold = true;
+  seams.backend.steerMode = steerMode;
+  const first = s.sendMessage('first');
+  await started(first);
+  const shown: Turn[] = [];
+  s.on('turn', (t) => shown.push(t));
+  return { s, first, shown };
+}
+
 /** The first bot "crashes": its sessions stop reading, the store stays as it was; a second manager comes up. */
 export async function restart(): Promise<SessionManager> {
   for (const s of (seams.manager as unknown as { sessions: Map<string, Session> }).sessions.values()) await s.detach();

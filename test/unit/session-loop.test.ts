@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Turn } from '../../src/sessions/turn.js';
-import { alice, chan, makeManager, restart, seams, started, useSeams } from '../helpers/session-seams.js';
+import { alice, chan, makeManager, restart, runningFirst, seams, started, useSeams } from '../helpers/session-seams.js';
 
 useSeams();
 
@@ -66,13 +66,7 @@ describe('slots', () => {
 
 describe('bursts', () => {
   it('50 messages in one go into one session: each folded into the running turn or answered after it', async () => {
-    const s = seams.manager.createSession(alice, chan(1));
-    await s.sendMessage('warm up').done;
-    seams.backend.hold = true;
-    const first = s.sendMessage('first');
-    await started(first);
-    const shown: Turn[] = [];
-    s.on('turn', (t) => shown.push(t));
+    const { s, first } = await runningFirst();
     const sent = await Promise.all(Array.from({ length: 50 }, (_, i) => s.steer(`m${i}`)));
     expect(sent.every((x) => x.kind === 'steered')).toBe(true);
     seams.backend.hold = false;
@@ -85,16 +79,10 @@ describe('bursts', () => {
   });
 
   it('messages the process never took are answered as turns of their own when it dies', async () => {
-    const s = seams.manager.createSession(alice, chan(1));
-    await s.sendMessage('warm up').done;
-    seams.backend.hold = true;
-    const first = s.sendMessage('first');
-    await started(first);
+    const { s, first, shown } = await runningFirst();
     const proc = seams.backend.last;
     const write = proc.write.bind(proc);
     proc.write = async (line) => { if (!line.includes('"uuid"')) await write(line); proc.written.push(line); }; // takes nothing
-    const shown: Turn[] = [];
-    s.on('turn', (t) => shown.push(t));
     for (let i = 0; i < 3; i++) expect((await s.steer(`lost ${i}`)).kind).toBe('steered');
     seams.backend.hold = false;
     proc.end({ signal: 'SIGKILL', stderrTail: '' });
@@ -106,14 +94,8 @@ describe('bursts', () => {
 
 describe('steered messages the CLI answers after the running turn (queue mode)', () => {
   it('become one follow-up turn whose row absorbs theirs; delivering both leaves nothing owed', async () => {
-    const s = seams.manager.createSession(alice, chan(1));
-    await s.sendMessage('warm up').done;
-    seams.backend.hold = true;
-    seams.backend.steerMode = 'queue';
-    const first = s.sendMessage('first');
-    await started(first);
-    const followUps: Turn[] = [];
-    s.on('turn', (t) => { if (t.followUpOf) followUps.push(t); });
+    const { s, first, shown } = await runningFirst('queue');
+    const followUps = shown; // only follow-ups are shown from here on
     expect((await s.steer('second')).kind).toBe('steered');
     expect((await s.steer('third')).kind).toBe('steered');
     seams.backend.hold = false;
@@ -130,14 +112,8 @@ describe('steered messages the CLI answers after the running turn (queue mode)',
   });
 
   it('answered by the CLI in turns of their own (split): a follow-up per message, each answered', async () => {
-    const s = seams.manager.createSession(alice, chan(1));
-    await s.sendMessage('warm up').done;
-    seams.backend.hold = true;
-    seams.backend.steerMode = 'split';
-    const first = s.sendMessage('first');
-    await started(first);
-    const followUps: Turn[] = [];
-    s.on('turn', (t) => { if (t.followUpOf) followUps.push(t); });
+    const { s, first, shown } = await runningFirst('split');
+    const followUps = shown; // only follow-ups are shown from here on
     await s.steer('second');
     await s.steer('third');
     seams.backend.hold = false;
@@ -151,14 +127,7 @@ describe('steered messages the CLI answers after the running turn (queue mode)',
   });
 
   it('stop while they wait: every turn shown settles, none is left hanging', async () => {
-    const s = seams.manager.createSession(alice, chan(1));
-    await s.sendMessage('warm up').done;
-    seams.backend.hold = true;
-    seams.backend.steerMode = 'queue';
-    const first = s.sendMessage('first');
-    await started(first);
-    const shown: Turn[] = [];
-    s.on('turn', (t) => shown.push(t));
+    const { s, first, shown } = await runningFirst('queue');
     await s.steer('never taken');
     await s.stop();
     expect((await first.done).outcome).toBe('interrupted');
