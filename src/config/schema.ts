@@ -12,19 +12,20 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined ? fallback : v === 'true' || v === '1' || v === 'yes'));
 
-const positiveInt = (fallback: number) =>
+const wholeNumber = (fallback: number, min: number) =>
   z
     .string()
     .optional()
     .transform((v, ctx) => {
       if (v === undefined || v === '') return fallback;
       const n = Number(v);
-      if (!Number.isInteger(n) || n < 1) {
-        ctx.addIssue({ code: 'custom', message: 'expected a whole number of at least 1' });
+      if (!Number.isInteger(n) || n < min) {
+        ctx.addIssue({ code: 'custom', message: `expected a whole number of at least ${min}` });
         return z.NEVER;
       }
       return n;
     });
+const positiveInt = (fallback: number) => wholeNumber(fallback, 1);
 
 const snowflakeList = z
   .string()
@@ -60,6 +61,12 @@ export const configSchema = z.object({
   ENABLE_PERSISTENCE: bool(true),
   /** Upper bound on live `claude` processes. */
   MAX_SESSIONS: positiveInt(10),
+  /**
+   * `claude` processes kept started ahead of need in the most recently used working directories, so
+   * a new session's first answer does not wait for Claude Code to start; counted within
+   * MAX_SESSIONS and the first to go when a slot is needed. 0 turns them off.
+   */
+  SPARE_PROCESSES: wholeNumber(1, 0),
   /** Seconds without activity before a session is suspended. */
   DEFAULT_TIMEOUT: positiveInt(300),
   /** Upper bound on one user's live processes. */

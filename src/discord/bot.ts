@@ -14,6 +14,7 @@ import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
 import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
 import { handleComponent } from './components.js';
 import { placeOf, type BotContext } from './context.js';
+import { warmOnTyping } from './typing.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from './login.js';
 import { ThreadInbox } from './messages.js';
 import { reconcileThreadAsks } from './operations/thread.js';
@@ -97,6 +98,7 @@ export class DiscordBot {
     const client = new Client({ intents: intentsFor({ threads: this.ctx.threads, messageContent }), rest: { api: this.opts.apiUrl } });
     client.on(Events.InteractionCreate, (i) => void this.route(i));
     if (this.ctx.threads) client.on(Events.MessageCreate, (m) => this.inbox.onMessage(m));
+    if (this.ctx.threads) client.on(Events.TypingStart, (t) => warmOnTyping(this.ctx, t));
     client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
     return client;
   }

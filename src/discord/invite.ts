@@ -32,6 +32,7 @@ export function requiredIntents(threads: boolean): { name: string; privileged: b
   if (threads) {
     intents.push(
       { name: 'Guild Messages', privileged: false, why: 'messages typed in session threads' },
+      { name: 'Guild Message Typing', privileged: false, why: 'a suspended session resumes while its owner types' },
       { name: 'Message Content', privileged: true, why: 'so the bot can read what users type in session threads (THREADS=true)' },
     );
   }

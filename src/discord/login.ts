@@ -21,10 +21,13 @@ export class DisallowedIntentsError extends Error {
   }
 }
 
-/** The intents the bot asks for: guilds always; with threads, guild messages and their content. */
+/**
+ * The intents the bot asks for: guilds always; with threads, guild messages and their content, and
+ * typing (a suspended session resumes while its owner types: `./typing.ts`).
+ */
 export function intentsFor(o: { threads: boolean; messageContent: boolean }): GatewayIntentBits[] {
   const intents = [GatewayIntentBits.Guilds];
-  if (o.threads) intents.push(GatewayIntentBits.GuildMessages);
+  if (o.threads) intents.push(GatewayIntentBits.GuildMessages, GatewayIntentBits.GuildMessageTyping);
   if (o.threads && o.messageContent) intents.push(GatewayIntentBits.MessageContent);
   return intents;
 }

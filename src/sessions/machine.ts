@@ -40,6 +40,11 @@ export type SessionInput =
   | { type: 'slotQueued'; position: number }
   /** Health check: end the running turn's process when it said nothing for `stallMs`. */
   | { type: 'stall'; stallMs: number }
+  /**
+   * The owner is typing (Discord's typing event): a session without a process starts one now,
+   * through the slot pool but never queued, so `--resume` is done before the message arrives.
+   */
+  | { type: 'warm' }
   /** Start-up: reattach a process that outlived the bot (`attach`), pick up owed turns. */
   | { type: 'restore'; attach: boolean }
   /** Bot shutdown: stop reading, leave a tmux-held process running. */
@@ -64,11 +69,11 @@ const WAKES: readonly SessionState[] = ['suspended', 'starting', 'running', 'idl
 export const TRANSITIONS: Readonly<Record<SessionState, Partial<Record<SessionInputType, readonly SessionState[]>>>> = {
   suspended: {
     message: WAKES, steer: WAKES, slotGranted: ['running', 'idle', 'failed', 'suspended'], slotRefused: ['suspended'],
-    suspend: ['suspended'], stop: ['stopped'], restore: RESTORED, repoint: ['suspended'], exit: ['suspended'],
+    suspend: ['suspended'], stop: ['stopped'], restore: RESTORED, repoint: ['suspended'], exit: ['suspended'], warm: ['suspended'],
   },
   failed: {
     message: WAKES, steer: WAKES, slotGranted: ['running', 'idle', 'failed', 'suspended'], slotRefused: ['failed'],
-    suspend: ['failed'], stop: ['stopped'], restore: RESTORED, repoint: ['failed', 'suspended'],
+    suspend: ['failed'], stop: ['stopped'], restore: RESTORED, repoint: ['failed', 'suspended'], warm: ['failed'],
   },
   stopped: {
     message: WAKES, steer: WAKES, stop: ['stopped'], suspend: ['stopped'], restore: ['stopped'], repoint: ['stopped'],

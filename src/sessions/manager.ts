@@ -27,12 +27,13 @@ export class SessionManager extends SessionRegistry {
   async initialize(): Promise<RestoredTurn[]> {
     await endOrphans(this.opts.store, this.opts.backend, this.opts.log);
     const restored = await this.restoreSessions();
+    this.spares.used(this.opts.defaultCwd);
     const every = (ms: number, fn: () => unknown) => {
       const t = setInterval(fn, ms);
       t.unref();
       this.timers.push(t);
     };
-    every(Math.min(30_000, Math.max(1_000, Math.floor(this.opts.idleTimeoutMs / 2))), () => void this.reapIdle());
+    every(Math.min(30_000, Math.max(1_000, Math.floor(this.opts.idleTimeoutMs / 2))), () => { void this.reapIdle(); this.spares.refill(); });
     every(this.opts.healthIntervalMs, () => this.checkHealth());
     return restored;
   }
@@ -174,6 +175,7 @@ export class SessionManager extends SessionRegistry {
   /** Stops the timers, then leaves processes running (`keepProcesses`) or ends them. */
   async shutdown(opts: { keepProcesses: boolean }): Promise<void> {
     for (const t of this.timers) clearInterval(t);
+    await this.spares.close(); // spares are never kept: a restart starts new ones
     await Promise.all([...this.sessions.values()].map((s) => (opts.keepProcesses ? s.detach() : s.suspend('operator'))));
     for (const s of this.sessions.values()) this.persistSession(s); // the whole record as the loop left it
   }}

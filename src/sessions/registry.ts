@@ -12,6 +12,7 @@ import type { AuditEntry, SessionRecord } from '../store/types.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
+import { SparePool } from './spares.js';
 import type { SessionManagerOptions } from './session-types.js';
 import type { Turn } from './turn.js';
 import { Workspace } from './workspace.js';
@@ -26,6 +27,8 @@ export interface ManagerEvents {
 export class SessionRegistry extends EventEmitter<ManagerEvents> {
   protected readonly sessions = new Map<BridgeSessionId, Session>();
   protected readonly slots: SlotPool;
+  /** `claude` processes started ahead of need for new sessions. */
+  protected readonly spares: SparePool;
   /** The Claude sessions stored for each working directory (cached summaries). */
   readonly transcripts: TranscriptIndex;
   /** The workspace root, and each channel's working directory. */
@@ -37,9 +40,17 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     this.now = opts.now ?? Date.now;
     this.transcripts = new TranscriptIndex(opts.claudeConfigDir);
     this.workspace = new Workspace(opts.workspaceRoot ?? opts.defaultCwd, opts.defaultCwd, opts.store, this.now);
+    this.spares = new SparePool({
+      count: Math.min(opts.spareProcesses ?? 0, opts.maxSessions), log: opts.log, now: this.now,
+      hasRoom: () => this.slots.hasRoom,
+      launch: {
+        backend: opts.backend, claudeBin: opts.claudeBin, env: opts.env, claudeConfigDir: opts.claudeConfigDir,
+        permissionMode: opts.permissionMode, workspaceRoot: this.workspace.root,
+      },
+    });
     this.slots = new SlotPool({
       max: opts.maxSessions, perUser: opts.maxSessionsPerUser, maxQueue: opts.maxQueue,
-      sessions: () => this.sessions.values(), log: opts.log,
+      sessions: () => this.sessions.values(), spares: this.spares, log: opts.log,
     });
   }
 
@@ -54,15 +65,20 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     from: Partial<Pick<SessionRecord, 'claudeSessionId' | 'forkFrom' | 'forkAt' | 'parentSessionId' | 'cwd' | 'model'>> = {},
   ): Session {
     const t = this.now();
+    const cwd = from.cwd ?? this.opts.defaultCwd;
+    // A new conversation (nothing to resume or fork) takes a spare process of its directory, if one is ready.
+    const spare = from.claudeSessionId || from.forkFrom ? null : this.spares.claim(cwd);
     const record: SessionRecord = {
-      id: makeBridgeSessionId(), ownerId, guildId, channelId, cwd: this.opts.defaultCwd,
-      claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null,
+      id: spare?.id ?? makeBridgeSessionId(), ownerId, guildId, channelId, cwd,
+      claudeSessionId: spare?.claudeSessionId ?? makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null,
       state: 'suspended', backend: null, outputOffset: 0, createdAt: t, updatedAt: t, lastActivityAt: t,
       messageCount: 0, turnCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, ...from,
     };
     this.opts.store.insert(record);
-    this.opts.log.info({ session: record.id, claudeSessionId: record.claudeSessionId, ownerId, channelId }, 'session created');
-    return this.load(record);
+    this.opts.log.info({ session: record.id, claudeSessionId: record.claudeSessionId, ownerId, channelId, spare: spare !== null }, 'session created');
+    const session = this.load(record);
+    this.spares.used(cwd);
+    return session;
   }
 
   /** The session living in this channel (a session's thread), whoever owns it; `null` if none. */
@@ -168,6 +184,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
       permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs,
       claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
+      takeSpare: (claudeSessionId) => this.spares.take(record.id, claudeSessionId),
       requestSlot: () => this.slots.request(session),
       releaseSlot: () => this.slots.release(session),
       cancelSlot: () => this.slots.cancel(session),

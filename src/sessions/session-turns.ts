@@ -21,6 +21,35 @@ export abstract class SessionTurns extends SessionLoop {
   /** Turns already sent again to a fresh conversation after a failed `--resume` (once each). */
   private readonly recovered = new Set<string>();
 
+  /** A slot was asked for to start the process ahead of a message (the owner is typing). */
+  private warming = false;
+
+  /**
+   * Starts the process ahead of a message the owner is typing (`warm` input): asks for a slot
+   * unless the session has a process, work, a slot request, or is stopped. Returns whether it asked.
+   */
+  protected startWarm(): boolean {
+    if (this.link || this.current || this.inbox.length > 0 || this.slot !== 'none' || this.rec.state === 'stopped') return false;
+    this.warming = true;
+    this.slot = 'requested';
+    this.deps.requestSlot();
+    return true;
+  }
+
+  /**
+   * A slot came with nothing to write: start the process for the warm-up that asked for it, else
+   * give the slot back. A warm-up that would have to queue gives up instead (`queued`).
+   */
+  protected async slotWithoutWork(o: { queued?: boolean } = {}): Promise<void> {
+    const warming = this.warming && !this.link && this.inbox.length === 0;
+    this.warming = false;
+    if (warming && !o.queued && (await this.startProcess())) {
+      this.patch({ lastActivityAt: this.deps.now() }); // the idle clock starts now, not at the last turn
+      this.log.info('process started ahead of a message (the owner is typing)');
+    }
+    this.giveBackSlot();
+  }
+
   /** Writes the next inbox turn, starting a process first (through the slot pool) when there is none. */
   protected async pump(): Promise<void> {
     if (this.current || this.inbox.length === 0 || this.rec.state === 'stopped') return;
@@ -41,7 +70,10 @@ export abstract class SessionTurns extends SessionLoop {
   protected async startProcess(): Promise<boolean> {
     this.setState('starting');
     try {
-      const { handle, kind, freshId } = await launchClaude(this.deps, this.rec, { expectNew: this.freshConversation });
+      const spare = this.deps.takeSpare?.(this.rec.claudeSessionId) ?? null;
+      const { handle, kind, freshId } = spare
+        ? { handle: spare, kind: 'new' as const, freshId: null }
+        : await launchClaude(this.deps, this.rec, { expectNew: this.freshConversation });
       this.freshConversation = false;
       if (freshId) {
         this.patch({ claudeSessionId: freshId });

@@ -1,7 +1,7 @@
 /** The contracts of sessions: what a {@link Session} and the SessionManager are given, and a session's events. */
 import type { Logger } from '../core/logger.js';
 import type { PermissionMode } from '../claude/args.js';
-import type { ProcessBackend } from '../backends/types.js';
+import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionState, SessionStore } from '../store/types.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import type { Turn } from './turn.js';
@@ -46,6 +46,11 @@ export interface SessionDeps {
   releaseSlot: () => void;
   /** Withdraws a request that waits in the queue. */
   cancelSlot: () => void;
+  /**
+   * A process started ahead of need for this session ({@link SparePool}), handed over once at its
+   * first start; `null` when there is none. Called with the Claude session id it must have.
+   */
+  takeSpare?: (claudeSessionId: string) => ProcessHandle | null;
   /** The session's mailbox is empty again (it may have become evictable: room for a waiter). */
   settled?: () => void;
 }
@@ -68,6 +73,8 @@ export interface SessionManagerOptions {
   /** Upper bound on live processes, in all and per user. */
   maxSessions: number;
   maxSessionsPerUser: number;
+  /** Processes kept started ahead of need ({@link SparePool}), within `maxSessions`; default 0. */
+  spareProcesses?: number;
   /** Requests that may wait for a slot. */
   maxQueue: number;
   /** Idle time after which a live session is suspended, ms. */

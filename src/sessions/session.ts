@@ -129,6 +129,15 @@ export class Session extends SessionRestore {
     return (await this.post({ type: 'restore', attach: opts.attach })) as Turn[];
   }
 
+  /**
+   * The owner is typing: start the process now (resuming the conversation) so the message they are
+   * writing finds it ready. Never queues behind others, never evicts a busy session. `false` when
+   * the session has a process or work already, or is stopped.
+   */
+  async warm(): Promise<boolean> {
+    return (await this.post({ type: 'warm' })) as boolean;
+  }
+
   /** `true` when a turn waited longer than `stallMs` for any output; its process is then ended. */
   async checkStall(stallMs: number): Promise<boolean> {
     return (await this.post({ type: 'stall', stallMs })) as boolean;
@@ -150,9 +159,10 @@ export class Session extends SessionRestore {
       case 'slotGranted':
         if (this.slot !== 'requested') return this.deps.releaseSlot();
         this.slot = 'held';
-        if (this.inbox.length === 0 || this.link) return this.giveBackSlot();
+        if (this.inbox.length === 0 || this.link) return this.slotWithoutWork();
         return this.pump();
       case 'slotQueued':
+        if (this.inbox.length === 0) return this.slotWithoutWork({ queued: true });
         for (const turn of this.inbox) turn.emit('queued', input.position);
         return;
       case 'slotRefused': {
@@ -189,6 +199,7 @@ export class Session extends SessionRestore {
       case 'permission':
         if (input.decision === 'timeout') return this.gate.expire(input.key);
         return this.gate.decide(input.key, input.decision, input.userId ?? 'unknown');
+      case 'warm': return this.startWarm();
       case 'stall': {
         const waiting = (this.current !== null && !this.current.isEnded) || this.awaiting.length > 0;
         return waiting && this.link !== null && this.link.endIfStalled(input.stallMs);

@@ -23,12 +23,22 @@ export interface SlotHolder {
   post(input: SessionInput): Promise<unknown>;
 }
 
+/** Spare processes ({@link SparePool}): they count within `max` and are ended first to make room. */
+export interface SpareHolder {
+  /** Spares holding or starting a process, except one already claimed by session `except`. */
+  count(except?: BridgeSessionId): number;
+  /** Ends one unclaimed spare; `false` when there is none. */
+  dropOne(): Promise<boolean>;
+  readonly idle: number;
+}
+
 export interface SlotPoolOptions {
   max: number;
   perUser: number;
   maxQueue: number;
   /** The sessions in memory (the only ones that can hold a process). */
   sessions: () => Iterable<SlotHolder>;
+  spares?: SpareHolder;
   log: Logger;
 }
 
@@ -46,7 +56,8 @@ export class SlotPool {
 
   /** Whether a request now would be refused (all slots busy, none can be freed, queue full). */
   get wouldRefuse(): boolean {
-    return this.waiters.length >= this.o.maxQueue && this.live().length >= this.o.max && !this.live().some((s) => s.evictable);
+    return this.waiters.length >= this.o.maxQueue && this.liveCount() >= this.o.max && !this.live().some((s) => s.evictable)
+      && (this.o.spares?.idle ?? 0) === 0;
   }
 
   /** Asks for a slot for `session`; the answer is posted to its mailbox. Never throws. */
@@ -89,9 +100,14 @@ export class SlotPool {
     });
   }
 
-  /** Live processes now, or being started, or reserved for a start. */
+  /** Live processes now, or being started, or reserved for a start; spares included. */
   liveCount(): number {
-    return this.live().length;
+    return this.live().length + (this.o.spares?.count() ?? 0);
+  }
+
+  /** Whether one more process fits now without ending anything, and nobody waits for a slot. */
+  get hasRoom(): boolean {
+    return this.waiters.length === 0 && this.liveCount() < this.o.max;
   }
 
   private grant(session: SlotHolder): void {
@@ -105,7 +121,10 @@ export class SlotPool {
 
   private async take(session: SlotHolder): Promise<boolean> {
     const sameOwner = (s: SlotHolder) => s.record.ownerId === session.record.ownerId;
-    if (!(await this.makeRoom(() => this.live(session), this.o.max))) return false;
+    const spares = this.o.spares;
+    // Spares go first: one is ended (never a session) while they fill the room this request needs.
+    while (spares && this.live(session).length + spares.count(session.id) >= this.o.max && (await spares.dropOne())) { /* next */ }
+    if (!(await this.makeRoom(() => this.live(session), this.o.max - (spares?.count(session.id) ?? 0)))) return false;
     return this.makeRoom(() => this.live(session).filter(sameOwner), this.o.perUser);
   }
 

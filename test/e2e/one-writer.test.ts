@@ -3,25 +3,12 @@
  * through the bot (its control socket) and act at once; and under THREADS, `/claude resume` moves
  * the session into a thread where the next message continues the resumed conversation.
  */
-import path from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeUser, StoredMessage } from '../fakes/discord/server.js';
 import { Harness, hasButton } from '../helpers/harness.js';
 
-const ENTRY = path.resolve(import.meta.dirname, '../../bin/claude-bridge.js');
 let h: Harness;
 let alice: FakeUser;
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    ...h.cenv.env, DISCORD_TOKEN: h.discord.token, DISCORD_API_URL: h.discord.apiUrl, CLAUDE_WORKDIR: h.cenv.workDir,
-    DATABASE_PATH: h.dbPath, RUN_DIR: h.runDir, TMUX_SOCKET: h.socket,
-  };
-  const r = await promisify(execFile)(process.execPath, [ENTRY, ...args], { env, encoding: 'utf8' }).catch((e) => e);
-  return { code: typeof r.code === 'number' ? r.code : 0, stdout: r.stdout, stderr: r.stderr };
-}
 
 const inThread = (channelId: string, match: (m: StoredMessage) => boolean, what: string) =>
   h.discord.waitFor(() => h.discord.channelMessages(channelId).find((m) => m.author.id === h.discord.bot.id && match(m)), 45_000, what);
@@ -45,14 +32,14 @@ it('sessions suspend and kill go through the running bot and take effect at once
   const [row] = h.rows();
   expect(row).toMatchObject({ state: 'idle', backend: 'tmux' });
 
-  const suspended = await cli('sessions', 'suspend', String(row!.id));
+  const suspended = await h.cli('sessions', 'suspend', String(row!.id));
   expect(suspended.stdout).toContain('session suspended (resumable)');
   expect(suspended.stdout).not.toContain('no bot running');
   expect(h.rows()[0]).toMatchObject({ state: 'suspended', backend: null }); // written by the bot's own loop
   expect(h.tmuxSessions().filter((s) => s === `cdb-${row!.id}`)).toEqual([]);
 
   await askInThread('two');
-  const all = await cli('sessions', 'kill', '--all');
+  const all = await h.cli('sessions', 'kill', '--all');
   expect(all.stdout).toMatch(/^stopped \d+ sessions/);
   expect(h.rows().map((r) => [r.state, r.backend])).toEqual([['suspended', null], ['stopped', null]]); // the live one stopped
   expect(h.tmuxSessions().filter((s) => s.startsWith('cdb-') && s !== 'cdb-keeper')).toEqual([]);

@@ -3,7 +3,8 @@
  * directory, a private tmux socket, and the bot run as `npm start` runs it — restartable, killable.
  */
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { startAnthropicStub, type AnthropicStub, type AnthropicStubOptions } from '../fakes/anthropic-stub.js';
 import { FakeDiscord, type FakeDiscordOptions, type FakeUser, type Interaction, type StoredMessage } from '../fakes/discord/server.js';
@@ -54,7 +55,9 @@ export class Harness {
       ...this.cenv.env,
       DISCORD_TOKEN: this.discord.token, DISCORD_API_URL: this.discord.apiUrl, DISCORD_GUILD_ID: this.discord.guildId,
       ALLOWED_USER_IDS: allowed.map((u) => u.id).join(','), CLAUDE_WORKDIR: this.cenv.workDir, DATABASE_PATH: this.dbPath,
-      RUN_DIR: this.runDir, TMUX_SOCKET: this.socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'debug', THREADS: 'false', ...env,
+      RUN_DIR: this.runDir, TMUX_SOCKET: this.socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'debug', THREADS: 'false',
+      // No spare processes unless a test asks (test/e2e/spares.test.ts): the others count processes.
+      SPARE_PROCESSES: '0', ...env,
     });
     const bot = this.bot;
     await this.discord
@@ -82,6 +85,17 @@ export class Harness {
   rows(sql = 'SELECT * FROM sessions'): Array<Record<string, unknown>> {
     const db = new Database(this.dbPath, { readonly: true });
     try { return db.prepare(sql).all() as Array<Record<string, unknown>>; } finally { db.close(); }
+  }
+
+  /** Runs `claude-bridge <args>` as an operator would, against this bot's store, socket and run dir. */
+  async cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    const env = {
+      ...this.cenv.env, DISCORD_TOKEN: this.discord.token, DISCORD_API_URL: this.discord.apiUrl, CLAUDE_WORKDIR: this.cenv.workDir,
+      DATABASE_PATH: this.dbPath, RUN_DIR: this.runDir, TMUX_SOCKET: this.socket,
+    };
+    const entry = path.resolve(import.meta.dirname, '../../bin/claude-bridge.js');
+    const r = await promisify(execFile)(process.execPath, [entry, ...args], { env, encoding: 'utf8' }).catch((e) => e);
+    return { code: typeof r.code === 'number' ? r.code : 0, stdout: r.stdout, stderr: r.stderr };
   }
 
   tmux(...args: string[]): string {

@@ -22,16 +22,16 @@ export const chan = (n: number) => parseSnowflake(`2000000000000000${String(n).p
 /** The current test's parts (replaced before each test). */
 export const seams = {} as { backend: FakeBackend; store: SqliteSessionStore; manager: SessionManager; clock: number; configDir: string };
 
-function options(o: { max?: number; perUser?: number; maxQueue?: number } = {}) {
+function options(o: { max?: number; perUser?: number; maxQueue?: number; spares?: number } = {}) {
   return {
     store: seams.store, backend: seams.backend, claudeBin: '/bin/false', claudeConfigDir: seams.configDir, env: {}, defaultCwd: seams.configDir,
-    maxSessions: o.max ?? 4, maxSessionsPerUser: o.perUser ?? 4, maxQueue: o.maxQueue ?? 4,
+    maxSessions: o.max ?? 4, maxSessionsPerUser: o.perUser ?? 4, maxQueue: o.maxQueue ?? 4, spareProcesses: o.spares ?? 0,
     idleTimeoutMs: 60_000, healthIntervalMs: 60_000, turnStallMs: 600_000, log: createLogger('silent'), now: () => seams.clock,
   };
 }
 
 /** Fresh parts; `o` sets the limits. */
-export function makeManager(o: { max?: number; perUser?: number; maxQueue?: number } = {}): void {
+export function makeManager(o: { max?: number; perUser?: number; maxQueue?: number; spares?: number } = {}): void {
   seams.configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-machine-'));
   seams.backend = new FakeBackend(seams.configDir);
   seams.store = new SqliteSessionStore(openDatabase(':memory:'));

@@ -132,6 +132,18 @@ export class FakeDiscord implements RestState {
     return msg;
   }
 
+  /**
+   * A user starts typing in a channel: TYPING_START (Gateway docs, "Typing Start": `channel_id`,
+   * `guild_id`, `user_id`, `timestamp` in unix seconds, `member`), sent as Discord does only to a
+   * client that identified with the GUILD_MESSAGE_TYPING intent (1 << 11).
+   */
+  injectTyping(o: { user: FakeUser; channelId: string }): void {
+    if (((this.identifyIntents ?? 0) & (1 << 11)) === 0) return;
+    this.dispatch('TYPING_START', {
+      channel_id: o.channelId, guild_id: this.guildId, user_id: o.user.id, timestamp: Math.floor(Date.now() / 1000), member: this.memberOf(o.user),
+    });
+  }
+
   /** Sends an APPLICATION_COMMAND_AUTOCOMPLETE interaction with `focused` being typed. */
   injectAutocomplete(o: { user: FakeUser; name: string; subcommand: string; focused: string; value: string }): Interaction {
     const data = this.commandData({ ...o, options: { [o.focused]: o.value } });
