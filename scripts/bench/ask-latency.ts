@@ -7,26 +7,12 @@
  *
  *   npm run bench            (or: npx tsx scripts/bench/ask-latency.ts [asks=20])
  */
-import os from 'node:os';
-import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { startAnthropicStub } from '../../test/fakes/anthropic-stub.js';
-import { FakeDiscord, type Interaction } from '../../test/fakes/discord/server.js';
-import { startBotProcess } from '../../test/helpers/bot-process.js';
-import { makeClaudeTestEnv } from '../../test/helpers/claude-env.js';
+import { type Interaction } from '../../test/fakes/discord/server.js';
+import { benchRig, machine, median, p95 } from './rig.js';
 
 const asks = Number(process.argv[2] ?? 20);
-const socket = `cdb-bench-${process.pid}`;
-const stub = await startAnthropicStub();
-const discord = await FakeDiscord.start({ token: 'bench-token' });
-const user = discord.addUser('bench');
-const cenv = makeClaudeTestEnv(stub.url);
-const botEnv = {
-  ...cenv.env, DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
-  ALLOWED_USER_IDS: user.id, CLAUDE_WORKDIR: cenv.workDir, DATABASE_PATH: path.join(cenv.workDir, '..', 'db.sqlite'),
-  RUN_DIR: path.join(cenv.workDir, '..', 'run'), TMUX_SOCKET: socket, SESSION_BACKEND: 'tmux', LOG_LEVEL: 'warn',
-};
-let bot = startBotProcess({ ...botEnv, THREADS: 'false' });
+const rig = await benchRig('latency');
+const { discord, user } = rig;
 
 function edits(i: Interaction) {
   return discord.calls.filter((c) => c.method === 'PATCH' && c.path.includes(i.token) && c.status === 200);
@@ -42,17 +28,14 @@ async function one(prompt: string) {
   return { firstEdit: all[0]!.at - t0, firstText: firstText.at - t0, final: final.at - t0 };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
-
 try {
-  await discord.waitFor(() => discord.commands.get('claude'), 30_000, '/claude registration');
+  await rig.start({ THREADS: 'false', SPARE_PROCESSES: '0' });
   const cold = await one('cold start');
   const warm: Array<Awaited<ReturnType<typeof one>>> = [];
   for (let n = 0; n < asks; n++) warm.push(await one(`warm ${n}`));
   const row = (name: string, pick: (r: (typeof warm)[number]) => number) =>
     `| ${name} | ${pick(cold)} | ${median(warm.map(pick))} | ${p95(warm.map(pick))} |`;
-  console.log(`/claude ask latency, ms (${new Date().toISOString().slice(0, 10)}, ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? '?'}, node ${process.version}; ${asks} warm asks)`);
+  console.log(`/claude ask latency, ms (${machine()}; ${asks} warm asks)`);
   console.log('| interaction → | cold (process start) | warm median | warm p95 |');
   console.log('| --- | --- | --- | --- |');
   console.log(row('first visible edit', (r) => r.firstEdit));
@@ -60,10 +43,7 @@ try {
   console.log(row('final message', (r) => r.final));
 
   // THREADS=true: one /claude ask opens the thread, then plain messages in it.
-  await bot.stop();
-  const registered = discord.calls.length;
-  bot = startBotProcess({ ...botEnv, THREADS: 'true' });
-  await discord.waitFor(() => discord.calls.slice(registered).some((c) => c.method === 'PUT' && c.path.includes('/commands')), 30_000, 're-registration');
+  await rig.start({ THREADS: 'true', SPARE_PROCESSES: '0' });
   discord.injectCommand({ user, name: 'claude', subcommand: 'ask', options: { prompt: 'open a thread' } });
   const thread = await discord.waitFor(() => discord.threads()[0], 30_000, 'thread');
   const answered = (text: string) => discord.channelMessages(thread.id).find((m) => m.content.startsWith(`echo: ${text}`) && m.components.length > 0);
@@ -86,8 +66,5 @@ try {
   const limited = [...discord.limiter.limited.entries()].map(([k, n]) => `${k}: ${n}`).join(', ') || 'none';
   console.log(`429 answers: ${limited}`);
 } finally {
-  await bot.stop();
-  await discord.close();
-  await stub.close();
-  try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+  await rig.close();
 }

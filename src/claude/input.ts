@@ -38,3 +38,12 @@ export function encodePermissionDecision(
 export function encodeSetModel(requestId: string, model: string): string {
   return JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'set_model', model } });
 }
+
+/**
+ * `initialize` control request (sdk.d.ts `SDKControlInitializeRequest`; the Agent SDK sends it first):
+ * the CLI loads its tools, settings and MCP servers and answers with a `control_response`. Sent to a
+ * spare process so that work is done before its first message, not after.
+ */
+export function encodeInitialize(requestId: string): string {
+  return JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'initialize' } });
+}

@@ -2,7 +2,8 @@
  * `SparePool`: `claude` processes started ahead of need, so a new session's first turn does not wait
  * for Claude Code to start (about 0.5–0.7 s on a 2-core host, BENCHMARKS.md). A spare is a new
  * conversation (`--session-id <fresh uuid>`) in one of the most recently used working directories,
- * waiting on stdin; Claude Code writes no transcript until its first message, so an unused spare
+ * sent the `initialize` control request (so it has loaded its tools and settings) and then waiting
+ * on stdin; Claude Code writes no transcript until its first message, so an unused spare
  * leaves nothing behind. It is started under the bridge session id the session that takes it will
  * have, so the tmux session's name already fits that session (a restart finds it by that name).
  *
@@ -15,6 +16,7 @@ import { makeBridgeSessionId, makeClaudeSessionId, type BridgeSessionId, type Cl
 import type { Logger } from '../core/logger.js';
 import type { ProcessHandle } from '../backends/types.js';
 import type { SessionRecord } from '../store/types.js';
+import { encodeInitialize } from '../claude/input.js';
 import { launchClaude, type LaunchDeps } from './launch.js';
 
 /** What a new session takes from a spare: the ids it must be created with. */
@@ -151,6 +153,8 @@ export class SparePool {
       ({ handle }) => {
         if (this.closed || !this.spares.includes(spare)) return void handle.kill();
         spare.handle = handle;
+        // Claude Code loads tools, settings and MCP servers now rather than at the first message.
+        void handle.write(encodeInitialize(`spare-${spare.id}`)).catch(() => { /* its exit is reported below */ });
         this.o.log.debug({ spare: spare.id, cwd, ms: this.o.now() - t }, 'spare process started');
         void handle.exited.then((exit) => this.died(spare, exit));
       },

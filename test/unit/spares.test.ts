@@ -28,7 +28,7 @@ describe('spare processes', () => {
     const r = await s.sendMessage('hello').done;
 
     expect(r.text).toBe('echo: hello (turn 1)');
-    expect(spare.written.some((l) => l.includes('hello'))).toBe(true);
+    expect(spare.written.map((l) => JSON.parse(l).request?.subtype ?? JSON.parse(l).message?.content)).toEqual(['initialize', 'hello']);
     await until(() => seams.backend.started.length === 2, 'next spare');
     expect(seams.backend.started[1]!.name).not.toBe(s.id);
     expect(seams.manager.liveCount()).toBe(2); // the session and the new spare
@@ -42,7 +42,7 @@ describe('spare processes', () => {
     const s = seams.manager.createSession(alice, chan(1), null, { claudeSessionId: id });
     expect((await s.sendMessage('go on').done).outcome).toBe('success');
     expect(seams.backend.started[0]!.ended).toBe(false);
-    expect(seams.backend.started[0]!.written).toEqual([]);
+    expect(seams.backend.started[0]!.written.map((l) => JSON.parse(l).type)).toEqual(['control_request']); // initialize only
   });
 
   it('spares are the first to go when a slot is needed: an idle session is not evicted for one', async () => {
