@@ -20,6 +20,7 @@ module.exports = {
     only('store', ['core'], 'store is SQLite: core only'),
     only('sessions', ['core', 'claude', 'backends', 'store'], 'sessions: core, claude, and backends/store as interfaces'),
     only('discord', ['core', 'sessions', 'claude'], 'discord: core, the sessions API and claude types; never the store or backends'),
+    only('http', ['core', 'sessions'], 'http (the trigger listener): core and the sessions API'),
     {
       name: 'sessions-uses-backends-and-store-as-types',
       comment: 'sessions sees backends and store only through their interfaces (type-only imports)',

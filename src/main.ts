@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config/load.js';
 import { BridgeError } from './core/errors.js';
+import { parseSnowflake } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { resolveClaudeBinary } from './claude/binary.js';
 import { claudeConfigDir } from './claude/slug.js';
@@ -13,8 +14,12 @@ import { PtyBackend } from './backends/pty.js';
 import { selectBackend } from './backends/select.js';
 import { TmuxBackend } from './backends/tmux.js';
 import { openDatabase } from './store/db.js';
+import { SqliteAutomationStore } from './store/automation-repo.js';
 import { SqliteSessionStore } from './store/sessions-repo.js';
+import { Automation } from './sessions/automation.js';
 import { SessionManager } from './sessions/manager.js';
+import { hostTimeZone } from './sessions/schedule-spec.js';
+import { startTriggerServer } from './http/trigger-server.js';
 import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
 import { controlSocketPath, startControlServer } from './cli/control.js';
@@ -65,7 +70,8 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
   }
   if (!config.ENABLE_PERSISTENCE) log.warn('ENABLE_PERSISTENCE=false: sessions are kept in memory; nothing survives a restart');
 
-  const store = new SqliteSessionStore(openDatabase(config.ENABLE_PERSISTENCE ? config.DATABASE_PATH : ':memory:'));
+  const db = openDatabase(config.ENABLE_PERSISTENCE ? config.DATABASE_PATH : ':memory:');
+  const store = new SqliteSessionStore(db);
   const runDir = path.resolve(config.RUN_DIR);
   const { backend } = await selectBackend(
     config.SESSION_BACKEND,
@@ -82,19 +88,33 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
     permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, log,
   });
+  const automation = new Automation({
+    store: new SqliteAutomationStore(db), timeZone: config.SCHEDULE_TZ ?? hostTimeZone(), triggerRatePerMinute: config.TRIGGER_RATE_LIMIT,
+    triggersEnabled: config.TRIGGER_PORT !== undefined, cwdFor: (channelId) => manager.workspace.cwdFor(parseSnowflake(channelId)),
+    audit: (entry) => manager.audit(entry), log,
+  });
   const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
   const bot = new DiscordBot({
     token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
     allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, adminUserIds: config.ADMIN_USER_IDS,
-    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, log,
+    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, automation, log,
   });
   let closeControl: (() => Promise<void>) | null = null;
+  let closeTriggers: (() => Promise<void>) | null = null;
   try {
     // One writer: while the bot runs, `claude-bridge sessions suspend|kill` go through it.
     closeControl = await startControlServer(controlSocketPath(runDir), manager, log);
     await manager.initialize(); // owed turns are shown by the presenter once the bot is logged in
-    await bot.start();
+    await bot.start(); // finishes runs left over from before, then:
+    automation.start(); // schedules keep time (runs missed while down: once each, late)
+    if (config.TRIGGER_PORT !== undefined) {
+      const listener = await startTriggerServer(automation.triggers, { host: config.TRIGGER_HOST, port: config.TRIGGER_PORT, log });
+      automation.triggers.url = `http://${config.TRIGGER_HOST.includes(':') ? `[${config.TRIGGER_HOST}]` : config.TRIGGER_HOST}:${listener.port}`;
+      closeTriggers = listener.close;
+    }
   } catch (err) {
+    automation.stop();
+    await closeTriggers?.();
     await bot.stop();
     await closeControl?.();
     await manager.shutdown({ keepProcesses: true });
@@ -104,6 +124,8 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
   return {
     manager, bot, log,
     async stop() {
+      automation.stop();
+      await closeTriggers?.();
       await bot.stop(); // no new work
       await closeControl?.();
       await manager.shutdown({ keepProcesses });

@@ -3,6 +3,7 @@
  * Every value comes from the environment (or `.env`) as a string; the schema turns it into a value.
  */
 import { z } from 'zod';
+import { isTimeZone } from './time-zone.js';
 
 const SNOWFLAKE = /^\d{17,20}$/;
 
@@ -113,6 +114,25 @@ export const configSchema = z.object({
       error: 'expected one of fatal, error, warn, info, debug, trace, silent',
     })
     .default('info'),
+  /** IANA time zone schedules are read in (`Europe/Berlin`); default the host's. */
+  SCHEDULE_TZ: optionalString.refine((v) => v === undefined || isTimeZone(v), { message: 'expected an IANA time zone such as Europe/Berlin or UTC' }),
+  /** Port of the trigger listener (`POST /triggers/<name>`); unset: no listener. 0: any free port (logged). */
+  TRIGGER_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined || v === '') return undefined;
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        ctx.addIssue({ code: 'custom', message: 'expected a TCP port, 0 to 65535' });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  /** Address the trigger listener binds to; only loopback unless set. */
+  TRIGGER_HOST: optionalString.transform((v) => v ?? '127.0.0.1'),
+  /** Runs one trigger may start per minute; more requests get 429. */
+  TRIGGER_RATE_LIMIT: positiveInt(10),
   /** tmux socket name (`tmux -L`): one tmux server per bot install. */
   TMUX_SOCKET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, _ or -').default('cdb'),
   /** Directory for each live session's FIFO and output file. */

@@ -52,6 +52,13 @@ const MESSAGES = {
   CLAUDE_REQUEST_REJECTED: (p: { why: string | number; ref: string | number }) => `Claude's API rejected the request (${p.why}). The bot's admin has the details in the log (ref ${p.ref}).`,
   CLAUDE_TURN_INCOMPLETE: (p: { why: string | number; ref: string | number }) => `Claude Code stopped before finishing this answer: ${p.why}. The bot's admin has the details in the log (ref ${p.ref}).`,
   ASK_NOT_TAKEN: (p: { ref: string }) => `Your prompt was not sent to Claude: the thread for it could not be set up (ref ${p.ref}). Please send it again.`,
+  SCHEDULE_INVALID: (p: { when: string }) =>
+    `\`${p.when}\` is neither a cron pattern (\`0 9 * * 1-5\`, or 6 fields with seconds first) nor a phrase like \`every weekday at 9:00\`, \`every day at 18:30\`, \`every 15 minutes\`.`,
+  SCHEDULE_NOT_FOUND: (p: { id: string }) => `There is no schedule \`${p.id}\`. \`/claude schedule list\` shows yours.`,
+  TRIGGER_NAME_INVALID: (p: { name: string }) => `\`${p.name}\` cannot name a trigger: use 1–32 lowercase letters, digits, \`-\` or \`_\`.`,
+  TRIGGER_EXISTS: (p: { name: string }) => `A trigger named \`${p.name}\` exists already; remove it first or pick another name.`,
+  TRIGGER_NOT_FOUND: (p: { name: string }) => `There is no trigger \`${p.name}\`. \`/claude trigger list\` shows them.`,
+  TRIGGERS_OFF: () => 'Triggers are off on this bot: its admin sets TRIGGER_PORT to turn the HTTP listener on.',
   DISCORD_TOKEN_REJECTED: () =>
     'Discord rejected DISCORD_TOKEN (401 Unauthorized). Copy a fresh one (https://discord.com/developers/applications → your app → Bot → Reset Token) into .env as DISCORD_TOKEN=…',
   DISCORD_UNREACHABLE: (p: { url: string; reason: string }) =>

@@ -9,15 +9,17 @@ import { Client, Events, MessageFlags, type Interaction, type RepliableInteracti
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
 import { parseComponentId, type ParsedComponentId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import type { Automation } from '../sessions/automation.js';
 import type { SessionManager } from '../sessions/manager.js';
 import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
-import { buildClaudeCommand, COMMAND_NAME, SUBCOMMANDS } from './commands/index.js';
+import { buildClaudeCommand, COMMAND_NAME, findSubcommand } from './commands/index.js';
 import { handleComponent } from './components.js';
 import { placeOf, type BotContext } from './context.js';
 import { warmOnTyping } from './typing.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from './login.js';
 import { ThreadInbox } from './messages.js';
 import { reconcileThreadAsks } from './operations/thread.js';
+import { reconcileRuns, startRun } from './operations/unattended.js';
 import { PermissionPrompts } from './permission-prompts.js';
 import { Presenter } from './presenter.js';
 
@@ -31,6 +33,8 @@ export interface DiscordBotOptions extends AccessPolicy {
   /** Messages of answer text at most; beyond, the whole answer is attached (default 4). */
   maxInlineChunks?: number;
   manager: SessionManager;
+  /** Schedules and triggers: their runs are started here, left-over ones at start-up. */
+  automation?: Automation;
   log: Logger;
 }
 
@@ -57,6 +61,7 @@ export class DiscordBot {
       policy: { allowedUserIds: opts.allowedUserIds, allowedRoleIds: opts.allowedRoleIds, adminUserIds: opts.adminUserIds },
       plainMessages: () => this.plainMessages,
       get replies() { return bot.presenter; },
+      automation: opts.automation ?? null,
     };
     this.inbox = new ThreadInbox(this.ctx);
     this.current = this.makeClient(true);
@@ -66,6 +71,7 @@ export class DiscordBot {
     const { manager } = opts;
     manager.on('permission', (session, req) => void this.started.then(() => this.prompts.ask(session, req)));
     manager.on('permissionSettled', (session, req, outcome) => void this.prompts.settled(session, req, outcome));
+    opts.automation?.on('run', (id, run) => void this.started.then(() => startRun(this.ctx, id, run)));
   }
 
   /** Logs in and registers the command; resolves when both are done. */
@@ -87,6 +93,7 @@ export class DiscordBot {
       `ready; /${COMMAND_NAME} registered`);
     this.markStarted();
     await reconcileThreadAsks(this.ctx);
+    await reconcileRuns(this.ctx); // schedule and trigger runs recorded but not yet taken
     if (this.ctx.threads) await this.inbox.catchUp(); // messages sent while the bot was away, then live ones
   }
 
@@ -108,14 +115,15 @@ export class DiscordBot {
     let audit: { kind: 'command' | 'button' | 'menu' | 'permission'; action: string; sessionId: string | null } | null = null;
     try {
       if (interaction.isAutocomplete() && interaction.commandName === COMMAND_NAME) {
-        const command = SUBCOMMANDS.find((c) => c.name === interaction.options.getSubcommand());
+        const command = findSubcommand(interaction.options.getSubcommandGroup(false), interaction.options.getSubcommand());
         const allowed = isAllowed(interaction, this.ctx.policy);
-        await interaction.respond(allowed && command?.autocomplete ? await command.autocomplete(interaction, manager) : []);
+        await interaction.respond(allowed && command?.autocomplete ? await command.autocomplete(interaction, manager, this.ctx) : []);
       } else if (interaction.isChatInputCommand() && interaction.commandName === COMMAND_NAME) {
-        const name = interaction.options.getSubcommand();
+        const group = interaction.options.getSubcommandGroup(false);
+        const name = group ? `${group} ${interaction.options.getSubcommand()}` : interaction.options.getSubcommand();
         audit = { kind: 'command', action: name, sessionId: null };
         assertAllowed(interaction, this.ctx.policy);
-        const command = SUBCOMMANDS.find((c) => c.name === name);
+        const command = findSubcommand(group, interaction.options.getSubcommand());
         if (!command) throw new Error(`unknown subcommand ${name}`);
         const p = placeOf(interaction);
         const session = command.requiresSession ? manager.getCurrentSession(p.userId, p.channelId) : null;

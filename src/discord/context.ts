@@ -2,6 +2,7 @@
 import type { BaseInteraction, Client, Message } from 'discord.js';
 import { parseSnowflake, type Snowflake } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
+import type { Automation } from '../sessions/automation.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { AccessPolicy } from './access.js';
 import type { ReplyTarget } from './render/turn-view.js';
@@ -25,6 +26,8 @@ export interface BotContext {
   maxInlineChunks: number;
   /** The presenter, for handlers that hold an interaction. */
   replies: ReplyLender;
+  /** Schedules and triggers (`/claude schedule`, `/claude trigger`); absent in a bot without them. */
+  automation: Automation | null;
 }
 
 /** Who and where: the user, the channel (a thread's own id), its guild, and a thread's parent channel. */

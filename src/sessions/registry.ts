@@ -99,6 +99,11 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     return id;
   }
 
+  /** Replaces an intent's payload (a step of it is done: e.g. the message it posted, by id). */
+  rewriteIntent(id: string, kind: string, payload: unknown, createdAt: number): void {
+    this.opts.store.addIntent({ id, kind, payload: JSON.stringify(payload), createdAt });
+  }
+
   /** Intents left unfinished (by a crash), oldest first, with their parsed payloads. */
   pendingIntents(): Array<{ id: string; kind: string; payload: unknown; createdAt: number }> {
     return this.opts.store.listIntents().map((i) => ({ ...i, payload: JSON.parse(i.payload) as unknown }));

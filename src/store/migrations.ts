@@ -148,4 +148,76 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 10,
+    name: 'automation',
+    // Work without a person at the keyboard (issue 14). schedules: a prompt run on a cron pattern
+    // (croner) in a time zone; next_due_at moves in the same transaction that records a run (an
+    // intent of kind `unattended-run`, finished when its prompt is accepted), so a crash neither
+    // loses nor doubles a run. triggers: a prompt template started by a signed HTTP request; the
+    // secret is kept because verifying an HMAC needs it. trigger_deliveries: delivery ids seen
+    // (replays are refused). session_worktrees: a session working in `git worktree add` of a
+    // repository. channel_settings: per-channel options (worktrees for new sessions). audit_log is
+    // rebuilt without the CHECK on `kind`, so schedules and triggers can write their own rows.
+    sql: `
+      CREATE TABLE schedules (
+        id           TEXT PRIMARY KEY,
+        owner_id     TEXT NOT NULL,
+        guild_id     TEXT,
+        channel_id   TEXT NOT NULL,
+        thread_mode  TEXT NOT NULL CHECK (thread_mode IN ('new','this')),
+        spec         TEXT NOT NULL,
+        cron         TEXT NOT NULL,
+        tz           TEXT NOT NULL,
+        prompt       TEXT NOT NULL,
+        paused       INTEGER NOT NULL DEFAULT 0,
+        next_due_at  INTEGER,
+        last_run_at  INTEGER,
+        created_at   INTEGER NOT NULL
+      );
+      CREATE TABLE triggers (
+        name        TEXT PRIMARY KEY,
+        owner_id    TEXT NOT NULL,
+        guild_id    TEXT,
+        channel_id  TEXT NOT NULL,
+        prompt      TEXT NOT NULL,
+        secret      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE trigger_deliveries (
+        trigger_name TEXT NOT NULL REFERENCES triggers(name) ON DELETE CASCADE,
+        delivery_id  TEXT NOT NULL,
+        at           INTEGER NOT NULL,
+        PRIMARY KEY (trigger_name, delivery_id)
+      );
+      CREATE TABLE session_worktrees (
+        session_id  TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+        repo        TEXT NOT NULL,
+        path        TEXT NOT NULL,
+        branch      TEXT NOT NULL,
+        base        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+      );
+      CREATE TABLE channel_settings (
+        channel_id  TEXT PRIMARY KEY,
+        worktrees   INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE audit_log_v10 (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        user_id     TEXT,
+        kind        TEXT NOT NULL,
+        action      TEXT NOT NULL,
+        session_id  TEXT,
+        channel_id  TEXT,
+        result      TEXT NOT NULL CHECK (result IN ('ok','refused','error')),
+        detail      TEXT
+      );
+      INSERT INTO audit_log_v10 (id, at, user_id, kind, action, session_id, channel_id, result, detail)
+        SELECT id, at, user_id, kind, action, session_id, channel_id, result, detail FROM audit_log;
+      DROP TABLE audit_log;
+      ALTER TABLE audit_log_v10 RENAME TO audit_log;
+      CREATE INDEX audit_log_at ON audit_log (at);
+    `,
+  },
 ];

@@ -81,7 +81,7 @@ export interface AuditEntry {
   at: number;
   /** Discord user id; `null` for the bot itself (a timeout, say). */
   userId: string | null;
-  kind: 'command' | 'button' | 'menu' | 'message' | 'permission';
+  kind: 'command' | 'button' | 'menu' | 'message' | 'permission' | 'schedule' | 'trigger';
   /** Subcommand, button action, or permission decision (`allow`, `deny`, `always`, `timeout`…). */
   action: string;
   sessionId: string | null;

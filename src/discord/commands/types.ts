@@ -17,13 +17,15 @@ export interface CommandContext {
 }
 
 export interface Command {
-  /** Subcommand name under `/claude`. */
+  /** Subcommand name under `/claude`; in a group, `<group> <name>` (`schedule add`). */
   name: string;
+  /** The subcommand group it belongs to (`/claude schedule add`), with the group's description. */
+  group?: { name: string; description: string };
   /** Fills in the subcommand's description and options. */
   data: (sub: SlashCommandSubcommandBuilder) => SlashCommandSubcommandBuilder;
   /** Refused with "no session" unless the user has a current session in this channel. */
   requiresSession?: boolean;
   execute: (ctx: CommandContext) => Promise<void>;
   /** Choices for the focused option (≤ 25, answered within 3 s, no deferral). */
-  autocomplete?: (interaction: AutocompleteInteraction, manager: SessionManager) => Promise<ApplicationCommandOptionChoiceData[]>;
+  autocomplete?: (interaction: AutocompleteInteraction, manager: SessionManager, bot: BotContext) => Promise<ApplicationCommandOptionChoiceData[]>;
 }

@@ -170,8 +170,12 @@ export class FakeDiscord implements RestState {
         proxy_url: `${this.apiUrl.replace(/\/api$/, '')}/attachments/${id}/${value.attachment.name}`, content_type: 'application/octet-stream' };
       return { type: 11, name, value: id };
     });
+    // `group sub` (e.g. `schedule add`): a SUB_COMMAND inside a SUB_COMMAND_GROUP (type 2), as
+    // Discord sends it (API docs, "Subcommands and Subcommand Groups").
+    const [first, second] = o.subcommand.split(' ');
+    const sub = second ? { type: 2, name: first, options: [{ type: 1, name: second, options }] } : { type: 1, name: o.subcommand, options };
     return {
-      id: command.id, name: o.name, type: 1, guild_id: this.guildId, options: [{ type: 1, name: o.subcommand, options }],
+      id: command.id, name: o.name, type: 1, guild_id: this.guildId, options: [sub],
       ...(Object.keys(attachments).length > 0 ? { resolved: { attachments } } : {}),
     };
   }

@@ -1,0 +1,96 @@
+/**
+ * Starting a run nobody typed (a schedule's or a trigger's, {@link UnattendedRun}) in Discord. Each
+ * step can be repeated after a crash without doubling anything: the announcement is posted with a
+ * nonce derived from the run's id (Discord API, Create Message `enforce_nonce`) and its id is
+ * written into the run's intent; a thread (`new`) is opened on it unless it exists; the prompt is
+ * accepted into the session with the intent's id, which deletes the intent in the same transaction
+ * as the turn's row. Then it is a turn like any other: limits, queue, permissions, delivery.
+ */
+import { ThreadAutoArchiveDuration, type Message } from 'discord.js';
+import { makeErrorRef } from '../../core/errors.js';
+import { parseSnowflake } from '../../core/ids.js';
+import { RUN_INTENT, unattendedRunSchema, type UnattendedRun } from '../../sessions/unattended.js';
+import type { BotContext } from '../context.js';
+import { nonceOf } from '../nonce.js';
+import { makeReplyRef } from '../reply-ref.js';
+import { excerpt, threadName } from './thread.js';
+
+/** Runs being started by this process (an event and the start-up pass may name the same one). */
+const inFlight = new Set<string>();
+
+/** The announcement of a run: what started it, for whom, and (late) when it was due. */
+export function runHeader(run: UnattendedRun): string {
+  const what = run.source === 'schedule' ? `⏰ Schedule \`${run.sourceId}\` (${run.label})` : `🪝 Trigger \`${run.sourceId}\` (${run.label})`;
+  const due = `<t:${Math.floor(run.dueAt / 1000)}:T>`;
+  const when = run.late ? `\n-# ⌛ due ${due} while the bot was down: running late, once.` : `\n-# due ${due}`;
+  const prompt = run.source === 'schedule' ? `\n>>> ${excerpt(run.prompt, 1500)}` : '';
+  return `${what} for <@${run.ownerId}>${when}${prompt}`;
+}
+
+/**
+ * Starts a recorded run; never throws. A run whose intent is gone (finished meanwhile) is skipped.
+ * A run that cannot be started is dropped with a message in its channel (and the log's detail).
+ */
+export async function startRun(ctx: BotContext, intentId: string, run: UnattendedRun): Promise<void> {
+  if (inFlight.has(intentId)) return;
+  inFlight.add(intentId);
+  const log = ctx.log.child({ run: intentId, source: run.source, sourceId: run.sourceId });
+  try {
+    const pending = ctx.manager.pendingIntents().find((i) => i.id === intentId);
+    if (!pending) return;
+    const mode = run.threadMode === 'new' && ctx.threads ? 'new' : 'this';
+    const channel = await ctx.client.channels.fetch(run.channelId);
+    if (!channel?.isSendable() || !('messages' in channel)) throw new Error(`channel ${run.channelId} cannot take messages`);
+    let header: Message | null = run.messageId ? await channel.messages.fetch(run.messageId).catch(() => null) : null;
+    if (!header) {
+      header = await channel.send({ content: runHeader(run), nonce: nonceOf('run', intentId), enforceNonce: true, allowedMentions: { parse: [] } });
+      run = { ...run, messageId: header.id };
+      ctx.manager.rewriteIntent(intentId, RUN_INTENT, run, pending.createdAt);
+    }
+    const guildId = run.guildId ? parseSnowflake(run.guildId) : null;
+    const owner = parseSnowflake(run.ownerId);
+    let turn;
+    if (mode === 'new') {
+      const threadId = parseSnowflake(header.id);
+      const existing = await ctx.client.channels.fetch(threadId).catch(() => null);
+      if (!existing?.isThread()) {
+        await header.startThread({ name: threadName(`${run.source === 'schedule' ? '⏰' : '🪝'} ${run.sourceId}: ${run.prompt}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+      }
+      const session = await ctx.manager.getOrCreateSession(owner, threadId, guildId, { parentId: parseSnowflake(run.channelId), fresh: true });
+      turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId } });
+    } else {
+      const parentId = channel.isThread() && channel.parentId ? parseSnowflake(channel.parentId) : null;
+      const session = await ctx.manager.getOrCreateSession(owner, parseSnowflake(run.channelId), guildId, { parentId });
+      turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: run.channelId, replyTo: header.id }), intentId });
+    }
+    if (run.late) turn.notice(`This run was due <t:${Math.floor(run.dueAt / 1000)}:f>, while the bot was down; it runs now, once.`);
+    log.info({ turn: turn.id, mode }, 'unattended run started');
+  } catch (err) {
+    const ref = makeErrorRef();
+    log.error({ err, ref }, 'an unattended run could not be started');
+    ctx.manager.dropIntent(intentId);
+    const channel = await ctx.client.channels.fetch(run.channelId).catch(() => null);
+    if (channel?.isSendable()) {
+      await channel.send({
+        content: `⚠️ <@${run.ownerId}> ${run.source === 'schedule' ? `schedule \`${run.sourceId}\`` : `trigger \`${run.sourceId}\``} could not start its run (ref ${ref}).`,
+        nonce: nonceOf('run-failed', intentId), enforceNonce: true, allowedMentions: { users: [run.ownerId] },
+      }).catch((e) => log.error({ err: e }, 'could not tell the owner'));
+    }
+  } finally {
+    inFlight.delete(intentId);
+  }
+}
+
+/** Start-up: runs recorded but not yet accepted when the bot stopped are started now, once each. */
+export async function reconcileRuns(ctx: BotContext): Promise<void> {
+  for (const intent of ctx.manager.pendingIntents()) {
+    if (intent.kind !== RUN_INTENT) continue;
+    const parsed = unattendedRunSchema.safeParse(intent.payload);
+    if (!parsed.success) {
+      ctx.log.error({ intent: intent.id }, 'dropping a run intent that does not parse');
+      ctx.manager.dropIntent(intent.id);
+      continue;
+    }
+    await startRun(ctx, intent.id, parsed.data);
+  }
+}
