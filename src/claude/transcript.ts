@@ -159,29 +159,6 @@ export async function summarizeTranscript(file: string): Promise<TranscriptSumma
 const TIMESTAMP = /"timestamp":"([^"]+)"/;
 
 /**
- * The newest conversation entry (a person's prompt or a main-thread `assistant` message) in the
- * last `tailBytes` of a transcript, without reading the rest. `null` when there is none there.
- */
-export async function lastConversationEntry(file: string, tailBytes = 256 * 1024): Promise<{ type: string; uuid: string } | null> {
-  const fh = await fs.promises.open(file, 'r');
-  try {
-    const { size } = await fh.stat();
-    const start = Math.max(0, size - tailBytes);
-    const buf = Buffer.alloc(size - start);
-    await fh.read(buf, 0, buf.length, start);
-    const lines = buf.toString('utf8').split('\n');
-    for (let i = lines.length - 1; i >= (start > 0 ? 1 : 0); i--) { // a cut first line is skipped
-      const e = parseEntry(lines[i]!);
-      if (!e?.uuid) continue;
-      if ((e.type === 'assistant' && !e.isSidechain) || promptText(e) !== null) return { type: e.type, uuid: e.uuid };
-    }
-    return null;
-  } finally {
-    await fh.close();
-  }
-}
-
-/**
  * Whether the transcript mentions `needle` (e.g. the uuid a message was written with: Claude Code
  * 2.1.330 records it — in a `queue-operation` line — as soon as it takes the message from stdin,
  * measured). Scans the file in 1 MiB chunks; `false` when it does not exist.

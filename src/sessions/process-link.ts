@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../core/logger.js';
 import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
-import { lastConversationEntry } from '../claude/transcript.js';
+import { TranscriptTail } from '../claude/transcript-tail.js';
 import type { ExitInfo, ProcessHandle } from '../backends/types.js';
 import { readOutput, resumeNotFound, turnStats } from './output.js';
 
@@ -57,12 +57,17 @@ export class ProcessLink {
     return true;
   }
 
-  /** The transcript's newest message is not the last answer this process gave: it went on elsewhere. */
-  async wentOnElsewhere(transcriptFile: string): Promise<boolean> {
+  /**
+   * The transcript's newest message is not the last answer this process gave: it went on elsewhere
+   * (a terminal). Reads only what was appended since the last call ({@link TranscriptTail}).
+   */
+  wentOnElsewhere(transcriptFile: string): boolean {
     if (!this.lastAnswerUuid) return false;
-    const last = await lastConversationEntry(transcriptFile).catch(() => null);
+    if (this.tail?.file !== transcriptFile) this.tail = { file: transcriptFile, reader: new TranscriptTail(transcriptFile) };
+    const last = this.tail.reader.newest();
     return last !== null && last.uuid !== this.lastAnswerUuid;
   }
+  private tail: { file: string; reader: TranscriptTail } | null = null;
 
   /** Called by the loop for every output line; for a `result` line, says what it means. */
   take(msg: KnownMessage): ResultNews | null {

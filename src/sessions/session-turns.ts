@@ -111,7 +111,7 @@ export abstract class SessionTurns extends SessionLoop {
 
   private async writeNext(): Promise<void> {
     const link = this.link!;
-    if (await link.wentOnElsewhere(this.transcriptFile)) {
+    if (link.wentOnElsewhere(this.transcriptFile)) {
       this.inbox[0]!.notice('This conversation went on elsewhere (a terminal?), so Claude picks it up from there.');
       return this.restartInPlace();
     }
@@ -131,6 +131,7 @@ export abstract class SessionTurns extends SessionLoop {
     try {
       // Written with the turn's id as its uuid: after a crash, the transcript tells whether the CLI got it.
       await link.handle.write(encodeUserMessage(turn.prompt, { uuid: turn.id }));
+      this.log.debug({ turn: turn.id }, 'prompt written');
     } catch (err) {
       this.log.warn({ err }, 'could not write the prompt; the process is ending'); // its exit ends the turn
     }
@@ -161,6 +162,7 @@ export abstract class SessionTurns extends SessionLoop {
     if (message.type === 'control_request' && message.request.subtype === 'can_use_tool') this.gate.onRequest(message, this.current?.id ?? null);
     if (news?.kind === 'resume-failed') return this.recover();
     if (news?.kind !== 'result') return;
+    this.log.debug({ turn: this.current?.id }, 'result read');
     const { result, stats } = news;
     this.patch({
       turnCount: this.rec.turnCount + 1,

@@ -5,7 +5,8 @@ import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { exportTranscript } from '../../src/claude/export.js';
 import { importConversation } from '../../src/claude/import.js';
-import { lastConversationEntry, summarizeTranscript } from '../../src/claude/transcript.js';
+import { summarizeTranscript } from '../../src/claude/transcript.js';
+import { TranscriptTail } from '../../src/claude/transcript-tail.js';
 import { TranscriptIndex } from '../../src/claude/transcript-index.js';
 import { BridgeError } from '../../src/core/errors.js';
 import { parseClaudeSessionId } from '../../src/core/ids.js';
@@ -49,7 +50,22 @@ describe('transcripts', () => {
       title: 'Running the tests', firstPrompt: 'first prompt', prompts: 2, cwd: '/w', brokenLines: 2,
       lastPrompt: { text: 'second prompt', uuid: 'u2', parentUuid: 't1' }, lastActivityMs: Date.parse('2026-01-02T00:00:00Z'),
     });
-    expect(await lastConversationEntry(write(TRANSCRIPT))).toEqual({ type: 'assistant', uuid: 'r2' });
+    expect(new TranscriptTail(write(TRANSCRIPT)).newest()).toEqual({ type: 'assistant', uuid: 'r2' });
+  });
+
+  it('TranscriptTail follows appends (a line written in two pieces included) and a replaced file', () => {
+    const file = write(`${TRANSCRIPT}\n`);
+    const tail = new TranscriptTail(file);
+    expect(tail.newest()).toEqual({ type: 'assistant', uuid: 'r2' });
+    const prompt = line({ type: 'user', uuid: 'u3', message: { role: 'user', content: 'typed in a terminal' } });
+    fs.appendFileSync(file, prompt.slice(0, 20)); // Claude Code is mid-write
+    expect(tail.newest()).toEqual({ type: 'assistant', uuid: 'r2' });
+    fs.appendFileSync(file, `${prompt.slice(20)}\n${line({ type: 'attachment', uuid: 'a9' })}\n`);
+    expect(tail.newest()).toEqual({ type: 'user', uuid: 'u3' });
+    fs.writeFileSync(file, `${line({ type: 'assistant', uuid: 'new', message: { role: 'assistant', content: [] } })}\n`);
+    expect(tail.newest()).toEqual({ type: 'assistant', uuid: 'new' });
+    fs.rmSync(file);
+    expect(tail.newest()).toBeNull();
   });
 
   it('exports Markdown with tool calls summarised, JSON in our schema, and JSONL byte for byte', async () => {
