@@ -74,6 +74,18 @@ describe('Discord faults: the final state still lands', () => {
     expect(h.discord.responsesTo(i)).toHaveLength(1);
   });
 
+  it('the acknowledgement refused (404 Unknown interaction, as after the 3 s window): the ask is answered once, in the channel', async () => {
+    // The bot acknowledges and accepts the message at the same time (src/discord/operations/answer.ts),
+    // so an acknowledgement that fails must not leave an accepted message unanswered.
+    const fault = h.discord.failNext(/^POST \/interactions\/\d+\/[^/]+\/callback$/, 1, { status: 404, code: 10062, message: 'Unknown interaction' });
+    const i = h.ask(alice, 'late acknowledgement');
+    const answered = () => h.discord.channelMessages().filter((m) => m.author.id === h.discord.bot.id && m.content.includes('echo: late acknowledgement (turn'));
+    await h.discord.waitFor(() => answered().find((m) => hasButton(m, 'continue')), 45_000, 'the answer in the channel');
+    expect(fault.times).toBe(0);
+    expect(answered()).toHaveLength(1);
+    expect(h.discord.responsesTo(i)).toEqual([]); // no error told: the message was taken
+  });
+
   it('the answer message deleted while it streams: the final answer comes as a new message', async () => {
     const i = h.ask(alice, 'SLOW:15 vanishing');
     const streaming = await h.reply(i, (m) => /\d+ \d+ /.test(m.content) && hasButton(m, 'stop'), 'streaming text');

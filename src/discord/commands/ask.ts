@@ -6,7 +6,7 @@
 import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { placeOf } from '../context.js';
-import { answer } from '../operations/answer.js';
+import { answer, whenDeferred } from '../operations/answer.js';
 import { promptSource } from '../operations/prompt.js';
 import { askInThread, excerpt } from '../operations/thread.js';
 import type { Command } from './types.js';
@@ -40,6 +40,7 @@ async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction
     const prompt = await getPrompt();
     const sent = await session.steer(prompt, { replyRef });
     if (sent.kind === 'turn') return sent.turn;
+    await whenDeferred(interaction);
     await interaction.editReply({ content: `↪️ Sent into the running answer: *${excerpt(prompt.replace(/\s+/g, ' '), 200).replace(/[*_`~|]/g, '')}*` });
     return null;
   });

@@ -56,6 +56,40 @@ export function interactionTarget(
   };
 }
 
+/** A target known later (e.g. once Discord acknowledged an interaction): each call waits for it. */
+export function pendingTarget(ready: Promise<ReplyTarget>): ReplyTarget {
+  return {
+    edit: async (m) => (await ready).edit(m),
+    followUp: async (m) => (await ready).followUp(m),
+    typing: async () => (await ready).typing?.(),
+  };
+}
+
+/**
+ * A message the bot posts in the channel on the first edit (with `nonce` and `enforce_nonce`, so a
+ * retry posts it once), then edits: where an answer goes when its interaction could not be used.
+ */
+export function postedLaterTarget(client: Client, channelId: string, nonce: string): ReplyTarget {
+  let target: Promise<ReplyTarget> | null = null;
+  const post = async (m: Parameters<ReplyTarget['edit']>[0]) => {
+    const c = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+    if (!c?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
+    const sent = await c.send({ content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS, nonce, enforceNonce: true });
+    return channelTarget(client, { channelId, messageId: sent.id });
+  };
+  return {
+    edit: async (m) => {
+      if (!target) { target = post(m); target.catch(() => { target = null; }); return void (await target); }
+      await (await target).edit(m);
+    },
+    followUp: async (m) => void (target ? await (await target).followUp(m) : await post(m)), // before any edit: a message of its own
+    typing: async () => {
+      const c = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+      if (c?.isSendable()) await c.sendTyping();
+    },
+  };
+}
+
 /**
  * A message of the bot's in a channel, edited with the bot token; follow-ups as channel messages.
  * A follow-up with a `nonce` is sent with `enforce_nonce`, so Discord creates it at most once even
