@@ -13,12 +13,14 @@ import { claudeConfigDir } from './claude/slug.js';
 import { PtyBackend } from './backends/pty.js';
 import { selectBackend } from './backends/select.js';
 import { TmuxBackend } from './backends/tmux.js';
+import { GitCli } from './backends/git.js';
 import { openDatabase } from './store/db.js';
 import { SqliteAutomationStore } from './store/automation-repo.js';
 import { SqliteSessionStore } from './store/sessions-repo.js';
 import { Automation } from './sessions/automation.js';
 import { SessionManager } from './sessions/manager.js';
 import { hostTimeZone } from './sessions/schedule-spec.js';
+import { Worktrees } from './sessions/worktrees.js';
 import { startTriggerServer } from './http/trigger-server.js';
 import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
@@ -93,11 +95,12 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     triggersEnabled: config.TRIGGER_PORT !== undefined, cwdFor: (channelId) => manager.workspace.cwdFor(parseSnowflake(channelId)),
     audit: (entry) => manager.audit(entry), log,
   });
+  const worktrees = new Worktrees({ git: new GitCli(), store: automation.store, workspaceRoot, log: log.child({ component: 'worktrees' }) });
   const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
   const bot = new DiscordBot({
     token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
     allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, adminUserIds: config.ADMIN_USER_IDS,
-    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, automation, log,
+    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, automation, worktrees, log,
   });
   let closeControl: (() => Promise<void>) | null = null;
   let closeTriggers: (() => Promise<void>) | null = null;

@@ -42,13 +42,13 @@ export function parseSnowflake(value: string): Snowflake {
   return value as Snowflake;
 }
 
-/** Actions of buttons that act on one session (`arg` = its bridge session id). */
-export type SessionAction = 'stop' | 'continue' | 'regenerate' | 'branch' | 'export';
+/** Actions of buttons that act on one session (`arg` = its bridge session id); `diff`, `merge`, `close`: its git worktree. */
+export type SessionAction = 'stop' | 'continue' | 'regenerate' | 'branch' | 'export' | 'diff' | 'merge' | 'close';
 /** Answers to a tool permission request (`arg` = session id, then the request's 12-hex key). */
 export type PermissionAction = 'allow' | 'deny' | 'always';
 /** Every component this build renders: session buttons, permission answers, the clean-up confirmation (`arg` = a token), the sessions menu. */
 export type ComponentAction = SessionAction | PermissionAction | 'clean' | 'resume';
-const SESSION_ACTIONS: readonly SessionAction[] = ['stop', 'continue', 'regenerate', 'branch', 'export'];
+const SESSION_ACTIONS: readonly SessionAction[] = ['stop', 'continue', 'regenerate', 'branch', 'export', 'diff', 'merge', 'close'];
 const COMPONENT_PREFIX = 'cdb';
 
 export function isSessionAction(action: ComponentAction): action is SessionAction {

@@ -11,6 +11,7 @@ import { parseComponentId, type ParsedComponentId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Automation } from '../sessions/automation.js';
 import type { SessionManager } from '../sessions/manager.js';
+import type { Worktrees } from '../sessions/worktrees.js';
 import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
 import { buildClaudeCommand, COMMAND_NAME, findSubcommand } from './commands/index.js';
 import { handleComponent } from './components.js';
@@ -35,6 +36,8 @@ export interface DiscordBotOptions extends AccessPolicy {
   manager: SessionManager;
   /** Schedules and triggers: their runs are started here, left-over ones at start-up. */
   automation?: Automation;
+  /** Sessions in git worktrees. */
+  worktrees?: Worktrees;
   log: Logger;
 }
 
@@ -62,6 +65,7 @@ export class DiscordBot {
       plainMessages: () => this.plainMessages,
       get replies() { return bot.presenter; },
       automation: opts.automation ?? null,
+      worktrees: opts.worktrees ?? null,
     };
     this.inbox = new ThreadInbox(this.ctx);
     this.current = this.makeClient(true);

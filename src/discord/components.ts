@@ -12,6 +12,7 @@ import { resumeHere } from './operations/resume.js';
 import { pendingCleanups } from './commands/clean.js';
 import { formatBytes, postExport } from './operations/export.js';
 import { branchSession, continueSession, regenerateAnswer, stopSession } from './operations/session-actions.js';
+import { closeWorktree, mergeWorktree, postDiff } from './operations/worktree.js';
 
 export async function handleComponent(
   interaction: MessageComponentInteraction,
@@ -50,6 +51,9 @@ export async function handleComponent(
     case 'regenerate': return regenerateAnswer(ctx, interaction, session);
     case 'branch': return branchSession(ctx, interaction, session);
     case 'export': return postExport(interaction, session, 'markdown');
+    case 'diff': return postDiff(ctx, interaction, session);
+    case 'merge': return mergeWorktree(ctx, interaction, session);
+    case 'close': return closeWorktree(ctx, interaction, session);
   }
 }
 

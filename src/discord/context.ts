@@ -4,6 +4,7 @@ import { parseSnowflake, type Snowflake } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Automation } from '../sessions/automation.js';
 import type { SessionManager } from '../sessions/manager.js';
+import type { Worktrees } from '../sessions/worktrees.js';
 import type { AccessPolicy } from './access.js';
 import type { ReplyTarget } from './render/turn-view.js';
 
@@ -28,6 +29,8 @@ export interface BotContext {
   replies: ReplyLender;
   /** Schedules and triggers (`/claude schedule`, `/claude trigger`); absent in a bot without them. */
   automation: Automation | null;
+  /** Sessions in git worktrees (`/claude ask worktree:true`, a channel's setting); absent in a bot without them. */
+  worktrees: Worktrees | null;
 }
 
 /** Who and where: the user, the channel (a thread's own id), its guild, and a thread's parent channel. */

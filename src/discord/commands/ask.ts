@@ -8,7 +8,8 @@ import type { BotContext } from '../context.js';
 import { placeOf } from '../context.js';
 import { answer, whenDeferred } from '../operations/answer.js';
 import { promptSource } from '../operations/prompt.js';
-import { askInThread, excerpt } from '../operations/thread.js';
+import { askInThread, excerpt, threadName } from '../operations/thread.js';
+import { sessionWithWorktree } from '../operations/worktree.js';
 import type { Command } from './types.js';
 
 /** Discord's limit for a string option (API docs, "Application Command Option"). */
@@ -21,21 +22,26 @@ export const ask = {
       .setName('ask')
       .setDescription('Send a prompt to Claude Code; continues your session here')
       .addStringOption((o) => o.setName('prompt').setDescription('What Claude should do').setMaxLength(PROMPT_MAX))
-      .addAttachmentOption((o) => o.setName('file').setDescription('A longer prompt as a .txt or .md file')),
+      .addAttachmentOption((o) => o.setName('file').setDescription('A longer prompt as a .txt or .md file'))
+      .addBooleanOption((o) => o.setName('worktree').setDescription('A new session in its own git worktree and branch claude/<name> of this channel\'s repository')),
   async execute({ interaction, bot }) {
     const getPrompt = promptSource(interaction)!;
     const inThread = bot.threads && interaction.channel?.type === ChannelType.GuildText;
     const p = placeOf(interaction);
     bot.manager.assertRoomFor(inThread ? null : bot.manager.getCurrentSession(p.userId, p.channelId)); // before deferring: a refusal stays private
-    if (inThread) return askInThread(bot, interaction, getPrompt);
-    return askHere(bot, interaction, getPrompt);
+    const worktree = interaction.options.getBoolean('worktree') ?? false;
+    if (inThread) return askInThread(bot, interaction, getPrompt, { worktree });
+    return askHere(bot, interaction, getPrompt, worktree);
   },
 } satisfies Command;
 
 /** Into the user's session in this channel or thread: steered into a running turn, or a turn of its own. */
-async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>): Promise<void> {
+async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>, worktree: boolean): Promise<void> {
   const place = placeOf(interaction);
-  const find = () => bot.manager.getOrCreateSession(place.userId, place.channelId, place.guildId, { parentId: place.parentId });
+  const find = () => sessionWithWorktree(bot, {
+    ownerId: place.userId, channelId: place.channelId, guildId: place.guildId, parentId: place.parentId,
+    name: threadName(interaction.options.getString('prompt') ?? ''), worktree, fresh: worktree,
+  });
   await answer(bot, interaction, find, async (session, replyRef) => {
     const prompt = await getPrompt();
     const sent = await session.steer(prompt, { replyRef });

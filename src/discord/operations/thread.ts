@@ -15,6 +15,7 @@ import { parseSnowflake } from '../../core/ids.js';
 import { placeOf, type BotContext } from '../context.js';
 import { nonceOf } from '../nonce.js';
 import { makeReplyRef } from '../reply-ref.js';
+import { sessionWithWorktree } from './worktree.js';
 
 /** A thread name from a prompt: its first 90 chars on one line, or "Claude session". */
 export function threadName(prompt: string): string {
@@ -29,6 +30,8 @@ export function excerpt(text: string, max: number): string {
 
 const askSchema = z.object({
   userId: z.string(), channelId: z.string(), guildId: z.string().nullable(), prompt: z.string(), messageId: z.string(),
+  /** The session works in a git worktree (`/claude ask worktree:true`). */
+  worktree: z.boolean().optional(),
 });
 type ThreadAsk = z.infer<typeof askSchema>;
 
@@ -36,13 +39,13 @@ type ThreadAsk = z.infer<typeof askSchema>;
  * Defers, shows the prompt as the reply, opens a thread on it and accepts the prompt into a new
  * session there. Without the permission to open threads it answers in the channel, and says so.
  */
-export async function askInThread(ctx: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>): Promise<void> {
+export async function askInThread(ctx: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>, o: { worktree?: boolean } = {}): Promise<void> {
   const deferred = await interaction.deferReply({ withResponse: true });
   const prompt = await getPrompt();
   const place = placeOf(interaction);
   const messageId = deferred.resource?.message?.id;
   if (!messageId) throw new Error('the deferred reply has no message id');
-  const ask: ThreadAsk = { userId: place.userId, channelId: place.channelId, guildId: place.guildId, prompt, messageId };
+  const ask: ThreadAsk = { userId: place.userId, channelId: place.channelId, guildId: place.guildId, prompt, messageId, ...(o.worktree ? { worktree: true } : {}) };
   const intentId = ctx.manager.recordIntent('thread-ask', ask);
   try {
     const reply = await interaction.editReply({
@@ -61,6 +64,7 @@ export async function askInThread(ctx: BotContext, interaction: ChatInputCommand
     const ref = makeErrorRef();
     ctx.log.error({ err, ref, channel: place.channelId }, 'an ask could not be set up in a thread');
     ctx.manager.dropIntent(intentId);
+    if (err instanceof BridgeError) throw err; // a safe reason of its own (no repository for a worktree, …)
     throw new BridgeError('ASK_NOT_TAKEN', { ref }, { cause: err });
   }
 }
@@ -71,8 +75,10 @@ const NO_THREAD_RIGHTS = new Set([50013, 50001]);
 /** The thread exists (its id is the reply's): the session there takes the prompt, finishing the intent. */
 async function acceptInThread(ctx: BotContext, ask: ThreadAsk, intentId: string): Promise<void> {
   const threadId = parseSnowflake(ask.messageId);
-  const session = await ctx.manager.getOrCreateSession(parseSnowflake(ask.userId), threadId, ask.guildId ? parseSnowflake(ask.guildId) : null,
-    { parentId: parseSnowflake(ask.channelId), fresh: true });
+  const session = await sessionWithWorktree(ctx, {
+    ownerId: parseSnowflake(ask.userId), channelId: threadId, guildId: ask.guildId ? parseSnowflake(ask.guildId) : null,
+    parentId: parseSnowflake(ask.channelId), name: threadName(ask.prompt), worktree: ask.worktree ?? false, fresh: true,
+  });
   const thread = ctx.client.channels.cache.get(threadId) ?? (await ctx.client.channels.fetch(threadId));
   if (thread?.isSendable()) {
     await thread.send({ content: threadHint(ctx.plainMessages()), nonce: nonceOf('hint', intentId), enforceNonce: true })

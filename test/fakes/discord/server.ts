@@ -30,7 +30,7 @@ export interface Interaction {
 }
 
 /** An option value: a string, an integer, or an uploaded file (served by the fake at its `url`). */
-export type OptionValue = string | number | { attachment: { name: string; content: string } };
+export type OptionValue = string | number | boolean | { attachment: { name: string; content: string } };
 
 export interface FakeDiscordOptions {
   token: string;
@@ -163,6 +163,7 @@ export class FakeDiscord implements RestState {
     const options = Object.entries(o.options ?? {}).map(([name, value]) => {
       if (typeof value === 'string') return { type: 3, name, value };
       if (typeof value === 'number') return { type: 4, name, value };
+      if (typeof value === 'boolean') return { type: 5, name, value }; // BOOLEAN (API docs, "Application Command Option Type")
       const id = snowflake();
       const size = Buffer.byteLength(value.attachment.content);
       this.files.set(id, value.attachment.content);
