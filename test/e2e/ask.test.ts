@@ -30,7 +30,7 @@ describe('/claude ask end to end', () => {
     const cmd = h.discord.commands.get('claude')!;
     expect(cmd.guildId).toBe(h.discord.guildId);
     const options = cmd.options as Array<{ type: number; name: string; options?: unknown[] }>;
-    expect(options.find((o) => o.name === 'ask')).toMatchObject({ type: 1, options: [{ type: 3, name: 'prompt', max_length: 6000 }, { type: 11, name: 'file' }] });
+    expect(options.find((o) => o.name === 'ask')).toMatchObject({ type: 1, options: [{ type: 3, name: 'prompt', max_length: 6000 }, { type: 11, name: 'file' }, { type: 5, name: 'worktree' }] });
     expect(options.map((o) => o.name).sort()).toEqual(
       ['ask', 'branch', 'clean', 'continue', 'export', 'import', 'info', 'model', 'new', 'project', 'regenerate', 'resume', 'schedule', 'sessions', 'stop', 'trigger']);
     // Subcommand groups (type 2) hold their own subcommands: `/claude schedule add`.
