@@ -111,7 +111,9 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     await bot.start(); // finishes runs left over from before, then:
     automation.start(); // schedules keep time (runs missed while down: once each, late)
     if (config.TRIGGER_PORT !== undefined) {
-      const listener = await startTriggerServer(automation.triggers, { host: config.TRIGGER_HOST, port: config.TRIGGER_PORT, log });
+      const listener = await startTriggerServer(automation.triggers, { host: config.TRIGGER_HOST, port: config.TRIGGER_PORT, log }).catch((err: NodeJS.ErrnoException) => {
+        throw new BridgeError('CONFIG_INVALID', { detail: `TRIGGER_PORT: cannot listen on ${config.TRIGGER_HOST}:${config.TRIGGER_PORT} (${err.code ?? err.message})` }, { cause: err });
+      });
       automation.triggers.url = `http://${config.TRIGGER_HOST.includes(':') ? `[${config.TRIGGER_HOST}]` : config.TRIGGER_HOST}:${listener.port}`;
       closeTriggers = listener.close;
     }
