@@ -25,10 +25,10 @@ function runs(id: string): Array<{ m: StoredMessage; due: number; late: boolean 
 const answersTo = (header: StoredMessage) => h.discord.channelMessages()
   .filter((m) => m.author.id === h.discord.bot.id && m.message_reference?.message_id === header.id && m.content.includes('echo: ') && hasButton(m, 'continue'));
 
-async function addSchedule(user: FakeUser): Promise<string> {
-  const i: Interaction = h.discord.injectCommand({ user, name: 'claude', subcommand: 'schedule add', options: { when: `*/${PERIOD_S} * * * * *`, prompt: 'tick', thread: 'this' } });
+async function addSchedule(user: FakeUser, period = PERIOD_S): Promise<string> {
+  const i: Interaction = h.discord.injectCommand({ user, name: 'claude', subcommand: 'schedule add', options: { when: `*/${period} * * * * *`, prompt: 'tick', thread: 'this' } });
   const reply = await h.reply(i, (m) => m.content.includes('Schedule added'), 'schedule added');
-  expect(reply.content).toContain(`\`*/${PERIOD_S} * * * * *\`, UTC`);
+  expect(reply.content).toContain(`\`*/${period} * * * * *\`, UTC`);
   return /`([0-9a-f]{8})`/.exec(reply.content)![1]!;
 }
 
@@ -81,7 +81,7 @@ it('a crash between recording a run and taking its prompt: after restart the run
   await h.startBot([alice], ENV);
   // The first announcement is held: the run is recorded (an intent), its prompt not yet taken.
   const hold = h.discord.holdNext(/^POST \/channels\/\d+\/messages$/, 1, (c) => String(c.body?.content ?? '').startsWith('⏰ Schedule'));
-  const id = await addSchedule(alice);
+  const id = await addSchedule(alice, 15); // one run in the window this test looks at
   await waitFor(() => hold.seen > 0, 'the first announcement');
   expect(h.rows('SELECT kind FROM intents')).toEqual([{ kind: 'unattended-run' }]);
   expect(h.rows('SELECT * FROM turns')).toEqual([]);

@@ -83,3 +83,18 @@ it('refuses an unsigned, a wrongly signed and a replayed request, audits each, a
   expect(h.discord.threads()).toHaveLength(threads);
   expect(h.stub.requests.length).toBe(asked);
 });
+
+it('a run whose owner may no longer use the bot is not started, and the channel is told', async () => {
+  await h.bot!.stop();
+  const mallory = h.discord.addUser('mallory');
+  await h.startBot([mallory], { THREADS: 'true', TRIGGER_PORT: '0' }); // alice is no longer allowed
+  const port = await h.discord.waitFor(() => [...h.bot!.output().matchAll(/"port":(\d+)[^\n]*trigger listener up/g)].at(-1)?.[1], 20_000, 'the trigger listener');
+  url = `http://127.0.0.1:${port}/triggers/ci`;
+  const threads = h.discord.threads().length;
+  const asked = h.stub.requests.length;
+  expect((await post(BODY, { 'X-Signature-256': sign(secret, BODY), 'X-GitHub-Delivery': 'delivery-5' })).status).toBe(202);
+  await h.discord.waitFor(() => h.discord.channelMessages().find((m) => m.content.includes('trigger `ci` could not start its run')), 20_000, 'the refusal');
+  expect(h.discord.threads()).toHaveLength(threads);
+  expect(h.stub.requests.length).toBe(asked);
+  expect(h.rows("SELECT kind FROM intents WHERE kind = 'unattended-run'")).toEqual([]); // dropped, not retried at each start
+});

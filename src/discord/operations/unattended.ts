@@ -10,6 +10,7 @@ import { ThreadAutoArchiveDuration, type Message } from 'discord.js';
 import { makeErrorRef } from '../../core/errors.js';
 import { parseSnowflake } from '../../core/ids.js';
 import { RUN_INTENT, unattendedRunSchema, type UnattendedRun } from '../../sessions/unattended.js';
+import { isAdmin } from '../access.js';
 import type { BotContext } from '../context.js';
 import { nonceOf } from '../nonce.js';
 import { makeReplyRef } from '../reply-ref.js';
@@ -38,6 +39,10 @@ export async function startRun(ctx: BotContext, intentId: string, run: Unattende
   try {
     const pending = ctx.manager.pendingIntents().find((i) => i.id === intentId);
     if (!pending) return;
+    if (!(await ownerStillAllowed(ctx, run))) {
+      log.warn({ owner: run.ownerId }, 'the owner of this run may no longer use the bot; not started');
+      throw new Error('owner no longer allowed');
+    }
     const mode = run.threadMode === 'new' && ctx.threads ? 'new' : 'this';
     const channel = await ctx.client.channels.fetch(run.channelId);
     if (!channel?.isSendable() || !('messages' in channel)) throw new Error(`channel ${run.channelId} cannot take messages`);
@@ -79,6 +84,18 @@ export async function startRun(ctx: BotContext, intentId: string, run: Unattende
   } finally {
     inFlight.delete(intentId);
   }
+}
+
+/**
+ * Whether the run's owner may still use the bot (a schedule outlives a change of ALLOWED_USER_IDS):
+ * by id at once, else by the roles of their guild member (Discord API, Get Guild Member).
+ */
+async function ownerStillAllowed(ctx: BotContext, run: UnattendedRun): Promise<boolean> {
+  const { allowedUserIds, allowedRoleIds } = ctx.policy;
+  if (allowedUserIds.includes(run.ownerId) || isAdmin(run.ownerId, ctx.policy)) return true;
+  if (allowedRoleIds.length === 0 || !run.guildId) return false;
+  const member = await ctx.client.guilds.fetch(run.guildId).then((g) => g.members.fetch(run.ownerId)).catch(() => null);
+  return member?.roles.cache.some((r) => allowedRoleIds.includes(r.id)) ?? false;
 }
 
 /** Start-up: runs recorded but not yet accepted when the bot stopped are started now, once each. */
