@@ -103,12 +103,15 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, automation, worktrees, log,
   });
   let closeControl: (() => Promise<void>) | null = null;
+  let initializing: Promise<unknown> | null = null;
   let closeTriggers: (() => Promise<void>) | null = null;
   try {
     // One writer: while the bot runs, `claude-bridge sessions suspend|kill` go through it.
     closeControl = await startControlServer(controlSocketPath(runDir), manager, log);
-    await manager.initialize(); // owed turns are shown by the presenter once the bot is logged in
-    await bot.start(); // finishes runs left over from before, then:
+    // Sessions are restored while the bot logs in (owed turns are shown by the presenter once it is);
+    // the bot takes interactions only after both.
+    initializing = manager.initialize();
+    await bot.start({ restored: initializing }); // finishes runs left over from before, then:
     automation.start(); // schedules keep time (runs missed while down: once each, late)
     if (config.TRIGGER_PORT !== undefined) {
       const listener = await startTriggerServer(automation.triggers, { host: config.TRIGGER_HOST, port: config.TRIGGER_PORT, log }).catch((err: NodeJS.ErrnoException) => {
@@ -118,6 +121,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
       closeTriggers = listener.close;
     }
   } catch (err) {
+    await initializing?.catch(() => undefined); // a failed login: let the restore finish before shutting down
     automation.stop();
     await closeTriggers?.();
     await bot.stop();

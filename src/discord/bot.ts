@@ -53,6 +53,8 @@ export class DiscordBot {
   readonly presenter: Presenter;
   private readonly started: Promise<void>;
   private markStarted!: () => void;
+  /** Settles when the sessions' start-up is done (see {@link DiscordBot.start}). */
+  private restored: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: DiscordBotOptions) {
     this.log = opts.log.child({ component: 'discord' });
@@ -78,8 +80,15 @@ export class DiscordBot {
     opts.automation?.on('run', (id, run) => void this.started.then(() => startRun(this.ctx, id, run)));
   }
 
-  /** Logs in and registers the command; resolves when both are done. */
-  async start(): Promise<void> {
+  /**
+   * Logs in and registers the command; resolves when both are done and `restored` (the sessions'
+   * start-up, run meanwhile) has settled. Interactions and typing events that arrive before it are
+   * handled after it, so nothing reaches a session before its restore.
+   * @throws what login, registration or `restored` throw
+   */
+  async start(o: { restored?: Promise<unknown> } = {}): Promise<void> {
+    this.restored = o.restored ?? Promise.resolve();
+    this.restored.catch(() => undefined); // awaited below; a rejection must not go unhandled meanwhile
     try {
       await loginAndWait(this.current, this.opts.token);
       this.plainMessages = this.ctx.threads;
@@ -95,6 +104,7 @@ export class DiscordBot {
     else await this.current.application!.commands.set(body);
     this.log.info({ user: this.current.user?.tag, guild: this.opts.guildId ?? 'global', threads: this.ctx.threads, plainMessages: this.plainMessages },
       `ready; /${COMMAND_NAME} registered`);
+    await this.restored;
     this.markStarted();
     await reconcileThreadAsks(this.ctx);
     await reconcileRuns(this.ctx); // schedule and trigger runs recorded but not yet taken
@@ -107,9 +117,9 @@ export class DiscordBot {
 
   private makeClient(messageContent: boolean): Client {
     const client = new Client({ intents: intentsFor({ threads: this.ctx.threads, messageContent }), rest: { api: this.opts.apiUrl } });
-    client.on(Events.InteractionCreate, (i) => void this.route(i));
+    client.on(Events.InteractionCreate, (i) => void this.restored.then(() => this.route(i), () => undefined));
     if (this.ctx.threads) client.on(Events.MessageCreate, (m) => this.inbox.onMessage(m));
-    if (this.ctx.threads) client.on(Events.TypingStart, (t) => warmOnTyping(this.ctx, t));
+    if (this.ctx.threads) client.on(Events.TypingStart, (t) => void this.restored.then(() => warmOnTyping(this.ctx, t), () => undefined));
     client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
     return client;
   }
