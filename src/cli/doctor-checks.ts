@@ -31,6 +31,19 @@ export const runProgram: RunProgram = (file, args, o) => new Promise((resolve, r
 /** The Debian/Ubuntu line that installs what the native modules (better-sqlite3, node-pty) build with. */
 export const BUILD_TOOLS_APT = 'sudo apt-get install -y make g++ python3';
 
+/** The oldest Node.js major the bridge supports (package.json `engines`; Node 20 is past end of life). */
+export const MIN_NODE_MAJOR = 22;
+
+/** Node.js itself: `warn` below {@link MIN_NODE_MAJOR} (it may still run, untested), with how to get a current one. */
+export function checkNode(version: string = process.versions.node): Check {
+  const major = Number(version.split('.')[0]);
+  if (major >= MIN_NODE_MAJOR) return { name: 'Node.js', status: 'ok', detail: `v${version}` };
+  return {
+    name: 'Node.js', status: 'warn', detail: `v${version}: the bridge is tested on Node ${MIN_NODE_MAJOR} and 24 (Node ${major} is past end of life)`,
+    fix: `install Node.js ${MIN_NODE_MAJOR} or 24 (your package manager, nvm, or nodejs.org), then \`npm rebuild\` the native modules`,
+  };
+}
+
 /** The environment the `claude` processes get: the bot's own minus DISCORD_TOKEN (as src/main.ts). */
 export function claudeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const { DISCORD_TOKEN: _token, ...rest } = env;

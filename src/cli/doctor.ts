@@ -13,7 +13,7 @@ import { selectBackend } from '../backends/select.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import { inviteUrl } from '../discord/invite.js';
 import { MIGRATIONS } from '../store/migrations.js';
-import { checkClaudeLogin, checkNativeModules, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
+import { checkClaudeLogin, checkNativeModules, checkNode, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
 
 export type { Check } from './doctor-checks.js';
 
@@ -39,6 +39,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
   const env = deps.env ?? process.env;
   const checks: Check[] = [];
   const add = (c: Check) => checks.push(c);
+  add(checkNode());
 
   const token = config.DISCORD_TOKEN;
   if (!token) add({ name: 'Discord token', status: 'fail', detail: 'DISCORD_TOKEN is not set', fix: 'Developer portal → your app → Bot → Reset Token; put it in .env as DISCORD_TOKEN=…' });

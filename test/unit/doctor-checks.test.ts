@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveClaudeBinary } from '../../src/claude/binary.js';
 import {
   BUILD_TOOLS_APT, checkClaudeLogin, checkNativeModules, checkWritableDir, credentialsPresent, LOGIN_FIX, nativeLoadFailure,
+  checkNode,
 } from '../../src/cli/doctor-checks.js';
 
 const tmp: string[] = [];
@@ -102,5 +103,15 @@ describe('native modules', () => {
     expect(nativeLoadFailure(abi)?.message).toContain('node-pty does not load (built for another Node.js version)');
     expect(nativeLoadFailure(new Error('Cannot find module \'zod\''))).toBeNull();
     expect(nativeLoadFailure(new Error('something else in better-sqlite3'))).toBeNull();
+  });
+});
+
+describe('Node.js', () => {
+  it('is ok from Node 22 on, and a warning with how to get a current one below', () => {
+    expect(checkNode('22.23.5').status).toBe('ok');
+    expect(checkNode('24.22.3').status).toBe('ok');
+    const old = checkNode('20.20.2');
+    expect(old).toMatchObject({ status: 'warn', detail: expect.stringContaining('past end of life') });
+    expect(old.fix).toContain('npm rebuild');
   });
 });
