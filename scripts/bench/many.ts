@@ -1,0 +1,58 @@
+/**
+ * Issue 13: 100 live sessions on one host. The bot runs as `npm start` runs it (real tmux, SQLite,
+ * discord.js against the fake Discord) with a stand-in `claude` (scripts/bench/stub-claude.mjs,
+ * answering at once), so what is measured is the bridge: its RSS with 100 live sessions, its idle
+ * CPU (bot process and tmux server, utime+stime over a quiet window), and the latency of 20
+ * concurrent turns (Continue pressed on 20 sessions' answers at once: click → final edit), p50/p95.
+ *
+ *   npm run bench:many        (or: npx tsx scripts/bench/many.ts [sessions=100] [concurrent=20] [windowSeconds=10])
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { benchRig, machine, median, p95, sleep } from './rig.js';
+import type { Interaction, StoredMessage } from '../../test/fakes/discord/server.js';
+import { buttonIds } from '../../test/helpers/harness.js';
+
+const [sessions, concurrent, windowS] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 10)];
+const rig = await benchRig('many');
+const { discord, user } = rig;
+const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+const stat = (pid: number) => { const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
+const cpuMs = (pid: number) => { try { const f = stat(pid); return (Number(f[11]) + Number(f[12])) * tick; } catch { return 0; } };
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const tmuxPid = () => Number(execFileSync('tmux', ['-L', rig.socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
+const finalOf = (i: Interaction, prefix: string) => discord.calls.find((c) => c.method === 'PATCH' && c.path.includes(i.token) && c.status === 200
+  && String(c.body?.content).startsWith(prefix) && !JSON.stringify(c.body?.components ?? []).includes('cdb:stop:'));
+
+try {
+  const bot = await rig.start({
+    THREADS: 'false', SPARE_PROCESSES: '0', CLAUDE_BIN: path.resolve(import.meta.dirname, 'stub-claude.mjs'),
+    MAX_SESSIONS: String(sessions + 10), MAX_SESSIONS_PER_USER: String(sessions + 10), MAX_QUEUE: String(sessions), DEFAULT_TIMEOUT: '3600',
+  });
+  const answers: StoredMessage[] = [];
+  for (let n = 0; n < sessions; n++) { // one new session each (the previous ones stay live)
+    const i = discord.injectCommand({ user, name: 'claude', subcommand: 'new', options: { prompt: `hello ${n}` } });
+    await discord.waitFor(() => finalOf(i, `echo: hello ${n}`), 30_000, `session ${n}`);
+    answers.push(discord.responsesTo(i)[0]!);
+  }
+  await discord.waitFor(() => rig.tmuxSessions().length === sessions, 30_000, `${sessions} live sessions`);
+  await sleep(2000);
+  const pids = [bot.proc.pid!, tmuxPid()];
+  const before = pids.map(cpuMs);
+  await sleep(windowS * 1000);
+  const idleCpu = pids.map((p, k) => cpuMs(p) - before[k]!);
+  const rss = rssMiB(bot.proc.pid!);
+
+  const latencies = await Promise.all(answers.slice(0, concurrent).map(async (m, k) => {
+    const i = discord.injectButton({ user, message: m, customId: buttonIds(m).find((id) => id.startsWith('cdb:continue:'))! });
+    const final = await discord.waitFor(() => finalOf(i, 'echo: continue'), 60_000, `continue ${k}`);
+    return final.at - i.createdAt;
+  }));
+  console.log(`${sessions} live sessions, stand-in claude (${machine()})`);
+  console.log(`| bot RSS | idle CPU, bot | idle CPU, tmux server | ${concurrent} concurrent turns p50 | p95 |`);
+  console.log('| --- | --- | --- | --- | --- |');
+  console.log(`| ${rss.toFixed(1)} MiB | ${(idleCpu[0]! / windowS).toFixed(2)} ms/s | ${(idleCpu[1]! / windowS).toFixed(2)} ms/s | ${median(latencies)} ms | ${p95(latencies)} ms |`);
+} finally {
+  await rig.close();
+}
