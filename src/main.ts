@@ -88,7 +88,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     maxQueue: config.MAX_QUEUE, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000,
     healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
     autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
-    permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, log,
+    permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, mcpConfig: config.MCP_CONFIG ? path.resolve(config.MCP_CONFIG) : undefined, log,
   });
   const automation = new Automation({
     store: new SqliteAutomationStore(db), timeZone: config.SCHEDULE_TZ ?? hostTimeZone(), triggerRatePerMinute: config.TRIGGER_RATE_LIMIT,

@@ -34,7 +34,7 @@ for (let i = 0; i < total; i++) {
   store.insert({
     id, ownerId: parseSnowflake(String(100000000000000000n + BigInt(i % 50))), guildId: null,
     channelId: parseSnowflake('200000000000000000'), cwd: root, claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]',
-    model: null, state: isLive ? 'idle' : 'suspended', backend: isLive ? 'tmux' : null, outputOffset: 0,
+    model: null, permissionMode: null, state: isLive ? 'idle' : 'suspended', backend: isLive ? 'tmux' : null, outputOffset: 0,
     createdAt: t - i, updatedAt: t - i, lastActivityAt: t - i, messageCount: 3, turnCount: 3, inputTokens: 100, outputTokens: 50, costUsd: 0.01,
   });
 }

@@ -20,6 +20,8 @@ export interface ClaudeArgsOptions {
   /** Model alias or full id (`sonnet`, `claude-sonnet-4-5`…); omitted → the CLI's default. */
   model?: string;
   permissionMode?: PermissionMode;
+  /** MCP config files (or JSON strings) for `--mcp-config` (Claude Code CLI reference). */
+  mcpConfigs?: readonly string[];
 }
 
 /** Argument vector after the binary (argv[1..]). */
@@ -44,5 +46,7 @@ export function buildClaudeArgs(opts: ClaudeArgsOptions): string[] {
   }
   if (opts.model) args.push('--model', opts.model);
   if (opts.permissionMode) args.push('--permission-mode', opts.permissionMode);
+  // Variadic: the configs run up to the next flag, so nothing that is not one may follow them.
+  if (opts.mcpConfigs?.length) args.push('--mcp-config', ...opts.mcpConfigs);
   return args;
 }

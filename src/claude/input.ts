@@ -3,7 +3,7 @@
  * line; a non-JSON line makes the CLI exit 1). Shapes: the Agent SDK's `SDKUserMessage` and
  * `SDKControlRequest` / `SDKControlResponse` types.
  */
-import type { SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
+import type { PermissionMode, PermissionUpdate, SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 
 /** One user message as a JSON line (no trailing newline). Text goes verbatim, control characters included. */
 export function encodeUserMessage(text: string, opts: { uuid?: string; priority?: 'now' } = {}): string {
@@ -23,15 +23,36 @@ export function encodeInterrupt(requestId: string): string {
   return JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'interrupt' } });
 }
 
-/** Answer to a `can_use_tool` control request. */
+/**
+ * Answer to a `can_use_tool` control request. `updatedPermissions` changes the session's permissions
+ * with the answer, e.g. `{ type: 'setMode', mode: 'acceptEdits', destination: 'session' }` (Agent SDK
+ * `PermissionResult`; on 2.1.330 the CLI then reports the new mode in a `system/status` line).
+ */
 export function encodePermissionDecision(
   requestId: string,
-  decision: { behavior: 'allow'; updatedInput: Record<string, unknown> } | { behavior: 'deny'; message: string },
+  decision:
+    | { behavior: 'allow'; updatedInput: Record<string, unknown>; updatedPermissions?: PermissionUpdate[] }
+    | { behavior: 'deny'; message: string },
 ): string {
-  return JSON.stringify({
-    type: 'control_response',
-    response: { subtype: 'success', request_id: requestId, response: decision },
-  });
+  return encodeControlResponse(requestId, decision);
+}
+
+/** A successful `control_response` to a control request of the CLI (`elicitation`: `{ action, content? }`). */
+export function encodeControlResponse(requestId: string, response: object): string {
+  return JSON.stringify({ type: 'control_response', response: { subtype: 'success', request_id: requestId, response } });
+}
+
+/** A failed `control_response`: the CLI passes `error` on (to an MCP server, for an `elicitation`). */
+export function encodeControlError(requestId: string, error: string): string {
+  return JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: requestId, error } });
+}
+
+/**
+ * Switch a live process's permission mode (`set_permission_mode` control request, Agent SDK
+ * `SDKControlSetPermissionModeRequest`; 2.1.330 answers `{ mode }` and applies it from the next tool call).
+ */
+export function encodeSetPermissionMode(requestId: string, mode: PermissionMode): string {
+  return JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'set_permission_mode', mode } });
 }
 
 /** Switch the model of a live process from the next turn (`set_model` control request). */

@@ -92,8 +92,13 @@ export const configSchema = z.object({
       error: 'expected default, acceptEdits, bypassPermissions, plan, dontAsk or auto',
     })
     .default('default'),
-  /** Seconds a tool permission request waits for the owner's answer before it is denied. */
+  /**
+   * Seconds a tool permission request, a question of Claude's, a plan or an MCP form waits for the
+   * owner's answer before it is denied (a form: cancelled).
+   */
   PERMISSION_TIMEOUT: positiveInt(600),
+  /** An MCP config file (`{"mcpServers": {…}}`) whose servers every session's Claude Code gets (`--mcp-config`). */
+  MCP_CONFIG: optionalString,
   /** How each session's `claude` process is run. */
   SESSION_BACKEND: z.enum(['auto', 'tmux', 'pty'], { error: 'expected auto, tmux or pty' }).default('auto'),
   ALLOWED_USER_IDS: snowflakeList,

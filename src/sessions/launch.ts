@@ -18,6 +18,8 @@ export interface LaunchDeps {
   env: Record<string, string>;
   claudeConfigDir: string;
   permissionMode?: PermissionMode;
+  /** An MCP config file every process gets (`--mcp-config`). */
+  mcpConfig?: string;
   /** Realpath every session directory must be inside, when set. */
   workspaceRoot?: string;
 }
@@ -43,7 +45,12 @@ export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord
   const handle = await deps.backend.start({
     name: rec.id,
     command: deps.claudeBin,
-    args: buildClaudeArgs({ session, model: rec.model ?? undefined, permissionMode: deps.permissionMode }),
+    args: buildClaudeArgs({
+      session, model: rec.model ?? undefined,
+      // The session's own mode (`/claude mode`, or where the CLI switched to) outlives its process.
+      permissionMode: (rec.permissionMode as PermissionMode | null | undefined) ?? deps.permissionMode,
+      mcpConfigs: deps.mcpConfig ? [deps.mcpConfig] : [],
+    }),
     cwd: rec.cwd,
     env: deps.env,
   });

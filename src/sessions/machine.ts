@@ -6,9 +6,11 @@
  * the state (a refusal, or a no-op that says so). `SessionLoop` checks every handled input
  * against the table; the unit tests drive one row each.
  */
+import type { PermissionMode } from '../claude/args.js';
 import type { KnownMessage } from '../claude/stream-json.js';
 import type { ExitInfo } from '../backends/types.js';
 import type { SessionRecord, SessionState } from '../store/types.js';
+import type { ElicitationAction } from './elicitations.js';
 import type { PermissionDecision } from './permissions.js';
 
 /** Why a live process is ended without stopping the session (it resumes with `--resume`). */
@@ -31,6 +33,12 @@ export type SessionInput =
   /** Ends the process, drops what waits; a later message wakes the session again. */
   | { type: 'stop' }
   | { type: 'permission'; key: string; decision: PermissionDecision | 'timeout'; userId: string | null }
+  /** The answer to question `index` of a waiting `AskUserQuestion` request. */
+  | { type: 'question'; key: string; index: number; answer: string; userId: string }
+  /** The answer to a waiting MCP elicitation, or its timeout. */
+  | { type: 'elicitation'; key: string; action: ElicitationAction | 'timeout'; content?: Record<string, unknown>; userId: string | null }
+  /** The session's permission mode from its next turn (`set_permission_mode` when live; kept in the record). */
+  | { type: 'setPermissionMode'; mode: PermissionMode }
   /** One stdout line of process generation `gen`, with the byte offset past it. */
   | { type: 'output'; gen: number; message: KnownMessage; offset: number }
   /** Process generation `gen` is gone; every line before was posted first. */

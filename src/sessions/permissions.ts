@@ -4,14 +4,18 @@
  * `{ behavior: 'allow', updatedInput }` or `{ behavior: 'deny', message }`; Agent SDK control types,
  * verified on 2.1.330). Requests wait for the owner's decision, are denied after `timeoutMs`, pass at
  * once for tools the owner always allows, and are never asked twice: decisions are stored, and the
- * output replayed after a restart skips the answered ones.
+ * output replayed after a restart skips the answered ones. Claude's questions (`AskUserQuestion`)
+ * and plans (`ExitPlanMode`) come the same way and wait here too, with their own kind (see
+ * `questions.ts`): never always-allowed, answered with the user's answers or plan decision.
  */
 import { createHash } from 'node:crypto';
+import type { PermissionUpdate } from '@anthropic-ai/claude-agent-sdk';
 import type { BridgeSessionId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { encodePermissionDecision } from '../claude/input.js';
 import type { ControlRequestLine } from '../claude/stream-json.js';
 import type { SessionStore } from '../store/types.js';
+import { answeredInput, parseQuestions, type Question } from './questions.js';
 
 export interface PermissionRequest {
   sessionId: BridgeSessionId;
@@ -22,11 +26,30 @@ export interface PermissionRequest {
   input: Record<string, unknown>;
   /** The stored turn it belongs to, if one is running. */
   turnId: string | null;
+  /** A tool to allow or deny, Claude's questions (`AskUserQuestion`), or a plan to approve (`ExitPlanMode`). */
+  kind: 'tool' | 'question' | 'plan';
+  /** With `question`: the questions, and the answers given so far (`null` = open), by index. */
+  questions?: Question[];
+  answers?: Array<{ answer: string; userId: string } | null>;
+  /** With `plan`: the plan's text (`null` when it could not be read). */
+  plan?: string | null;
 }
 
-export type PermissionDecision = 'allow' | 'deny' | 'always';
+/**
+ * An answer with its own content: `allow` with the input to run the tool with (the questions'
+ * answers) and permission updates (a mode change), or `deny` with what Claude is told.
+ * `summary` says in a few words what was decided (logs, audit, the prompt's settled text).
+ */
+export type PermissionAnswer =
+  | { behavior: 'allow'; updatedInput?: Record<string, unknown>; updatedPermissions?: PermissionUpdate[]; summary: string }
+  | { behavior: 'deny'; message: string; summary: string };
+export type PermissionDecision = 'allow' | 'deny' | 'always' | PermissionAnswer;
 /** How a request ended: answered by a user (`by`), by the always-allow list, by the timeout, or with its process. */
-export type PermissionOutcome = { decision: 'allow' | 'deny'; by: 'user' | 'always' | 'timeout' | 'process-ended'; userId: string | null };
+export type PermissionOutcome = {
+  decision: 'allow' | 'deny'; by: 'user' | 'always' | 'timeout' | 'process-ended'; userId: string | null; summary?: string;
+};
+/** Where an answer to one question of a request stands: recorded (others still open), complete (sent), or not waiting. */
+export type QuestionAnswerResult = 'recorded' | 'complete' | false;
 
 export interface PermissionGateOptions {
   sessionId: BridgeSessionId;
@@ -43,6 +66,8 @@ export interface PermissionGateOptions {
   settled: (req: PermissionRequest, outcome: PermissionOutcome) => void;
   /** A request's time is up: the owner posts it to its loop, which calls {@link PermissionGate.expire}. */
   timedOut: (key: string) => void;
+  /** The plan of an `ExitPlanMode` request with this input (see `readPlan`). */
+  planText?: (input: Record<string, unknown>) => string | null;
 }
 
 export class PermissionGate {
@@ -61,9 +86,17 @@ export class PermissionGate {
     const req: PermissionRequest = {
       // Derived from the CLI's id: a prompt posted before a restart still answers the same request.
       sessionId: this.o.sessionId, key: createHash('sha256').update(msg.request_id).digest('hex').slice(0, 12), requestId: msg.request_id,
-      toolName: msg.request.tool_name ?? 'unknown tool', input: msg.request.input ?? {}, turnId,
+      toolName: msg.request.tool_name ?? 'unknown tool', input: msg.request.input ?? {}, turnId, kind: 'tool',
     };
-    if (this.o.alwaysAllowed().includes(req.toolName)) {
+    const questions = req.toolName === 'AskUserQuestion' ? parseQuestions(req.input) : null;
+    if (questions) {
+      const given = this.o.store.listQuestionAnswers(this.o.sessionId, req.requestId); // answered before a restart
+      Object.assign(req, { kind: 'question', questions, answers: questions.map((_, i) => {
+        const a = given.find((g) => g.question === i);
+        return a ? { answer: a.answer, userId: a.answeredBy } : null;
+      }) });
+    } else if (req.toolName === 'ExitPlanMode') Object.assign(req, { kind: 'plan', plan: this.o.planText?.(req.input) ?? null });
+    if (req.kind === 'tool' && this.o.alwaysAllowed().includes(req.toolName)) {
       void this.answer(req, { decision: 'allow', by: 'always', userId: null });
       return;
     }
@@ -77,9 +110,31 @@ export class PermissionGate {
   async decide(key: string, decision: PermissionDecision, userId: string): Promise<boolean> {
     const p = this.pending.get(key);
     if (!p) return false;
-    if (decision === 'always') this.o.setAlwaysAllowed([...new Set([...this.o.alwaysAllowed(), p.req.toolName])]);
+    if (typeof decision === 'object') {
+      await this.answer(p.req, { decision: decision.behavior, by: 'user', userId, summary: decision.summary }, decision);
+      return true;
+    }
+    if (decision === 'always' && p.req.kind === 'tool') this.o.setAlwaysAllowed([...new Set([...this.o.alwaysAllowed(), p.req.toolName])]);
     await this.answer(p.req, { decision: decision === 'deny' ? 'deny' : 'allow', by: 'user', userId });
     return true;
+  }
+
+  /**
+   * The owner's answer to question `index` of a waiting `AskUserQuestion` request: stored at once
+   * (a restart asks only the open ones); the last open one sends every answer to Claude.
+   */
+  async answerQuestion(key: string, index: number, answer: string, userId: string): Promise<QuestionAnswerResult> {
+    const p = this.pending.get(key);
+    const req = p?.req;
+    if (!req || req.kind !== 'question' || !req.questions || !req.answers || index < 0 || index >= req.questions.length) return false;
+    if (req.answers[index]) return false; // already answered (another click got there first)
+    this.o.store.recordQuestionAnswer({ sessionId: this.o.sessionId, requestId: req.requestId, question: index, answer, answeredBy: userId });
+    req.answers[index] = { answer, userId };
+    if (req.answers.some((a) => a === null)) return 'recorded';
+    const answers = req.answers.map((a) => a!.answer);
+    await this.answer(req, { decision: 'allow', by: 'user', userId, summary: answers.join(' · ') },
+      { behavior: 'allow', updatedInput: answeredInput(req.input, req.questions, answers), summary: '' });
+    return 'complete';
   }
 
   /** The process ended: nothing waits for these answers any more. */
@@ -93,13 +148,12 @@ export class PermissionGate {
     if (p) await this.answer(p.req, { decision: 'deny', by: 'timeout', userId: null });
   }
 
-  private async answer(req: PermissionRequest, outcome: PermissionOutcome): Promise<void> {
-    const message = outcome.by === 'timeout'
-      ? `Nobody answered the permission request within ${Math.round(this.o.timeoutMs / 1000)} s, so it was denied.`
-      : 'The user denied this from Discord.';
-    const line = encodePermissionDecision(req.requestId, outcome.decision === 'allow'
-      ? { behavior: 'allow', updatedInput: req.input }
-      : { behavior: 'deny', message });
+  private async answer(req: PermissionRequest, outcome: PermissionOutcome, given?: PermissionAnswer): Promise<void> {
+    const line = encodePermissionDecision(req.requestId, given?.behavior === 'allow'
+      ? { behavior: 'allow', updatedInput: given.updatedInput ?? req.input, ...(given.updatedPermissions ? { updatedPermissions: given.updatedPermissions } : {}) }
+      : given?.behavior === 'deny' ? { behavior: 'deny', message: given.message }
+      : outcome.decision === 'allow' ? { behavior: 'allow', updatedInput: req.input }
+      : { behavior: 'deny', message: this.denial(req, outcome) });
     await this.o.write(line).catch((err) => this.o.log.warn({ err }, 'could not answer a permission request'));
     this.o.store.recordPermission({
       sessionId: this.o.sessionId, requestId: req.requestId, tool: req.toolName, decision: outcome.decision,
@@ -107,6 +161,15 @@ export class PermissionGate {
     });
     this.o.log.info({ tool: req.toolName, ...outcome }, 'permission decided');
     this.settle(req, outcome);
+  }
+
+  /** What Claude is told when a request is denied without words of the user's. */
+  private denial(req: PermissionRequest, outcome: PermissionOutcome): string {
+    const s = Math.round(this.o.timeoutMs / 1000);
+    if (outcome.by !== 'timeout') return 'The user denied this from Discord.';
+    if (req.kind === 'question') return `Nobody answered your questions within ${s} s. Carry on without the answers, or ask again later.`;
+    if (req.kind === 'plan') return `Nobody answered whether to approve the plan within ${s} s, so it is not approved.`;
+    return `Nobody answered the permission request within ${s} s, so it was denied.`;
   }
 
   private settle(req: PermissionRequest, outcome: PermissionOutcome): void {

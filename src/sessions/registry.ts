@@ -9,6 +9,7 @@ import { BridgeError } from '../core/errors.js';
 import { makeBridgeSessionId, makeClaudeSessionId, type BridgeSessionId, type Snowflake } from '../core/ids.js';
 import { TranscriptIndex } from '../claude/transcript-index.js';
 import type { AuditEntry, SessionRecord } from '../store/types.js';
+import type { ElicitationOutcome, ElicitationRequest } from './elicitations.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import { Session } from './session.js';
 import { SlotPool } from './slots.js';
@@ -22,6 +23,8 @@ export interface ManagerEvents {
   turn: (session: Session, turn: Turn) => void;
   permission: (session: Session, req: PermissionRequest) => void;
   permissionSettled: (session: Session, req: PermissionRequest, outcome: PermissionOutcome) => void;
+  elicitation: (session: Session, req: ElicitationRequest) => void;
+  elicitationSettled: (session: Session, req: ElicitationRequest, outcome: ElicitationOutcome) => void;
 }
 
 export class SessionRegistry extends EventEmitter<ManagerEvents> {
@@ -45,7 +48,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       hasRoom: () => this.slots.hasRoom,
       launch: {
         backend: opts.backend, claudeBin: opts.claudeBin, env: opts.env, claudeConfigDir: opts.claudeConfigDir,
-        permissionMode: opts.permissionMode, workspaceRoot: this.workspace.root,
+        permissionMode: opts.permissionMode, mcpConfig: opts.mcpConfig, workspaceRoot: this.workspace.root,
       },
     });
     this.slots = new SlotPool({
@@ -70,7 +73,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     const spare = from.claudeSessionId || from.forkFrom ? null : this.spares.claim(cwd);
     const record: SessionRecord = {
       id: spare?.id ?? makeBridgeSessionId(), ownerId, guildId, channelId, cwd,
-      claudeSessionId: spare?.claudeSessionId ?? makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null,
+      claudeSessionId: spare?.claudeSessionId ?? makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null, permissionMode: null,
       state: 'suspended', backend: null, outputOffset: 0, createdAt: t, updatedAt: t, lastActivityAt: t,
       messageCount: 0, turnCount: 0, inputTokens: 0, outputTokens: 0, costUsd: 0, ...from,
     };
@@ -187,7 +190,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     if (loaded) return loaded;
     const session: Session = new Session(record, {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
-      permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs,
+      permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs, mcpConfig: this.opts.mcpConfig,
       claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
       takeSpare: (claudeSessionId) => this.spares.take(record.id, claudeSessionId),
       requestSlot: () => this.slots.request(session),
@@ -202,6 +205,11 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       else this.emit('permission', session, req);
     });
     session.on('permissionSettled', (req, outcome) => this.emit('permissionSettled', session, req, outcome));
+    session.on('elicitation', (req) => {
+      if (this.listenerCount('elicitation') === 0) void session.answerElicitation(req.key, 'cancel', undefined, 'nobody');
+      else this.emit('elicitation', session, req);
+    });
+    session.on('elicitationSettled', (req, outcome) => this.emit('elicitationSettled', session, req, outcome));
     this.sessions.set(record.id, session);
     return session;
   }

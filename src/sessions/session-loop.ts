@@ -12,7 +12,9 @@ import { transcriptPath } from '../claude/slug.js';
 import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
 import { checkTransition, type SessionInput } from './machine.js';
 import { Mailbox } from './mailbox.js';
-import { PermissionGate } from './permissions.js';
+import { ElicitationGate } from './elicitations.js';
+import { PermissionGate, type PermissionRequest } from './permissions.js';
+import { readPlan } from './questions.js';
 import type { ProcessLink } from './process-link.js';
 import { SteerBook, type Steer } from './steering.js';
 import { Turn, type TurnResult } from './turn.js';
@@ -39,7 +41,12 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   protected freshConversation = false;
   /** A model change made while a turn ran: applied before the next turn is written. */
   protected nextModel: { model: string | null } | null = null;
+  /** A permission-mode change made while a turn ran: sent before the next turn is written. */
+  protected nextPermissionMode: string | null = null;
   protected readonly gate: PermissionGate;
+  protected readonly elicitations: ElicitationGate;
+  /** The plan file Claude last wrote in plan mode (read when it asks to exit plan mode). */
+  protected planFile: string | null = null;
   protected readonly steering = new SteerBook();
   /**
    * Messages steered into a turn that ended without taking them, oldest first: the CLI answers them
@@ -59,10 +66,21 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
       setAlwaysAllowed: (tools) => this.patch({ alwaysAllow: JSON.stringify(tools) }),
       asked: (req) => this.emit('permission', req),
       settled: (req, outcome) => {
-        if (outcome.by === 'timeout') this.current?.notice(`Nobody answered whether Claude may use ${req.toolName}, so it was denied.`);
+        if (outcome.by === 'timeout') this.current?.notice(timeoutNotice(req));
         this.emit('permissionSettled', req, outcome);
       },
       timedOut: (key) => void this.box.post({ type: 'permission', key, decision: 'timeout', userId: null }),
+      planText: (input) => readPlan(input, this.planFile),
+    });
+    this.elicitations = new ElicitationGate({
+      sessionId: rec.id, store: deps.store, now: deps.now, timeoutMs: deps.permissionTimeoutMs ?? 600_000, log: this.log,
+      write: async (line) => { await this.link?.handle.write(line); },
+      asked: (req) => this.emit('elicitation', req),
+      settled: (req, outcome) => {
+        if (outcome.by === 'timeout') this.current?.notice(`Nobody answered ${req.serverName}'s request in time, so it was cancelled.`);
+        this.emit('elicitationSettled', req, outcome);
+      },
+      timedOut: (key) => void this.box.post({ type: 'elicitation', key, action: 'timeout', userId: null }),
     });
   }
 
@@ -129,6 +147,13 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
     this.rec = { ...this.rec, ...p, updatedAt: this.deps.now() };
     this.deps.store.update(this.rec.id, p);
   }
+}
+
+/** The line added to the running turn's answer when a request timed out. */
+function timeoutNotice(req: PermissionRequest): string {
+  if (req.kind === 'question') return 'Nobody answered Claude\'s question in time; Claude was told so.';
+  if (req.kind === 'plan') return 'Nobody answered whether to approve the plan in time, so it was not approved.';
+  return `Nobody answered whether Claude may use ${req.toolName}, so it was denied.`;
 }
 
 /** A turn's result as stored with its row (its error as code + params: the safe text is rebuilt). */

@@ -66,6 +66,11 @@ export abstract class SessionTurns extends SessionLoop {
     await this.writeNext();
   }
 
+  /** Output lines that ask the user something or change the permission mode (`session-asks.ts`). */
+  protected abstract onAskOutput(message: KnownMessage): void;
+  /** Before a turn is written: a permission mode changed meanwhile is sent first. */
+  protected abstract applyPendingMode(): Promise<void>;
+
   /** `false` when the start failed (the head turn then ends with the reason). */
   protected async startProcess(): Promise<boolean> {
     this.setState('starting');
@@ -121,6 +126,7 @@ export abstract class SessionTurns extends SessionLoop {
       if (model === null) return this.restartInPlace(); // back to the default: the next start omits --model
       await link.handle.write(encodeSetModel(randomUUID(), model)).catch((err) => this.log.warn({ err }, 'could not set the model'));
     }
+    await this.applyPendingMode();
     const turn = this.inbox.shift()!;
     this.current = turn;
     link.turnStarted();
@@ -159,7 +165,7 @@ export abstract class SessionTurns extends SessionLoop {
     this.current?.feed(message);
     const folded = this.steering.onMessage(message);
     if (folded) { folded.mark.state = 'folded'; folded.into.markSteer(folded.mark); }
-    if (message.type === 'control_request' && message.request.subtype === 'can_use_tool') this.gate.onRequest(message, this.current?.id ?? null);
+    this.onAskOutput(message); // permission requests, questions, plans, MCP forms, mode changes
     if (news?.kind === 'resume-failed') return this.recover();
     if (news?.kind !== 'result') return;
     this.log.debug({ turn: this.current?.id }, 'result read');
@@ -248,6 +254,7 @@ export abstract class SessionTurns extends SessionLoop {
     if (this.link !== link) return;
     this.link = null;
     this.gate.dropAll();
+    this.elicitations.dropAll();
     this.requeueSteers([...this.steering.dropAll(), ...this.awaiting.splice(0)].sort((a, b) => a.message.seq - b.message.seq));
     this.patch({ backend: null, outputOffset: 0 });
     if (this.rec.state !== 'stopped') this.setState('suspended');

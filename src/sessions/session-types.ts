@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import type { PermissionMode } from '../claude/args.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionState, SessionStore } from '../store/types.js';
+import type { ElicitationOutcome, ElicitationRequest } from './elicitations.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import type { Turn } from './turn.js';
 
@@ -18,6 +19,10 @@ export interface SessionEvents {
   /** Claude asks to use a tool; answer with `decidePermission`. */
   permission: (req: PermissionRequest) => void;
   permissionSettled: (req: PermissionRequest, outcome: PermissionOutcome) => void;
+  /** An MCP server asks for input (a form or a link); answer with `answerElicitation`. */
+  elicitation: (req: ElicitationRequest) => void;
+  /** Settled: answered, declined because Discord cannot show it (`by: 'refused'`), timed out, or the process ended. */
+  elicitationSettled: (req: ElicitationRequest, outcome: ElicitationOutcome) => void;
 }
 
 export interface SessionDeps {
@@ -31,6 +36,8 @@ export interface SessionDeps {
   permissionMode?: PermissionMode;
   /** How long a tool permission request waits for its answer before it is denied, ms. */
   permissionTimeoutMs?: number;
+  /** An MCP config file every process gets (`--mcp-config`; `MCP_CONFIG`). */
+  mcpConfig?: string;
   /** Claude Code's config home (`$CLAUDE_CONFIG_DIR` or `~/.claude`), where transcripts live. */
   claudeConfigDir: string;
   /** Realpath every session directory must be inside (checked at each process start). */
@@ -66,6 +73,8 @@ export interface SessionManagerOptions {
   permissionMode?: PermissionMode;
   /** How long a tool permission request waits for its answer before it is denied, ms (default 600 s). */
   permissionTimeoutMs?: number;
+  /** An MCP config file every process gets (`--mcp-config`; `MCP_CONFIG`). */
+  mcpConfig?: string;
   /** Working directory of new sessions (realpath) unless their channel has its own. */
   defaultCwd: string;
   /** Realpath every session directory must be inside; default `defaultCwd`. */

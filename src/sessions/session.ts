@@ -12,7 +12,7 @@ import type { SessionRecord, SessionState } from '../store/types.js';
 import type { SessionInput, SuspendReason } from './machine.js';
 import type { PermissionDecision } from './permissions.js';
 import { EMPTY_STATS } from './session-loop.js';
-import { SessionRestore } from './session-restore.js';
+import { SessionAsks } from './session-asks.js';
 import { Turn } from './turn.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
 
@@ -21,7 +21,7 @@ export type SteerOutcome = { kind: 'steered'; into: Turn } | { kind: 'turn'; tur
 /** The transport's message a turn comes from, stored with it so start-up can take what came after. */
 export interface MessageCursor { channelId: string; messageId: string }
 
-export class Session extends SessionRestore {
+export class Session extends SessionAsks {
   /** Accepted messages (stored) not yet taken by the loop. */
   private readonly accepted = new Map<string, Turn>();
 
@@ -200,6 +200,7 @@ export class Session extends SessionRestore {
         if (input.decision === 'timeout') return this.gate.expire(input.key);
         return this.gate.decide(input.key, input.decision, input.userId ?? 'unknown');
       case 'warm': return this.startWarm();
+      case 'question': case 'elicitation': case 'setPermissionMode': return this.handleAsk(input);
       case 'stall': {
         const waiting = (this.current !== null && !this.current.isEnded) || this.awaiting.length > 0;
         return waiting && this.link !== null && this.link.endIfStalled(input.stallMs);

@@ -149,6 +149,25 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 7,
+    name: 'human-in-the-loop',
+    // permission_mode: the session's own Claude Code permission mode (`/claude mode`, or the mode the
+    // CLI switched to, e.g. after a plan was approved); null = the bot's PERMISSION_MODE.
+    // question_answers: answers already given to some questions of a pending AskUserQuestion
+    // request (one row per question), so a restart asks only the questions still open.
+    sql: `
+      ALTER TABLE sessions ADD COLUMN permission_mode TEXT;
+      CREATE TABLE question_answers (
+        session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+        request_id  TEXT NOT NULL,
+        question    INTEGER NOT NULL,
+        answer      TEXT NOT NULL,
+        answered_by TEXT NOT NULL,
+        PRIMARY KEY (session_id, request_id, question)
+      );
+    `,
+  },
+  {
     version: 10,
     name: 'automation',
     // Work without a person at the keyboard (issue 14). schedules: a prompt run on a cron pattern

@@ -7,7 +7,7 @@ const COLUMNS: Record<keyof SessionRecord, string> = {
   id: 'id', ownerId: 'owner_id', guildId: 'guild_id', channelId: 'channel_id', cwd: 'cwd',
   claudeSessionId: 'claude_session_id', parentSessionId: 'parent_session_id', forkFrom: 'fork_from', forkAt: 'fork_at',
   alwaysAllow: 'always_allow',
-  model: 'model', state: 'state',
+  model: 'model', permissionMode: 'permission_mode', state: 'state',
   backend: 'backend', outputOffset: 'output_offset', createdAt: 'created_at', updatedAt: 'updated_at',
   lastActivityAt: 'last_activity_at', messageCount: 'message_count', turnCount: 'turn_count',
   inputTokens: 'input_tokens', outputTokens: 'output_tokens', costUsd: 'cost_usd',
@@ -75,6 +75,16 @@ export class SqliteSessionStore implements SessionStore {
   recordPermission(d: { sessionId: BridgeSessionId; requestId: string; tool: string; decision: 'allow' | 'deny'; decidedBy: string | null; decidedAt: number }): void {
     this.db.prepare(`INSERT OR IGNORE INTO permission_decisions (session_id, request_id, tool, decision, decided_by, decided_at)
       VALUES (@sessionId, @requestId, @tool, @decision, @decidedBy, @decidedAt)`).run(d);
+  }
+
+  recordQuestionAnswer(a: { sessionId: BridgeSessionId; requestId: string; question: number; answer: string; answeredBy: string }): void {
+    this.db.prepare(`INSERT OR IGNORE INTO question_answers (session_id, request_id, question, answer, answered_by)
+      VALUES (@sessionId, @requestId, @question, @answer, @answeredBy)`).run(a);
+  }
+
+  listQuestionAnswers(sessionId: BridgeSessionId, requestId: string): Array<{ question: number; answer: string; answeredBy: string }> {
+    return this.db.prepare(`SELECT question, answer, answered_by AS answeredBy FROM question_answers
+      WHERE session_id = ? AND request_id = ? ORDER BY question`).all(sessionId, requestId) as Array<{ question: number; answer: string; answeredBy: string }>;
   }
 
   isPermissionDecided(sessionId: BridgeSessionId, requestId: string): boolean {

@@ -21,6 +21,12 @@ export interface SessionRecord {
   /** Tools the owner allowed for the rest of the session: JSON array of tool names. */
   alwaysAllow: string;
   model: string | null;
+  /**
+   * The session's own Claude Code permission mode (`default`, `plan`, `acceptEdits`…): set with
+   * `/claude mode`, or taken from the CLI when it switches by itself (a plan approved); `null` = the
+   * bot's `PERMISSION_MODE`.
+   */
+  permissionMode: string | null;
   state: SessionState;
   /** Backend of the live process, when there is one. */
   backend: 'tmux' | 'pty' | null;
@@ -112,6 +118,10 @@ export interface SessionStore {
   recordPermission(d: { sessionId: BridgeSessionId; requestId: string; tool: string; decision: 'allow' | 'deny'; decidedBy: string | null; decidedAt: number }): void;
   /** Whether that permission request was already answered. */
   isPermissionDecided(sessionId: BridgeSessionId, requestId: string): boolean;
+  /** Stores the answer to question `question` (0-based) of a pending AskUserQuestion request (idempotent). */
+  recordQuestionAnswer(a: { sessionId: BridgeSessionId; requestId: string; question: number; answer: string; answeredBy: string }): void;
+  /** The answers already given to questions of that request. */
+  listQuestionAnswers(sessionId: BridgeSessionId, requestId: string): Array<{ question: number; answer: string; answeredBy: string }>;
   /** Every Claude session id some session is bound to (one query, for listings). */
   boundClaudeIds(): Set<string>;
   /** Every session id (orphan detection). */

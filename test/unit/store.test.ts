@@ -14,7 +14,7 @@ const channel = parseSnowflake('222222222222222222');
 function record(over: Partial<SessionRecord> = {}): SessionRecord {
   return {
     id: makeBridgeSessionId(), ownerId: owner, guildId: null, channelId: channel, cwd: '/tmp',
-    claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null, state: 'idle', backend: 'tmux',
+    claudeSessionId: makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null, permissionMode: null, state: 'idle', backend: 'tmux',
     outputOffset: 0, createdAt: 1, updatedAt: 1, lastActivityAt: 1, messageCount: 0, turnCount: 0,
     inputTokens: 0, outputTokens: 0, costUsd: 0, ...over,
   };
