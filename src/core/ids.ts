@@ -46,10 +46,24 @@ export function parseSnowflake(value: string): Snowflake {
 export type SessionAction = 'stop' | 'continue' | 'regenerate' | 'branch' | 'export' | 'diff' | 'merge' | 'close';
 /** Answers to a tool permission request (`arg` = session id, then the request's 12-hex key). */
 export type PermissionAction = 'allow' | 'deny' | 'always';
+/**
+ * Answers to Claude's questions, plans and MCP forms (`arg` = session id, the request's 12-hex key,
+ * then what was chosen): `qpick` an option (`<question>.<option>`), `qmenu` a menu of options
+ * (`<question>`), `qother` opens a free-text modal (`<question>`) submitted as `qtext`; `plan`
+ * (`approve | edits | keep`), its feedback modal `plantext`; `form` (`fill | accept | decline |
+ * cancel`), its modal `formtext`.
+ */
+export type AskAction = 'qpick' | 'qmenu' | 'qother' | 'qtext' | 'plan' | 'plantext' | 'form' | 'formtext';
 /** Every component this build renders: session buttons, permission answers, the clean-up confirmation (`arg` = a token), the sessions menu. */
-export type ComponentAction = SessionAction | PermissionAction | 'clean' | 'resume';
+export type ComponentAction = SessionAction | PermissionAction | AskAction | 'clean' | 'resume';
+const ASK_ACTIONS: readonly AskAction[] = ['qpick', 'qmenu', 'qother', 'qtext', 'plan', 'plantext', 'form', 'formtext'];
+const ASK_ARG = /^[a-z0-9.]{1,16}$/;
 const SESSION_ACTIONS: readonly SessionAction[] = ['stop', 'continue', 'regenerate', 'branch', 'export', 'diff', 'merge', 'close'];
 const COMPONENT_PREFIX = 'cdb';
+
+export function isAskAction(action: ComponentAction): action is AskAction {
+  return (ASK_ACTIONS as readonly string[]).includes(action);
+}
 
 export function isSessionAction(action: ComponentAction): action is SessionAction {
   return (SESSION_ACTIONS as readonly string[]).includes(action);
@@ -61,6 +75,7 @@ export function isSessionAction(action: ComponentAction): action is SessionActio
  */
 export function makeComponentId(action: SessionAction, sessionId: BridgeSessionId): string;
 export function makeComponentId(action: PermissionAction, sessionId: BridgeSessionId, key: string): string;
+export function makeComponentId(action: AskAction, sessionId: BridgeSessionId, key: string, arg: string): string;
 export function makeComponentId(action: 'clean', token: string): string;
 export function makeComponentId(action: 'resume'): string;
 export function makeComponentId(action: ComponentAction, ...args: string[]): string {
@@ -70,12 +85,18 @@ export function makeComponentId(action: ComponentAction, ...args: string[]): str
 export type ParsedComponentId =
   | { action: SessionAction; sessionId: BridgeSessionId }
   | { action: PermissionAction; sessionId: BridgeSessionId; key: string }
+  | { action: AskAction; sessionId: BridgeSessionId; key: string; arg: string }
   | { action: 'clean'; token: string }
   | { action: 'resume' };
 
 /** Parses a `custom_id` made by {@link makeComponentId}; `null` for one that is not ours or malformed. */
 export function parseComponentId(customId: string): ParsedComponentId | null {
   const [prefix, action, arg, key, ...rest] = customId.split(':');
+  if (prefix === COMPONENT_PREFIX && (ASK_ACTIONS as readonly string[]).includes(action ?? '')) {
+    const what = rest[0];
+    return rest.length === 1 && arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && BRIDGE_ID.test(key) && ASK_ARG.test(what!)
+      ? { action: action as AskAction, sessionId: arg as BridgeSessionId, key, arg: what! } : null;
+  }
   if (prefix !== COMPONENT_PREFIX || rest.length > 0 || action === undefined) return null;
   if (action === 'allow' || action === 'deny' || action === 'always') {
     return arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && BRIDGE_ID.test(key)

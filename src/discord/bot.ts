@@ -7,12 +7,14 @@
  */
 import { Client, Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
-import { parseComponentId, type ParsedComponentId } from '../core/ids.js';
+import { isAskAction, parseComponentId, type ParsedComponentId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { Automation } from '../sessions/automation.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { Worktrees } from '../sessions/worktrees.js';
 import { assertAllowed, isAllowed, type AccessPolicy } from './access.js';
+import { handleAskModal } from './asks/answers.js';
+import { AskPrompts } from './asks/prompts.js';
 import { buildClaudeCommand, COMMAND_NAME, findSubcommand } from './commands/index.js';
 import { handleComponent } from './components.js';
 import { placeOf, type BotContext } from './context.js';
@@ -47,6 +49,8 @@ export class DiscordBot {
   private readonly ctx: BotContext;
   private plainMessages = false;
   private readonly prompts: PermissionPrompts;
+  /** Claude's questions and plans, and MCP forms. */
+  private readonly asks: AskPrompts;
   /** Plain messages in session threads, caught up after a restart. */
   private readonly inbox: ThreadInbox;
   /** Shows every turn; subscribed before sessions are restored. */
@@ -75,8 +79,13 @@ export class DiscordBot {
     // Subscribed now, before sessions are restored: what start-up replays waits for login.
     this.presenter = new Presenter(this.ctx, this.started);
     const { manager } = opts;
-    manager.on('permission', (session, req) => void this.started.then(() => this.prompts.ask(session, req)));
-    manager.on('permissionSettled', (session, req, outcome) => void this.prompts.settled(session, req, outcome));
+    this.asks = new AskPrompts(this.ctx);
+    manager.on('permission', (session, req) =>
+      void this.started.then(() => (req.kind === 'tool' ? this.prompts.ask(session, req) : this.asks.ask(session, req))));
+    manager.on('permissionSettled', (session, req, outcome) =>
+      void (req.kind === 'tool' ? this.prompts.settled(session, req, outcome) : this.asks.settled(session, req, outcome)));
+    manager.on('elicitation', (session, req) => void this.started.then(() => this.asks.askElicitation(session, req)));
+    manager.on('elicitationSettled', (session, req, outcome) => void this.started.then(() => this.asks.elicitationSettled(session, req, outcome)));
     opts.automation?.on('run', (id, run) => void this.started.then(() => startRun(this.ctx, id, run)));
   }
 
@@ -150,6 +159,12 @@ export class DiscordBot {
         audit = componentAudit(parsed, interaction.isButton());
         assertAllowed(interaction, this.ctx.policy);
         await handleComponent(interaction, parsed, this.ctx);
+      } else if (interaction.isModalSubmit()) {
+        const parsed = parseComponentId(interaction.customId);
+        if (!parsed || !isAskAction(parsed.action) || !('arg' in parsed)) return; // not one of ours
+        audit = { kind: 'button', action: parsed.action, sessionId: parsed.sessionId };
+        assertAllowed(interaction, this.ctx.policy);
+        await handleAskModal(interaction, parsed, this.ctx);
       }
       if (audit) this.audit(interaction, audit, 'ok', null);
     } catch (err) {

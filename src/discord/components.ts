@@ -5,8 +5,9 @@
  */
 import type { MessageComponentInteraction } from 'discord.js';
 import { BridgeError } from '../core/errors.js';
-import type { ParsedComponentId } from '../core/ids.js';
+import { isAskAction, type ParsedComponentId } from '../core/ids.js';
 import { assertMayAct } from './access.js';
+import { handleAsk } from './asks/answers.js';
 import type { BotContext } from './context.js';
 import { resumeHere } from './operations/resume.js';
 import { pendingCleanups } from './commands/clean.js';
@@ -37,6 +38,7 @@ export async function handleComponent(
   const session = ctx.manager.getSession(id.sessionId);
   if (!session) throw new BridgeError('SESSION_NOT_FOUND');
   assertMayAct(interaction.user.id, session.record.ownerId, ctx.policy);
+  if (isAskAction(id.action) && 'arg' in id) return handleAsk(interaction, id, session);
   if (id.action === 'allow' || id.action === 'deny' || id.action === 'always') {
     if (!(await session.decidePermission(id.key, id.action, interaction.user.id))) throw new BridgeError('PERMISSION_SETTLED');
     const tool = /\*\*([^*]+)\*\*/.exec(interaction.message.content)?.[1] ?? 'the tool';

@@ -10,14 +10,24 @@ import type { PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 import { encodeSetPermissionMode } from '../claude/input.js';
 import type { KnownMessage } from '../claude/stream-json.js';
 import type { SessionInput } from './machine.js';
-import type { ElicitationAction } from './elicitations.js';
-import type { PermissionAnswer, QuestionAnswerResult } from './permissions.js';
+import type { ElicitationAction, ElicitationRequest } from './elicitations.js';
+import type { PermissionAnswer, PermissionRequest, QuestionAnswerResult } from './permissions.js';
 import { ACCEPT_EDITS, keepPlanningMessage, planFileWritten, type PlanChoice } from './questions.js';
 import { SessionRestore } from './session-restore.js';
 
 type AskInput = Extract<SessionInput, { type: 'question' | 'elicitation' | 'setPermissionMode' }>;
 
 export abstract class SessionAsks extends SessionRestore {
+  /** The permission request, question or plan waiting under `key`, if any (read-only view). */
+  waitingRequest(key: string): Readonly<PermissionRequest> | null {
+    return this.gate.waiting.find((r) => r.key === key) ?? null;
+  }
+
+  /** The MCP elicitation waiting under `key`, if any (read-only view). */
+  waitingElicitation(key: string): Readonly<ElicitationRequest> | null {
+    return this.elicitations.waiting.find((r) => r.key === key) ?? null;
+  }
+
   /**
    * Answers question `index` (0-based) of a waiting `AskUserQuestion` request with `answer` (an
    * option's label, labels joined with ", ", or the user's own words). `complete` once every

@@ -4,6 +4,7 @@ import { ask } from './ask.js';
 import { cleanCommand } from './clean.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
+import { modeCommand } from './mode.js';
 import { modelCommand } from './model.js';
 import { newCommand } from './new.js';
 import { projectCommand } from './project.js';
@@ -16,7 +17,7 @@ import type { Command } from './types.js';
 export const COMMAND_NAME = 'claude';
 export const SUBCOMMANDS: readonly Command[] = [
   ask, newCommand, continueCommand, regenerateCommand, stopCommand, branchCommand, exportCommand,
-  modelCommand, infoCommand, sessionsCommand, resumeCommand, cleanCommand, importCommand, projectCommand,
+  modelCommand, modeCommand, infoCommand, sessionsCommand, resumeCommand, cleanCommand, importCommand, projectCommand,
   ...scheduleCommands, ...triggerCommands,
 ];
 
