@@ -12,7 +12,9 @@
  * (`slowDelayMs`), long enough for a test to interrupt it; `SLOW:<n>` streams `n` pieces.
  * A prompt `TOOL:<shell command>` makes the answer a Bash `tool_use` of that command; once the
  * history ends with its `tool_result`, the answer is `ran: <result text>`. `USE:<Tool> <JSON input>`
- * asks for any tool the same way (e.g. `USE:Write {"file_path":"/abs/a.txt","content":"hi"}`).
+ * asks for any tool the same way (e.g. `USE:Write {"file_path":"/abs/a.txt","content":"hi"}`,
+ * `USE:AskUserQuestion {"questions":[…]}`, `USE:mcp__<server>__<tool> {…}`); `PLAN:<text>` in plan
+ * mode writes the plan file and asks to leave plan mode (`stub-plans.ts`).
  * A message the user steered into the running turn reaches the API as a trailing `role:"system"`
  * entry ("The user sent a new message while you were working:\n<text>…", Claude Code 2.1.330); the
  * answer then ends with ` · steered: <text>`.
@@ -28,6 +30,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { planStep } from './stub-plans.js';
 
 export interface StubRequest {
   readonly path: string;
@@ -97,6 +100,11 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
       if (path.startsWith('/v1/messages/count_tokens')) {
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ input_tokens: 10 }));
+        return;
+      }
+      const step = planStep(body.messages, userPrompts(body.messages).at(-1) ?? ''); // `PLAN:` (stub-plans.ts)
+      if (step) {
+        void answerToolUse(res, body, step.name, step.input);
         return;
       }
       const steered = steeringNotes(body.messages).map((t) => ` · steered: ${t}`).join('');

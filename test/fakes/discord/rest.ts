@@ -7,6 +7,7 @@
 import type http from 'node:http';
 import type { Interaction } from './server.js';
 import { messagePayload, threadPayload, userPayload, type ChannelObject, type FakeUser, type StoredMessage } from './payloads.js';
+import { modalError, type ModalData } from './modals.js';
 import type { RateLimiter } from './rate-limit.js';
 import { snowflake } from './snowflake.js';
 
@@ -283,7 +284,11 @@ function callback(s: RestState, call: RestCall, token: string): Reply {
     const choices = ((body.data?.choices ?? []) as Interaction['choices'])!;
     if (choices.length > 25) throw new ApiError(400, 50035, 'Invalid Form Body', { choices: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 25 or fewer in length.' }] } });
     i.choices = choices;
-  } else if (![6, 9].includes(body.type)) throw new ApiError(400, 50035, 'Invalid Form Body');
+  } else if (body.type === 9) { // MODAL: not in answer to a modal submit or an autocomplete (API docs, "Interaction Response Type")
+    const bad = i.type === 5 || i.type === 4 ? 'interaction type' : modalError(body.data as Partial<ModalData> | undefined);
+    if (bad) throw new ApiError(400, 50035, 'Invalid Form Body', { data: { _errors: [{ code: 'INVALID_MODAL', message: bad }] } });
+    i.modal = body.data as unknown as ModalData;
+  } else if (body.type !== 6) throw new ApiError(400, 50035, 'Invalid Form Body');
   i.acked = true;
   if (call.query.get('with_response') !== 'true') return { status: 204 };
   return {
@@ -313,7 +318,10 @@ function validate(body: Record<string, unknown>): void {
     throw new ApiError(400, 50035, 'Invalid Form Body', { content: { _errors: [{ code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 2000 or fewer in length.' }] } });
   }
   const rows = (body.components ?? []) as Array<{ components?: Array<{ custom_id?: string }> }>;
-  const bad = rows.length > 5 || rows.some((row) => (row.components ?? []).length > 5 || (row.components ?? []).some((c) => (c.custom_id ?? '').length > 100));
+  // A link button (style 5) has a `url` and no `custom_id`; every other component has a custom_id ≤ 100 chars.
+  const badComponent = (c: { custom_id?: string; style?: number; url?: string }) =>
+    c.style === 5 ? typeof c.url !== 'string' || c.custom_id !== undefined : (c.custom_id ?? '').length > 100;
+  const bad = rows.length > 5 || rows.some((row) => (row.components ?? []).length > 5 || (row.components ?? []).some(badComponent));
   if (bad) throw new ApiError(400, 50035, 'Invalid Form Body', { components: { _errors: [{ code: 'BASE_TYPE_BAD_LENGTH', message: 'Invalid components' }] } });
 }
 

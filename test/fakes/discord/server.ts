@@ -11,6 +11,7 @@ import { GatewayConnection } from './gateway.js';
 import {
   channelPayload, guildPayload, memberPayload, messagePayload, threadPayload, userPayload, type ChannelObject, type FakeUser, type StoredMessage,
 } from './payloads.js';
+import { modalSubmitData, selectError, type ModalData } from './modals.js';
 import { RateLimiter } from './rate-limit.js';
 import { handleRest, type Fault, type Hold, type RestCall, type RestState } from './rest.js';
 import { snowflake } from './snowflake.js';
@@ -27,6 +28,10 @@ export interface Interaction {
   messageId?: string;
   /** For autocomplete interactions: the choices the bot answered (callback type 8). */
   choices?: Array<{ name: string; value: string | number }>;
+  /** Interaction type: 2 command, 3 component, 4 autocomplete, 5 modal submit. */
+  type: number;
+  /** The modal the bot answered with (callback type 9), for {@link FakeDiscord.injectModalSubmit}. */
+  modal?: ModalData;
 }
 
 /** An option value: a string, an integer, or an uploaded file (served by the fake at its `url`). */
@@ -153,7 +158,23 @@ export class FakeDiscord implements RestState {
 
   /** Sends a string select interaction on a stored message. */
   injectSelect(o: { user: FakeUser; message: StoredMessage; customId: string; values: string[] }): Interaction {
+    const select = o.message.components.flatMap((row) => (row as { components?: Array<{ custom_id?: string }> }).components ?? [])
+      .find((c) => c.custom_id === o.customId);
+    if (select) { // a menu the fake did not render (the sessions menu's stale copy) is sent as asked
+      const bad = selectError(select as Parameters<typeof selectError>[0], o.values);
+      if (bad) throw new Error(`select ${o.customId}: ${bad}`);
+    }
     return this.inject(o.user, 3, { custom_id: o.customId, component_type: 3, values: o.values }, o.message, o.message.channel_id);
+  }
+
+  /**
+   * The user submits the modal the bot opened in answer to `from` (MODAL_SUBMIT, type 5), having
+   * entered `values` by input custom id; from a component, it carries that component's message.
+   */
+  injectModalSubmit(o: { user: FakeUser; from: Interaction; values: Record<string, string | string[]> }): Interaction {
+    if (!o.from.modal) throw new Error(`interaction ${o.from.id} opened no modal`);
+    const message = o.from.messageId ? this.messages.get(o.from.messageId) : undefined;
+    return this.inject(o.user, 5, modalSubmitData(o.from.modal, o.values), message, o.from.channelId);
   }
 
   private commandData(o: { name: string; subcommand: string; options?: Record<string, OptionValue> }) {
@@ -273,12 +294,12 @@ export class FakeDiscord implements RestState {
     return conn;
   }
 
-  private inject(user: FakeUser, type: 2 | 3 | 4, data: unknown, message?: StoredMessage, channelId = this.channelId): Interaction {
+  private inject(user: FakeUser, type: 2 | 3 | 4 | 5, data: unknown, message?: StoredMessage, channelId = this.channelId): Interaction {
     const conn = this.liveConnection();
     const channel = this.channels.get(channelId);
     if (!channel) throw new Error(`no channel ${channelId}`);
     const i: Interaction = {
-      id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId,
+      id: snowflake(), token: `itoken-${snowflake()}`, createdAt: Date.now(), acked: false, channelId, type,
       ...(message ? { messageId: message.id } : {}),
     };
     this.interactions.set(i.token, i);
