@@ -21,7 +21,6 @@ import { Automation } from './sessions/automation.js';
 import { SessionManager } from './sessions/manager.js';
 import { hostTimeZone } from './sessions/schedule-spec.js';
 import { Worktrees } from './sessions/worktrees.js';
-import { startTriggerServer } from './http/trigger-server.js';
 import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
 import { controlSocketPath, startControlServer } from './cli/control.js';
@@ -114,6 +113,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     await bot.start({ restored: initializing }); // finishes runs left over from before, then:
     automation.start(); // schedules keep time (runs missed while down: once each, late)
     if (config.TRIGGER_PORT !== undefined) {
+      const { startTriggerServer } = await import('./http/trigger-server.js'); // only when triggers are on
       const listener = await startTriggerServer(automation.triggers, { host: config.TRIGGER_HOST, port: config.TRIGGER_PORT, log }).catch((err: NodeJS.ErrnoException) => {
         throw new BridgeError('CONFIG_INVALID', { detail: `TRIGGER_PORT: cannot listen on ${config.TRIGGER_HOST}:${config.TRIGGER_PORT} (${err.code ?? err.message})` }, { cause: err });
       });

@@ -40,7 +40,9 @@ try {
   await sleep(2000);
   const pids = [bot.proc.pid!, tmuxPid()];
   const before = pids.map(cpuMs);
+  const callsBefore = discord.calls.length;
   await sleep(windowS * 1000);
+  const idleCalls = discord.calls.slice(callsBefore).map((c) => `${c.method} ${c.path.replace(/\d{15,}/g, ':id')}`);
   const idleCpu = pids.map((p, k) => cpuMs(p) - before[k]!);
   const rss = rssMiB(bot.proc.pid!);
 
@@ -53,6 +55,7 @@ try {
   console.log(`| bot RSS | idle CPU, bot | idle CPU, tmux server | ${concurrent} concurrent turns p50 | p95 |`);
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| ${rss.toFixed(1)} MiB | ${(idleCpu[0]! / windowS).toFixed(2)} ms/s | ${(idleCpu[1]! / windowS).toFixed(2)} ms/s | ${median(latencies)} ms | ${p95(latencies)} ms |`);
+  console.log(`Discord calls while idle (${windowS} s): ${idleCalls.length}${idleCalls.length ? ` (${[...new Set(idleCalls)].join(', ')})` : ''}`);
 } finally {
   await rig.close();
 }

@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import * as nodePty from 'node-pty';
+import type * as nodePty from 'node-pty';
 import { BridgeError } from '../core/errors.js';
 import { AsyncQueue } from './async-queue.js';
 import { FifoWriter, makeFifo } from './fifo.js';
@@ -36,15 +36,16 @@ export interface PtyBackendOptions {
 
 export class PtyBackend implements ProcessBackend {
   readonly kind = 'pty' as const;
-  private readonly spawn: typeof nodePty.spawn;
+  constructor(private readonly opts: PtyBackendOptions) {}
 
-  constructor(private readonly opts: PtyBackendOptions) {
-    this.spawn = opts.spawn ?? nodePty.spawn;
+  /** node-pty is loaded on first use: a bot on tmux never loads the native module. */
+  private async spawner(): Promise<typeof nodePty.spawn> {
+    return this.opts.spawn ?? (await import('node-pty')).spawn;
   }
 
   async probe(): Promise<string | null> {
     try {
-      const p = this.spawn('/bin/sh', ['-c', 'exit 0'], { cols: 80, rows: 24, env: {} });
+      const p = (await this.spawner())('/bin/sh', ['-c', 'exit 0'], { cols: 80, rows: 24, env: {} });
       await new Promise<void>((resolve) => p.onExit(() => resolve()));
       return null;
     } catch (err) {
@@ -63,7 +64,7 @@ export class PtyBackend implements ProcessBackend {
       const { env } = passableEnv(spec.env); // as under tmux: what /bin/sh would drop is left out
       const unset = PTY_ADDED_ENV.filter((k) => !(k in env)).join(' ');
       const stdin = await FifoWriter.open(fifo);
-      const pty = this.spawn('/bin/sh', ['-c', PTY_SCRIPT, fifo, errFile, unset, spec.command, ...spec.args], {
+      const pty = (await this.spawner())('/bin/sh', ['-c', PTY_SCRIPT, fifo, errFile, unset, spec.command, ...spec.args], {
         name: env.TERM ?? 'xterm-256color',
         cols: 200,
         rows: 50,
