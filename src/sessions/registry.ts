@@ -60,17 +60,19 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
   /**
    * A new session, current in its channel from now on. `from` seeds it: an existing Claude session to
    * continue (`claudeSessionId`), or one to fork (`forkFrom`, cut at `forkAt`), with its own settings.
+   * `o.oneOff`: its directory is its own (a git worktree): no spare process is there or kept there.
    */
   createSession(
     ownerId: Snowflake,
     channelId: Snowflake,
     guildId: Snowflake | null = null,
     from: Partial<Pick<SessionRecord, 'claudeSessionId' | 'forkFrom' | 'forkAt' | 'parentSessionId' | 'cwd' | 'model'>> = {},
+    o: { oneOff?: boolean } = {},
   ): Session {
     const t = this.now();
     const cwd = from.cwd ?? this.opts.defaultCwd;
     // A new conversation (nothing to resume or fork) takes a spare process of its directory, if one is ready.
-    const spare = from.claudeSessionId || from.forkFrom ? null : this.spares.claim(cwd);
+    const spare = from.claudeSessionId || from.forkFrom || o.oneOff ? null : this.spares.claim(cwd);
     const record: SessionRecord = {
       id: spare?.id ?? makeBridgeSessionId(), ownerId, guildId, channelId, cwd,
       claudeSessionId: spare?.claudeSessionId ?? makeClaudeSessionId(), parentSessionId: null, forkFrom: null, forkAt: null, alwaysAllow: '[]', model: null, permissionMode: null,
@@ -80,7 +82,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     this.opts.store.insert(record);
     this.opts.log.info({ session: record.id, claudeSessionId: record.claudeSessionId, ownerId, channelId, spare: spare !== null }, 'session created');
     const session = this.load(record);
-    this.spares.used(cwd);
+    if (!o.oneOff) this.spares.used(cwd);
     return session;
   }
 

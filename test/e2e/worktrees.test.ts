@@ -26,7 +26,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(repo, 'shared.txt'), 'base\n');
   git('add', '-A');
   git('-c', 'user.name=T', '-c', 'user.email=t@example.com', 'commit', '-qm', 'base');
-  await h.startBot([alice], { THREADS: 'true', PERMISSION_MODE: 'bypassPermissions', IS_SANDBOX: '1' });
+  await h.startBot([alice], { THREADS: 'true', PERMISSION_MODE: 'bypassPermissions', IS_SANDBOX: '1', SPARE_PROCESSES: '2' });
 });
 
 afterAll(async () => h?.close());
@@ -64,6 +64,15 @@ it('two sessions edit the same file in worktrees of one repository, without touc
   expect(fs.readFileSync(path.join(b.dir, 'shared.txt'), 'utf8')).toBe('from beta\n');
   expect(fs.readFileSync(path.join(repo, 'shared.txt'), 'utf8')).toBe('base\n');
   expect(git('status', '--porcelain')).toBe(''); // the worktrees do not show up in the checkout
+  // Spare processes stay in the repository's own directory: a worktree is one session's alone. (A
+  // plain session takes a spare; the pool then refills for the directories used most recently.)
+  const plain = h.ask(alice, 'a plain session');
+  const plainThread = (await h.discord.waitFor(() => h.discord.threads().find((t) => h.discord.responsesTo(plain).some((m) => m.id === t.id)), 20_000, 'thread')).id;
+  await inThread(plainThread, (m) => m.content.includes('echo: a plain session') && hasButton(m, 'continue'), 'the plain answer');
+  const panes = () => h.tmux('list-panes', '-a', '-F', '#{session_name} #{pane_current_path}').trim().split('\n').map((l) => l.split(' '));
+  await h.discord.waitFor(() => panes().length === 5, 30_000, 'three sessions and two spares');
+  const ids = h.rows('SELECT session_id FROM session_worktrees').map((r) => `cdb-${r.session_id}`);
+  expect(panes().filter(([, cwd]) => cwd!.includes('/.claude/worktrees/')).map(([name]) => name).sort()).toEqual(ids.sort());
   expect(h.rows('SELECT branch, base FROM session_worktrees ORDER BY branch')).toEqual([a, b].map((x) => ({ branch: x.branch, base: 'main' })).sort((p, q) => p.branch.localeCompare(q.branch)));
 });
 

@@ -40,7 +40,7 @@ export async function sessionWithWorktree(
   if (!wanted || (current && !o.fresh)) return current ?? ctx.manager.getOrCreateSession(o.ownerId, o.channelId, o.guildId, { parentId: o.parentId, fresh: o.fresh });
   if (current && ctx.worktrees!.get(current.id)) return current; // a repeat after a restart: it has one already
   const made = await ctx.worktrees!.create(ctx.manager.workspace.cwdFor(o.channelId, o.parentId), o.name);
-  const session = ctx.manager.createSession(o.ownerId, o.channelId, o.guildId, { cwd: made.path });
+  const session = ctx.manager.createSession(o.ownerId, o.channelId, o.guildId, { cwd: made.path }, { oneOff: true }); // no spare keeps a one-off directory
   const w = ctx.worktrees!.bind(session.id, made);
   const channel = ctx.client.channels.cache.get(o.channelId) ?? (await ctx.client.channels.fetch(o.channelId));
   if (channel?.isSendable()) {
