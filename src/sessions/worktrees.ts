@@ -45,6 +45,11 @@ export class Worktrees {
     return this.opts.store.getWorktree(sessionId);
   }
 
+  /** Every session's worktree (to tidy those of sessions removed, see `/claude clean`). */
+  list(): WorktreeRecord[] {
+    return this.opts.store.listWorktrees();
+  }
+
   /**
    * Makes a worktree of the repository `dir` is in, on a new branch named from `name`.
    * @returns the worktree (its `sessionId` empty until {@link Worktrees.bind})

@@ -78,6 +78,10 @@ export class SqliteAutomationStore implements AutomationStore {
     return (this.db.prepare(`${WORKTREE_SELECT} WHERE session_id = ?`).get(sessionId) as WorktreeRecord | undefined) ?? null;
   }
 
+  listWorktrees(): WorktreeRecord[] {
+    return this.db.prepare(`${WORKTREE_SELECT} ORDER BY created_at`).all() as WorktreeRecord[];
+  }
+
   insertWorktree(w: WorktreeRecord): void {
     this.db.prepare(`INSERT INTO session_worktrees (session_id, repo, path, branch, base, created_at)
       VALUES (@sessionId, @repo, @path, @branch, @base, @createdAt)`).run(w);

@@ -79,6 +79,8 @@ export interface AutomationStore {
    */
   recordTriggerDelivery(name: string, deliveryId: string, at: number, run: IntentRecord): boolean;
   getWorktree(sessionId: string): WorktreeRecord | null;
+  /** Every session's worktree, oldest first. */
+  listWorktrees(): WorktreeRecord[];
   insertWorktree(w: WorktreeRecord): void;
   deleteWorktree(sessionId: string): void;
   /** Whether new sessions in this channel work in worktrees. */

@@ -9,6 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeUser, StoredMessage } from '../fakes/discord/server.js';
 import { buttonIds, Harness, hasButton } from '../helpers/harness.js';
@@ -106,4 +107,22 @@ it('Close removes a clean worktree and keeps its branch', async () => {
   expect(fs.existsSync(a.dir)).toBe(false);
   expect(git('branch', '--list', a.branch).trim()).toBe(a.branch);
   expect(h.rows('SELECT branch FROM session_worktrees')).toEqual([{ branch: b.branch }]);
+});
+
+it('/claude clean removes the worktrees of the sessions it removes, and keeps their branches', async () => {
+  const [{ session_id: id }] = h.rows(`SELECT session_id FROM session_worktrees WHERE branch = '${b.branch}'`) as [{ session_id: string }];
+  expect((await h.cli('sessions', 'suspend', id)).stdout).toContain('session suspended'); // clean leaves live sessions alone
+  const db = new Database(h.dbPath);
+  try {
+    db.prepare('UPDATE sessions SET last_activity_at = 0 WHERE id = (SELECT session_id FROM session_worktrees WHERE branch = ?)').run(b.branch);
+  } finally {
+    db.close();
+  }
+  const i = h.discord.injectCommand({ user: alice, name: 'claude', subcommand: 'clean', options: { days: 1 } });
+  const reply = await h.reply(i, (m) => m.content.includes('Removed'), 'clean');
+  expect(reply.content).toContain('Removed 1 session');
+  expect(reply.content).toContain('1 of their worktree removed (branches kept)');
+  expect(fs.existsSync(b.dir)).toBe(false);
+  expect(git('branch', '--list', b.branch).trim()).toBe(b.branch);
+  expect(git('worktree', 'list')).not.toContain(b.dir);
 });
