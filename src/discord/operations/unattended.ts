@@ -15,6 +15,7 @@ import type { BotContext } from '../context.js';
 import { nonceOf } from '../nonce.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { excerpt, threadName } from './thread.js';
+import { sessionWithWorktree } from './worktree.js';
 
 /** Runs being started by this process (an event and the start-up pass may name the same one). */
 const inFlight = new Set<string>();
@@ -61,11 +62,16 @@ export async function startRun(ctx: BotContext, intentId: string, run: Unattende
       if (!existing?.isThread()) {
         await header.startThread({ name: threadName(`${run.source === 'schedule' ? '⏰' : '🪝'} ${run.sourceId}: ${run.prompt}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
       }
-      const session = await ctx.manager.getOrCreateSession(owner, threadId, guildId, { parentId: parseSnowflake(run.channelId), fresh: true });
+      // A channel whose sessions work in worktrees (`/claude project worktrees:true`) gives this one a worktree too.
+      const session = await sessionWithWorktree(ctx, {
+        ownerId: owner, channelId: threadId, guildId, parentId: parseSnowflake(run.channelId), name: `${run.sourceId} ${run.label}`, worktree: false, fresh: true,
+      });
       turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId } });
     } else {
       const parentId = channel.isThread() && channel.parentId ? parseSnowflake(channel.parentId) : null;
-      const session = await ctx.manager.getOrCreateSession(owner, parseSnowflake(run.channelId), guildId, { parentId });
+      const session = await sessionWithWorktree(ctx, {
+        ownerId: owner, channelId: parseSnowflake(run.channelId), guildId, parentId, name: `${run.sourceId} ${run.label}`, worktree: false,
+      });
       turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: run.channelId, replyTo: header.id }), intentId });
     }
     if (run.late) turn.notice(`This run was due <t:${Math.floor(run.dueAt / 1000)}:f>, while the bot was down; it runs now, once.`);
