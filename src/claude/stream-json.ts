@@ -27,6 +27,15 @@ export interface ControlResponseLine {
   response: { subtype: 'success' | 'error'; request_id: string; error?: string; [k: string]: unknown };
 }
 
+/**
+ * The CLI withdraws a control request of its own that is still unanswered (e.g. a `can_use_tool`
+ * when the turn is interrupted): Agent SDK `SDKControlCancelRequest`, observed on 2.1.330.
+ */
+export interface ControlCancelLine {
+  type: 'control_cancel_request';
+  request_id: string;
+}
+
 /** The output lines this bridge acts on. */
 export type KnownMessage =
   | Extract<SDKMessage, { type: 'system' }>
@@ -35,14 +44,15 @@ export type KnownMessage =
   | SDKUserMessage
   | SDKResultMessage
   | ControlRequestLine
-  | ControlResponseLine;
+  | ControlResponseLine
+  | ControlCancelLine;
 
 export type ClaudeOutput =
   | { kind: 'message'; message: KnownMessage }
   | { kind: 'unknown'; type: string; value: unknown }
   | { kind: 'invalid'; line: string; reason: string };
 
-const KNOWN_TYPES = new Set(['system', 'stream_event', 'assistant', 'user', 'result', 'control_request', 'control_response']);
+const KNOWN_TYPES = new Set(['system', 'stream_event', 'assistant', 'user', 'result', 'control_request', 'control_response', 'control_cancel_request']);
 
 /** Parses one stdout line (without its newline). Never throws. */
 export function parseStreamJsonLine(line: string): ClaudeOutput {

@@ -39,7 +39,7 @@ export interface ElicitationRequest {
 export interface ElicitationOutcome {
   action: ElicitationAction;
   /** `user`: the owner answered; `refused`: Discord cannot show it; `timeout`; `process-ended`. */
-  by: 'user' | 'refused' | 'timeout' | 'process-ended';
+  by: 'user' | 'refused' | 'timeout' | 'process-ended' | 'withdrawn';
   userId: string | null;
   content?: Record<string, unknown>;
 }
@@ -98,6 +98,14 @@ export class ElicitationGate {
     if (!p) return false;
     await this.answer(p.req, { action, by: 'user', userId, ...(action === 'accept' && content ? { content } : {}) });
     return true;
+  }
+
+  /** The CLI withdrew the request (`control_cancel_request`): stored as settled, nothing written back. */
+  withdraw(requestId: string): void {
+    const req = this.waiting.find((r) => r.requestId === requestId);
+    if (!req) return;
+    this.o.store.recordPermission({ sessionId: this.o.sessionId, requestId, tool: `elicitation:${req.serverName}`, decision: 'deny', decidedBy: 'withdrawn', decidedAt: this.o.now() });
+    this.settle(req, { action: 'cancel', by: 'withdrawn', userId: null });
   }
 
   /** Cancels a request whose time is up (no-op when it was answered meanwhile). */

@@ -46,7 +46,7 @@ export type PermissionAnswer =
 export type PermissionDecision = 'allow' | 'deny' | 'always' | PermissionAnswer;
 /** How a request ended: answered by a user (`by`), by the always-allow list, by the timeout, or with its process. */
 export type PermissionOutcome = {
-  decision: 'allow' | 'deny'; by: 'user' | 'always' | 'timeout' | 'process-ended'; userId: string | null; summary?: string;
+  decision: 'allow' | 'deny'; by: 'user' | 'always' | 'timeout' | 'process-ended' | 'withdrawn'; userId: string | null; summary?: string;
 };
 /** Where an answer to one question of a request stands: recorded (others still open), complete (sent), or not waiting. */
 export type QuestionAnswerResult = 'recorded' | 'complete' | false;
@@ -140,6 +140,17 @@ export class PermissionGate {
   /** The process ended: nothing waits for these answers any more. */
   dropAll(): void {
     for (const req of this.waiting) this.settle(req, { decision: 'deny', by: 'process-ended', userId: null });
+  }
+
+  /**
+   * The CLI withdrew a request (`control_cancel_request`, e.g. the turn was interrupted): nothing
+   * is written back; stored as settled, so the output replayed after a restart does not ask again.
+   */
+  withdraw(requestId: string): void {
+    const req = this.waiting.find((r) => r.requestId === requestId);
+    if (!req) return;
+    this.o.store.recordPermission({ sessionId: this.o.sessionId, requestId, tool: req.toolName, decision: 'deny', decidedBy: 'withdrawn', decidedAt: this.o.now() });
+    this.settle(req, { decision: 'deny', by: 'withdrawn', userId: null });
   }
 
   /** Denies a request whose time is up (no-op when it was answered meanwhile). */

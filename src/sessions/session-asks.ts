@@ -77,6 +77,11 @@ export abstract class SessionAsks extends SessionRestore {
   }
 
   protected onAskOutput(message: KnownMessage): void {
+    if (message.type === 'control_cancel_request') {
+      this.gate.withdraw(message.request_id);
+      this.elicitations.withdraw(message.request_id);
+      return;
+    }
     if (message.type === 'control_request') {
       if (message.request.subtype === 'can_use_tool') this.gate.onRequest(message, this.current?.id ?? null);
       else if (message.request.subtype === 'elicitation') this.elicitations.onRequest(message, this.current?.id ?? null);

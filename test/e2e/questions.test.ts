@@ -11,9 +11,10 @@ import { Harness, buttonIds } from '../helpers/harness.js';
 let h: Harness;
 let alice: FakeUser;
 let mallory: FakeUser;
+let carol: FakeUser;
 
 beforeAll(async () => {
-  ({ h, users: [alice, mallory] } = await Harness.withBot(['alice', 'mallory']) as { h: Harness; users: [FakeUser, FakeUser] });
+  ({ h, users: [alice, mallory, carol] } = await Harness.withBot(['alice', 'mallory', 'carol']) as { h: Harness; users: [FakeUser, FakeUser, FakeUser] });
 });
 afterAll(async () => h?.close());
 
@@ -81,7 +82,7 @@ describe('questions', () => {
     pick(mallory, day, 0);
     await h.discord.waitFor(() => h.discord.messages.get(day.id)!.components.length === 0, 15_000, 'day answered');
     await h.bot!.crash();
-    await h.startBot([alice, mallory]);
+    await h.startBot([alice, mallory, carol]);
     const time = await waitOpen('Which time?', seenTime);
     expect(posts('Which day?')).toBe(1); // answered before the crash: not asked again
     pick(mallory, time, 0);
@@ -89,9 +90,22 @@ describe('questions', () => {
     expect(h.discord.responsesTo(turn).map((m) => m.id)).toContain(answer.id);
   });
 
+  it('Stop while a question waits: Claude Code withdraws it, and the question says so', async () => {
+    // (carol's own session: after a stopped tool call the stub would answer the rejection, not a new question)
+    const turn = ask(carol, [{ question: 'Left or right?', header: 'Way', options: ['Left', 'Right'] }]);
+    const q = await waitOpen('Left or right?');
+    const reply = await h.reply(turn, (m) => buttonIds(m).some((b) => b.startsWith('cdb:stop:')), 'Stop button');
+    h.discord.injectButton({ user: carol, message: reply, customId: buttonIds(reply).find((b) => b.startsWith('cdb:stop:'))! });
+    const closed = await h.discord.waitFor(() => {
+      const m = h.discord.messages.get(q.id)!;
+      return m.components.length === 0 && m;
+    }, 30_000, 'question closed');
+    expect(closed.content).toContain('Claude withdrew the question');
+  });
+
   it('an unanswered question times out after PERMISSION_TIMEOUT, and Claude is told nobody answered', async () => {
     await h.bot!.stop();
-    await h.startBot([alice, mallory], { PERMISSION_TIMEOUT: '2' });
+    await h.startBot([alice, mallory, carol], { PERMISSION_TIMEOUT: '2' });
     const turn = ask(alice, [{ question: 'Tea or coffee?', header: 'Drink', options: ['Tea', 'Coffee'] }]);
     const answer = await h.final(turn, 'ran: [error] Nobody answered your questions within 2 s.');
     expect(answer.content).toContain('Nobody answered Claude\'s question in time');

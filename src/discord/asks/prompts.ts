@@ -50,7 +50,7 @@ export class AskPrompts {
     const close = async () => {
       for (const [i, where] of this.take(req.key)) {
         if (req.kind === 'question' && req.answers?.[i]) continue; // shows its answer already
-        const why = outcome.by === 'timeout' || outcome.by === 'process-ended' ? outcome.by : 'other';
+        const why = outcome.by === 'timeout' || outcome.by === 'process-ended' || outcome.by === 'withdrawn' ? outcome.by : 'other';
         await this.edit(where, req.kind === 'question' ? renderQuestionClosed(req, i, why) : withPlanHeader(where.content, renderPlanClosed(outcome)));
       }
     };

@@ -77,6 +77,7 @@ export function renderFormSettled(content: string, req: ElicitationRequest, outc
   const by = outcome.userId && /^\d+$/.test(outcome.userId) ? ` by <@${outcome.userId}>` : '';
   const line = outcome.by === 'timeout' ? '⌛ Nobody answered in time, so it was cancelled.'
     : outcome.by === 'process-ended' ? '⚪ The request ended with its Claude Code process.'
+      : outcome.by === 'withdrawn' ? '⚪ Withdrawn (the turn was stopped).'
       : outcome.action === 'accept' ? (req.mode === 'url' ? `✅ Done${by}.` : `✅ Sent${by} (${req.fields.map((f) => f.label).join(', ')}).`)
         : outcome.action === 'decline' ? `❌ Declined${by}.` : `⚪ Cancelled${by}.`;
   return clip(`${clip(head, 1800)}\n${line}`, 2000);

@@ -32,5 +32,6 @@ export function renderPermissionOutcome(req: PermissionRequest, outcome: Permiss
     case 'always': return `✅ Allowed: ${what} (always allowed in this session)`;
     case 'timeout': return `⌛ Denied: ${what} — nobody answered in time`;
     case 'process-ended': return `⚪ ${what}: the request ended with its Claude Code process`;
+    case 'withdrawn': return `⚪ ${what}: Claude withdrew the request (the turn was stopped)`;
   }
 }

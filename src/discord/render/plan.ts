@@ -42,7 +42,8 @@ export function renderPlanDecision(choice: 'approve' | 'edits' | 'keep', userId:
 
 /** Settled other than by a button: timed out, or the process ended. */
 export function renderPlanClosed(outcome: PermissionOutcome): string {
-  return outcome.by === 'timeout' ? '⌛ Nobody answered in time, so the plan was not approved.' : '⚪ The plan ended with its Claude Code process.';
+  return outcome.by === 'timeout' ? '⌛ Nobody answered in time, so the plan was not approved.'
+    : outcome.by === 'withdrawn' ? '⚪ Claude withdrew the plan (the turn was stopped).' : '⚪ The plan ended with its Claude Code process.';
 }
 
 /** Keeps the plan's text above the decision when the prompt is edited. */

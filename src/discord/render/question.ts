@@ -62,9 +62,10 @@ export function renderQuestionAnswered(req: PermissionRequest, index: number, an
 }
 
 /** The text of a question that will not be answered any more (timed out, or its process ended). */
-export function renderQuestionClosed(req: PermissionRequest, index: number, why: 'timeout' | 'process-ended' | 'other'): string {
+export function renderQuestionClosed(req: PermissionRequest, index: number, why: 'timeout' | 'process-ended' | 'withdrawn' | 'other'): string {
   const note = why === 'timeout' ? '⌛ Nobody answered in time; Claude was told so.'
     : why === 'process-ended' ? '⚪ The question ended with its Claude Code process.'
+      : why === 'withdrawn' ? '⚪ Claude withdrew the question (the turn was stopped).'
       : '⚪ This question is closed.';
   return clip(`${heading(req, index)}\n${clip(req.questions![index]!.question, 600)}\n${note}`, 2000);
 }
