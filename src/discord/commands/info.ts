@@ -17,7 +17,7 @@ export const infoCommand = {
     const why = r.turnCount === 0 && !info ? 'nothing to resume yet' : whyNotResumable(info, r.cwd);
     const lines = [
       `**Session** \`${r.id}\` · Claude session \`${r.claudeSessionId}\``,
-      `State: ${r.state} · Model: ${r.model ?? 'default'} · Working directory: \`${r.cwd}\``,
+      `State: ${r.state} · Model: ${r.model ?? 'default'} · Permission mode: ${r.permissionMode ?? 'the bot\'s default'} · Working directory: \`${r.cwd}\``,
       `Turns: ${r.turnCount} · Messages: ${r.messageCount} · Tokens: ${r.inputTokens} in / ${r.outputTokens} out · Cost: $${r.costUsd.toFixed(4)}`,
       `Transcript: \`${s.transcriptFile}\`${size === null ? ' (not written yet)' : ` (${formatBytes(size)})`}`,
       `Resumable: ${why === null ? 'yes' : `no — ${why}`}`,
