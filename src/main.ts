@@ -100,6 +100,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
     allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, adminUserIds: config.ADMIN_USER_IDS,
     threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, automation, worktrees, log,
+    commandStamp: path.join(runDir, 'commands.sha256'),
   });
   let closeControl: (() => Promise<void>) | null = null;
   let initializing: Promise<unknown> | null = null;

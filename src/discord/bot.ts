@@ -18,6 +18,7 @@ import { AskPrompts } from './asks/prompts.js';
 import { buildClaudeCommand, COMMAND_NAME, findSubcommand } from './commands/index.js';
 import { handleComponent } from './components.js';
 import { placeOf, type BotContext } from './context.js';
+import { registerCommands } from './registration.js';
 import { warmOnTyping } from './typing.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from './login.js';
 import { ThreadInbox } from './messages.js';
@@ -40,6 +41,8 @@ export interface DiscordBotOptions extends AccessPolicy {
   automation?: Automation;
   /** Sessions in git worktrees. */
   worktrees?: Worktrees;
+  /** Where the hash of the last registered `/claude` is kept (`<RUN_DIR>/commands.sha256`); none: always wait for the registration. */
+  commandStamp?: string;
   log: Logger;
 }
 
@@ -108,10 +111,8 @@ export class DiscordBot {
       this.current = this.makeClient(false);
       await loginAndWait(this.current, this.opts.token);
     }
-    const body = [buildClaudeCommand()];
-    if (this.opts.guildId) await this.current.application!.commands.set(body, this.opts.guildId);
-    else await this.current.application!.commands.set(body);
-    this.log.info({ user: this.current.user?.tag, guild: this.opts.guildId ?? 'global', threads: this.ctx.threads, plainMessages: this.plainMessages },
+    const registration = await registerCommands(this.current.application!, [buildClaudeCommand()], this.opts.guildId, this.opts.commandStamp, this.log);
+    this.log.info({ user: this.current.user?.tag, guild: this.opts.guildId ?? 'global', threads: this.ctx.threads, plainMessages: this.plainMessages, registration },
       `ready; /${COMMAND_NAME} registered`);
     await this.restored;
     this.markStarted();

@@ -52,7 +52,8 @@ it('typing in a suspended session\'s thread starts its process before the messag
   rig.discord.injectTyping({ user: alice, channelId: thread.id });
   await rig.discord.waitFor(() => rig.rows()[0]!.state === 'idle' && bridgeSessions(rig).includes(`cdb-${id}`), 30_000, 'process started while typing');
   expect(rig.rows()[0]!.backend).toBe('tmux');
-  expect(rig.bot!.output()).toContain('process started ahead of a message');
+  // The bot's log reaches this process through a pipe: wait for the line rather than expect it at once.
+  await rig.discord.waitFor(() => rig.bot!.output().includes('process started ahead of a message'), 10_000, 'the log line');
   expect(rig.bot!.output().match(/process started ahead of a message/g)).toHaveLength(1);
 
   rig.discord.injectMessage({ user: alice, channelId: thread.id, content: 'two' });
