@@ -17,11 +17,12 @@ let h: Harness;
 let alice: FakeUser;
 let bob: FakeUser;
 let carol: FakeUser;
+let mcpConfig: string;
 
 beforeAll(async () => {
   h = await Harness.create();
   [alice, bob, carol] = ['alice', 'bob', 'carol'].map((n) => h.discord.addUser(n)) as [FakeUser, FakeUser, FakeUser];
-  const mcpConfig = path.join(h.cenv.workDir, '..', 'mcp.json');
+  mcpConfig = path.join(h.cenv.workDir, '..', 'mcp.json');
   fs.writeFileSync(mcpConfig, JSON.stringify(elicitServerConfig()));
   await h.startBot([alice, bob, carol], { MCP_CONFIG: mcpConfig });
 });
@@ -36,7 +37,7 @@ const press = (user: FakeUser, m: StoredMessage, prefix: string) =>
 /** Presses the `cdb:<action>:…:<arg>` button of a question, plan or form. */
 const choose = (user: FakeUser, m: StoredMessage, action: string, arg: string) =>
   h.discord.injectButton({ user, message: m, customId: buttonIds(m).find((b) => b.startsWith(`cdb:${action}:`) && b.endsWith(`:${arg}`))! });
-const modalOf = (i: Interaction) => h.discord.waitFor(() => i.modal, 10_000, 'modal');
+const modalOf = (i: Interaction) => h.discord.waitFor(() => i.modal, 20_000, 'modal');
 const mode = (user: FakeUser) => h.rows(`SELECT permission_mode AS m FROM sessions WHERE owner_id = '${user.id}'`)[0]!.m;
 
 /** Starts `user`'s session, then switches it to plan mode while its process lives. */
@@ -144,5 +145,19 @@ describe('MCP forms', () => {
     choose(alice, msg2, 'form', 'decline');
     await h.final(second, 'ran: decline');
     expect(h.discord.messages.get(msg2.id)!.content).toContain(`❌ Declined by <@${alice.id}>.`);
+  });
+
+  it('a form pending across a bot restart is asked again, and the answer reaches the server', async () => {
+    const turn = h.ask(alice, form({ type: 'object', properties: { city: { type: 'string', title: 'City' } } })); // the tool is always allowed by now
+    const isCity = (m: StoredMessage) => m.content.includes('(an MCP server) asks') && m.content.includes('**City**');
+    await latest(isCity, 'form prompt');
+    await h.bot!.crash();
+    await h.startBot([alice, bob, carol], { MCP_CONFIG: mcpConfig });
+    const again = await h.discord.waitFor(() => h.discord.channelMessages().filter((m) => isCity(m) && m.components.length > 0).length >= 2
+      && h.discord.channelMessages().filter(isCity).at(-1), 45_000, 'form asked again');
+    const fill = choose(alice, again, 'form', 'fill');
+    await modalOf(fill);
+    h.discord.injectModalSubmit({ user: alice, from: fill, values: { 0: 'Paris' } });
+    await h.final(turn, 'ran: accept {"city":"Paris"}');
   });
 });
