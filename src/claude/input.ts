@@ -68,3 +68,12 @@ export function encodeSetModel(requestId: string, model: string): string {
 export function encodeInitialize(requestId: string): string {
   return JSON.stringify({ type: 'control_request', request_id: requestId, request: { subtype: 'initialize' } });
 }
+
+/**
+ * A control request that asks the CLI for data (`get_usage`, `get_context_usage`; sdk.d.ts
+ * `SDKControlGetUsageRequest`, `SDKControlGetContextUsageRequest`, both answered on Claude Code
+ * 2.1.330 with a `control_response` whose `response.response` is the data).
+ */
+export function encodeQuery(requestId: string, request: { subtype: 'get_usage'; skip_behaviors?: boolean } | { subtype: 'get_context_usage'; detail?: 'summary' | 'full' }): string {
+  return JSON.stringify({ type: 'control_request', request_id: requestId, request });
+}

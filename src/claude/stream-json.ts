@@ -7,12 +7,13 @@ import type {
   SDKAssistantMessage,
   SDKMessage,
   SDKPartialAssistantMessage,
+  SDKRateLimitEvent,
   SDKResultMessage,
   SDKSystemMessage,
   SDKUserMessage,
 } from '@anthropic-ai/claude-agent-sdk';
 
-export type { SDKAssistantMessage, SDKPartialAssistantMessage, SDKResultMessage, SDKSystemMessage };
+export type { SDKAssistantMessage, SDKPartialAssistantMessage, SDKRateLimitEvent, SDKResultMessage, SDKSystemMessage };
 
 /** A `control_request` the CLI sends us (e.g. `can_use_tool`). */
 export interface ControlRequestLine {
@@ -43,6 +44,8 @@ export type KnownMessage =
   | SDKAssistantMessage
   | SDKUserMessage
   | SDKResultMessage
+  /** Plan usage limits changed (claude.ai logins only; observed on 2.1.330 from `anthropic-ratelimit-unified-*` headers). */
+  | SDKRateLimitEvent
   | ControlRequestLine
   | ControlResponseLine
   | ControlCancelLine;
@@ -52,7 +55,7 @@ export type ClaudeOutput =
   | { kind: 'unknown'; type: string; value: unknown }
   | { kind: 'invalid'; line: string; reason: string };
 
-const KNOWN_TYPES = new Set(['system', 'stream_event', 'assistant', 'user', 'result', 'control_request', 'control_response', 'control_cancel_request']);
+const KNOWN_TYPES = new Set(['system', 'stream_event', 'assistant', 'user', 'result', 'rate_limit_event', 'control_request', 'control_response', 'control_cancel_request']);
 
 /** Parses one stdout line (without its newline). Never throws. */
 export function parseStreamJsonLine(line: string): ClaudeOutput {

@@ -53,6 +53,12 @@ export type SessionInput =
    * through the slot pool but never queued, so `--resume` is done before the message arrives.
    */
   | { type: 'warm' }
+  /** A turn parked by a usage limit: its reset time came, so it runs now (posted by its timer). */
+  | { type: 'unpark'; turnId: string }
+  /** The owner cancels a turn parked by a usage limit: it ends unanswered. */
+  | { type: 'cancelParked'; turnId: string }
+  /** Asks the live process about usage (`get_usage`, `get_context_usage`); answered outside the loop. */
+  | { type: 'query'; subtype: 'get_usage' | 'get_context_usage' }
   /** Start-up: reattach a process that outlived the bot (`attach`), pick up owed turns. */
   | { type: 'restore'; attach: boolean }
   /** Bot shutdown: stop reading, leave a tmux-held process running. */
@@ -78,10 +84,12 @@ export const TRANSITIONS: Readonly<Record<SessionState, Partial<Record<SessionIn
   suspended: {
     message: WAKES, steer: WAKES, slotGranted: ['running', 'idle', 'failed', 'suspended'], slotRefused: ['suspended'],
     suspend: ['suspended'], stop: ['stopped'], restore: RESTORED, repoint: ['suspended'], exit: ['suspended'], warm: ['suspended'],
+    unpark: WAKES,
   },
   failed: {
     message: WAKES, steer: WAKES, slotGranted: ['running', 'idle', 'failed', 'suspended'], slotRefused: ['failed'],
     suspend: ['failed'], stop: ['stopped'], restore: RESTORED, repoint: ['failed', 'suspended'], warm: ['failed'],
+    unpark: WAKES,
   },
   stopped: {
     message: WAKES, steer: WAKES, stop: ['stopped'], suspend: ['stopped'], restore: ['stopped'], repoint: ['stopped'],
@@ -91,11 +99,13 @@ export const TRANSITIONS: Readonly<Record<SessionState, Partial<Record<SessionIn
     message: ['running', 'idle', 'suspended', 'failed'], steer: ['running', 'idle', 'suspended', 'failed'],
     suspend: ['suspended', 'idle'], stop: ['stopped'], exit: ['suspended', 'running', 'failed', 'idle'],
     setModel: ['idle', 'suspended'], repoint: ['suspended'], detach: ['idle'], restore: RESTORED,
+    unpark: ['running', 'idle', 'suspended', 'failed'],
   },
   running: {
     output: ['running', 'idle'], exit: ['suspended', 'running', 'failed', 'idle'], interrupt: ['running'],
     steer: ['running'], message: ['running'], suspend: ['running', 'suspended'], stop: ['stopped'],
     stall: ['running'], setModel: ['running'], detach: ['running'], repoint: ['suspended'], restore: RESTORED,
+    unpark: ['running'],
   },
   // A start completes inside one handler; inputs arriving meanwhile wait in the mailbox.
   starting: { ...Object.fromEntries((['message', 'steer', 'exit', 'stop', 'suspend'] as const).map((t) => [t, ANY])), restore: RESTORED },

@@ -128,3 +128,19 @@ function kindOf(status: number | null, type: string | undefined, result: SDKResu
   if ((result as { terminal_reason?: string }).terminal_reason === 'api_error') return 'unknown';
   return null;
 }
+
+/**
+ * When a turn was refused because the plan's usage limit is reached, the time the limit resets
+ * (epoch ms); else `null`. Observed on Claude Code 2.1.330 with a claude.ai login: the API's 429
+ * (`rate_limit_error`, `anthropic-ratelimit-unified-status: rejected`, `…-reset: <epoch s>`) becomes
+ * a `rate_limit_event` with `status: "rejected"` and `resetsAt` (epoch s), then a `result` with
+ * `is_error`, `api_error_status: 429` and `api_error: "usage_limit_reached"`. Without a reset time
+ * the turn cannot wait for it, and fails as rate limited.
+ */
+export function usageLimitReset(result: SDKResultMessage, rateLimit: { status: string; resetsAt?: number } | null): number | null {
+  if (!result.is_error) return null;
+  const r = result as SDKResultMessage & { api_error?: string; api_error_status?: number | null };
+  const limited = r.api_error === 'usage_limit_reached' || (r.api_error_status === 429 && rateLimit?.status === 'rejected');
+  if (!limited || rateLimit?.status !== 'rejected' || typeof rateLimit.resetsAt !== 'number') return null;
+  return rateLimit.resetsAt * 1000;
+}

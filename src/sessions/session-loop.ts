@@ -15,8 +15,10 @@ import { Mailbox } from './mailbox.js';
 import { ElicitationGate } from './elicitations.js';
 import { PermissionGate, type PermissionRequest } from './permissions.js';
 import { readPlan } from './questions.js';
+import { ParkedTurns } from './parking.js';
 import type { ProcessLink } from './process-link.js';
 import { SteerBook, type Steer } from './steering.js';
+import { TodoBoard } from './todos.js';
 import { Turn, type TurnResult } from './turn.js';
 import { BridgeError, type BridgeErrorCode } from '../core/errors.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
@@ -48,6 +50,10 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   /** The plan file Claude last wrote in plan mode (read when it asks to exit plan mode). */
   protected planFile: string | null = null;
   protected readonly steering = new SteerBook();
+  /** Turns waiting for the plan's usage limit to reset. */
+  protected readonly parking: ParkedTurns;
+  /** Claude's todo list, as the output tells it (shown with the turn that changes it). */
+  protected readonly todos = new TodoBoard();
   /**
    * Messages steered into a turn that ended without taking them, oldest first: the CLI answers them
    * next by itself, in one or more turns; each turn starts when the CLI echoes one of them.
@@ -59,6 +65,9 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
     this.log = deps.log.child({ session: rec.id });
     this.seq = deps.store.listTurns(rec.id).reduce((max, t) => Math.max(max, t.seq), 0);
     this.box = new Mailbox((input) => this.dispatch(input), this.log, () => this.deps.settled?.());
+    this.parking = new ParkedTurns({
+      store: deps.store, now: deps.now, log: this.log, due: (turnId) => void this.box.post({ type: 'unpark', turnId }),
+    });
     this.gate = new PermissionGate({
       sessionId: rec.id, store: deps.store, now: deps.now, timeoutMs: deps.permissionTimeoutMs ?? 600_000, log: this.log,
       write: async (line) => { await this.link?.handle.write(line); },
@@ -126,8 +135,8 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   }
 
   /** A Turn for a stored message row. */
-  protected turnOf(row: { id: string; seq: number; prompt: string; replyRef: string | null }): Turn {
-    return new Turn({ id: row.id, seq: row.seq, prompt: row.prompt, replyRef: row.replyRef });
+  protected turnOf(row: { id: string; seq: number; prompt: string; replyRef: string | null; writeUuid?: string | null }): Turn {
+    return new Turn({ id: row.id, seq: row.seq, prompt: row.prompt, replyRef: row.replyRef, writeUuid: row.writeUuid });
   }
 
   /** Appends a prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */

@@ -9,10 +9,10 @@ import { transcriptMentions } from '../claude/transcript.js';
 import type { TurnRecord } from '../store/types.js';
 import { BridgeError } from '../core/errors.js';
 import { decodeResult, EMPTY_STATS } from './session-loop.js';
-import { SessionTurns } from './session-turns.js';
+import { SessionLimits } from './session-limits.js';
 import type { Turn } from './turn.js';
 
-export abstract class SessionRestore extends SessionTurns {
+export abstract class SessionRestore extends SessionLimits {
   /** @returns the owed turns, each shown (`turn` event) once */
   protected async restoreOwed(attach: boolean): Promise<Turn[]> {
     const rows = this.deps.store.listTurns(this.rec.id);
@@ -37,7 +37,15 @@ export abstract class SessionRestore extends SessionTurns {
         continue;
       }
       if (row.steerUuid) this.deps.store.unsteer(row.id); // never reached the process: a turn of its own
-      if (row.state === 'running' && this.link && !(await transcriptMentions(this.transcriptFile, row.id))) {
+      if (row.parkedUntil != null && row.state === 'queued' && this.rec.state !== 'stopped') {
+        // Waiting for a usage limit to reset: shown as waiting, and run at its time (at once if it passed).
+        const turn = this.turnOf(row);
+        this.show(turn);
+        this.parking.hold(turn, row.parkedUntil);
+        restored.push(turn);
+        continue;
+      }
+      if (row.state === 'running' && this.link && !(await transcriptMentions(this.transcriptFile, row.writeUuid ?? row.id))) {
         row.state = 'queued'; // marked as written, but the bot died before the live process got it
         this.deps.store.setTurnState(row.id, 'queued');
       }

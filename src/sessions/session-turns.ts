@@ -11,7 +11,7 @@ import { encodeSetModel, encodeUserMessage } from '../claude/input.js';
 import type { KnownMessage } from '../claude/stream-json.js';
 import type { ExitInfo, ProcessHandle } from '../backends/types.js';
 import { launchClaude } from './launch.js';
-import { turnEnding } from './output.js';
+import { turnEnding, usageLimitReset } from './output.js';
 import { ProcessLink } from './process-link.js';
 import { EMPTY_STATS, SessionLoop } from './session-loop.js';
 import { replayedUuid, type Steer } from './steering.js';
@@ -135,8 +135,9 @@ export abstract class SessionTurns extends SessionLoop {
     this.giveBackSlot();
     this.patch({ lastActivityAt: this.deps.now() });
     try {
-      // Written with the turn's id as its uuid: after a crash, the transcript tells whether the CLI got it.
-      await link.handle.write(encodeUserMessage(turn.prompt, { uuid: turn.id }));
+      // Written with the turn's id as its uuid (a fresh one when sent again after a usage limit):
+      // after a crash, the transcript tells whether the CLI got it.
+      await link.handle.write(encodeUserMessage(turn.prompt, { uuid: turn.writeUuid }));
       this.log.debug({ turn: turn.id }, 'prompt written');
     } catch (err) {
       this.log.warn({ err }, 'could not write the prompt; the process is ending'); // its exit ends the turn
@@ -163,6 +164,7 @@ export abstract class SessionTurns extends SessionLoop {
     const news = link.take(message);
     this.takeAwaiting(message);
     this.current?.feed(message);
+    if (this.todos.feed(message)) this.current?.setTodos(this.todos.list);
     const folded = this.steering.onMessage(message);
     if (folded) { folded.mark.state = 'folded'; folded.into.markSteer(folded.mark); }
     this.onAskOutput(message); // permission requests, questions, plans, MCP forms, mode changes
@@ -182,11 +184,13 @@ export abstract class SessionTurns extends SessionLoop {
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
     const ending = turnEnding(result, turn.interruptRequested, stats, turn.apiError);
-    if (!turn.followUpOf) this.recordHistory(turn.prompt); // steered messages were recorded when sent
+    const resetAt = turn.interruptRequested ? null : usageLimitReset(result, turn.rateLimit);
+    if (!turn.followUpOf && resetAt === null) this.recordHistory(turn.prompt); // steered messages were recorded when sent
     const left = this.steering.leftOver(turn);
     for (const s of left) { s.mark.state = 'next-turn'; turn.markSteer(s.mark); }
     this.awaiting.push(...left);
-    this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending, offset, left);
+    if (resetAt !== null) this.parkTurn(turn, resetAt, offset, left);
+    else this.finishTurn(turn, ending.outcome === 'success' ? { ...ending, text: turn.text || ending.text } : ending, offset, left);
     if (this.awaiting.length > 0 && this.link) this.setState('running'); // the CLI goes on by itself
   }
 
@@ -278,6 +282,12 @@ export abstract class SessionTurns extends SessionLoop {
     }
     this.inbox.unshift(...steers.map((s) => s.message));
   }
+
+  /**
+   * The plan's usage limit refused `turn`: it waits until `resetAt` (epoch ms) and then runs again
+   * (`session-limits.ts`). `offset`, `left`: as for {@link finishTurn}.
+   */
+  protected abstract parkTurn(turn: Turn, resetAt: number, offset: number, left: readonly Steer[]): void;
 
   /** Ends a turn after the session's own state is settled, so awaiting callers see it. */
   protected finishTurn(turn: Turn, result: Omit<TurnResult, 'text'> & { text?: string }, outputOffset: number | null = null, left: readonly Steer[] = []): void {

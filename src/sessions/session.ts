@@ -11,6 +11,7 @@ import { BridgeError } from '../core/errors.js';
 import type { SessionRecord, SessionState } from '../store/types.js';
 import type { SessionInput, SuspendReason } from './machine.js';
 import type { PermissionDecision } from './permissions.js';
+import type { UsageQuery } from './session-limits.js';
 import { EMPTY_STATS } from './session-loop.js';
 import { SessionAsks } from './session-asks.js';
 import { Turn } from './turn.js';
@@ -138,6 +139,20 @@ export class Session extends SessionAsks {
     return (await this.post({ type: 'warm' })) as boolean;
   }
 
+  /** Cancels turn `turnId` while it waits for a usage limit to reset. `false` when it no longer waits. */
+  async cancelParked(turnId: string): Promise<boolean> {
+    return (await this.post({ type: 'cancelParked', turnId })) as boolean;
+  }
+
+  /**
+   * The live process's answer to `get_usage` (sdk.d.ts `SDKControlGetUsageResponse`) or `get_context_usage`
+   * (`SDKControlGetContextUsageResponse`); `null` without one. @throws Error on an error answer or none in 15 s
+   */
+  async ask(subtype: UsageQuery): Promise<unknown> {
+    const asked = (await this.post({ type: 'query', subtype })) as { reply: Promise<unknown> } | null;
+    return asked ? asked.reply : null;
+  }
+
   /** `true` when a turn waited longer than `stallMs` for any output; its process is then ended. */
   async checkStall(stallMs: number): Promise<boolean> {
     return (await this.post({ type: 'stall', stallMs })) as boolean;
@@ -194,13 +209,16 @@ export class Session extends SessionAsks {
           turn.notice('The session was stopped before this was sent to Claude.');
           this.endTurn(turn, { outcome: 'interrupted', ...EMPTY_STATS });
         }
-        return;
+        return this.cancelAllParked();
       }
       case 'permission':
         if (input.decision === 'timeout') return this.gate.expire(input.key);
         return this.gate.decide(input.key, input.decision, input.userId ?? 'unknown');
       case 'warm': return this.startWarm();
       case 'question': case 'elicitation': case 'setPermissionMode': return this.handleAsk(input);
+      case 'unpark': return this.unpark(input.turnId);
+      case 'cancelParked': return this.dropParked(input.turnId);
+      case 'query': return this.query(input.subtype);
       case 'stall': {
         const waiting = (this.current !== null && !this.current.isEnded) || this.awaiting.length > 0;
         return waiting && this.link !== null && this.link.endIfStalled(input.stallMs);
@@ -211,6 +229,7 @@ export class Session extends SessionAsks {
         return owed;
       }
       case 'detach': {
+        this.parking.detach(); // start-up arms the timers again from the store
         const link = this.link;
         this.gen++;
         this.link = null;

@@ -6,10 +6,14 @@
  * as its last text run. While the CLI waits to retry a failed API request, {@link Turn.retry} says so.
  */
 import { EventEmitter } from 'eventemitter3';
-import type { SDKAssistantMessage } from '../claude/stream-json.js';
+import type { SDKAssistantMessage, SDKRateLimitEvent } from '../claude/stream-json.js';
 import type { BridgeError } from '../core/errors.js';
 import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
+import type { TodoItem } from './todos.js';
 import { isApiErrorMessage, TurnParts } from './turn-parts.js';
+
+/** Plan usage limits as Claude Code reports them (`rate_limit_event`, sdk.d.ts `SDKRateLimitInfo`; `resetsAt` in epoch s). */
+export type RateLimitInfo = SDKRateLimitEvent['rate_limit_info'];
 
 /** `SDKAssistantMessageError` kinds (Agent SDK `sdk.d.ts`): why the API refused or failed a request. */
 export type ApiErrorKind = NonNullable<SDKAssistantMessage['error']>;
@@ -69,6 +73,12 @@ export interface TurnEvents {
   steer: (mark: SteerMark) => void;
   /** Claude Code waits to retry a failed API request, or (`null`) the answer flows again ({@link Turn.retry}). */
   retry: (retry: ApiRetry | null) => void;
+  /** The plan's usage limits changed ({@link Turn.rateLimit}). */
+  rateLimit: (info: RateLimitInfo) => void;
+  /** Claude's todo list changed ({@link Turn.todos}). */
+  todos: (items: readonly TodoItem[]) => void;
+  /** The turn waits for a usage limit to reset until `until` (epoch ms), or (`null`) runs again ({@link Turn.parkedUntil}). */
+  parked: (until: number | null) => void;
   end: (result: TurnResult) => void;
 }
 
@@ -80,6 +90,8 @@ export interface TurnInit {
   prompt: string;
   /** Where the transport shows the answer (opaque JSON), if anywhere. */
   replyRef: string | null;
+  /** @default `id` */
+  writeUuid?: string | null;
   /** @default Date.now */
   now?: () => number;
 }
@@ -104,6 +116,14 @@ export class Turn extends EventEmitter<TurnEvents> {
   retry: ApiRetry | null = null;
   /** The failure kind of the last main-thread API error message (`assistant` with `error`), if any. */
   apiError: ApiErrorKind | null = null;
+  /** The newest usage-limit report seen during this turn. */
+  rateLimit: RateLimitInfo | null = null;
+  /** Claude's todo list as it stands, once Claude keeps one. */
+  todos: readonly TodoItem[] | null = null;
+  /** Set while the turn waits for a usage limit to reset (epoch ms): it runs again then. */
+  parkedUntil: number | null = null;
+  /** The uuid its prompt is written with: its id, or a fresh one when it is sent again after a usage limit. */
+  writeUuid: string;
   private settle!: (r: TurnResult) => void;
   private readonly now: () => number;
   private resultLine: SDKResultMessage | null = null;
@@ -115,6 +135,7 @@ export class Turn extends EventEmitter<TurnEvents> {
     super();
     ({ id: this.id, seq: this.seq, prompt: this.prompt, replyRef: this.replyRef } = init);
     this.now = init.now ?? Date.now;
+    this.writeUuid = init.writeUuid ?? init.id;
     this.done = new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -127,6 +148,18 @@ export class Turn extends EventEmitter<TurnEvents> {
   markSteer(mark: SteerMark): void {
     if (!this.steers.includes(mark)) this.steers.push(mark);
     this.emit('steer', mark);
+  }
+
+  /** The session's todo list changed while this turn ran. */
+  setTodos(items: readonly TodoItem[]): void {
+    this.todos = items;
+    this.emit('todos', items);
+  }
+
+  /** Waits for a usage limit until `until` (epoch ms), or (`null`) is about to run again. */
+  park(until: number | null): void {
+    this.parkedUntil = until;
+    this.emit('parked', until);
   }
 
   /** Forgets streamed text (the prompt is being sent again to a new process). */
@@ -193,9 +226,16 @@ export class Turn extends EventEmitter<TurnEvents> {
     return full;
   }
 
-  /** Tracks `system/api_retry` (waiting) and the main thread's API error kind. */
+  /** Tracks `system/api_retry` (waiting), usage limits, compaction and the main thread's API error kind. */
   private noteApiState(msg: KnownMessage): void {
-    if (msg.type === 'system' && msg.subtype === 'api_retry') {
+    if (msg.type === 'rate_limit_event') {
+      this.rateLimit = msg.rate_limit_info;
+      this.emit('rateLimit', msg.rate_limit_info);
+    } else if (msg.type === 'system' && msg.subtype === 'compact_boundary') {
+      const m = msg.compact_metadata as { trigger?: string; pre_tokens?: number; post_tokens?: number };
+      const sizes = typeof m.pre_tokens === 'number' && typeof m.post_tokens === 'number' ? ` (${m.pre_tokens.toLocaleString('en-US')} → ${m.post_tokens.toLocaleString('en-US')} tokens)` : '';
+      this.notice(`${m.trigger === 'auto' ? 'The context was full, so Claude Code compacted' : 'Compacted'} the conversation${sizes}.`);
+    } else if (msg.type === 'system' && msg.subtype === 'api_retry') {
       this.setRetry({ attempt: msg.attempt, maxRetries: msg.max_retries, delayMs: msg.retry_delay_ms, status: msg.error_status, error: msg.error, at: this.now() });
     } else if (msg.type === 'assistant' && msg.parent_tool_use_id === null) {
       if (isApiErrorMessage(msg) && msg.error) this.apiError = msg.error;

@@ -168,6 +168,18 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 9,
+    name: 'parked-turns',
+    // A turn refused because the plan's usage limit is reached waits for the limit to reset:
+    // parked_until (epoch ms) is when it runs again (state 'queued'), re-armed at start-up.
+    // write_uuid: the uuid its prompt is sent with again (the first attempt's uuid, the turn's id,
+    // is already in the transcript, so it cannot tell whether the second one was taken).
+    sql: `
+      ALTER TABLE turns ADD COLUMN parked_until INTEGER;
+      ALTER TABLE turns ADD COLUMN write_uuid TEXT;
+    `,
+  },
+  {
     version: 10,
     name: 'automation',
     // Work without a person at the keyboard (issue 14). schedules: a prompt run on a cron pattern

@@ -15,7 +15,7 @@ const COLUMNS: Record<keyof SessionRecord, string> = {
 const KEYS = Object.keys(COLUMNS) as Array<keyof SessionRecord>;
 const SELECT = `SELECT ${KEYS.map((k) => `${COLUMNS[k]} AS ${k}`).join(', ')} FROM sessions`;
 const TURN_SELECT = `SELECT id, session_id AS sessionId, seq, prompt, reply_ref AS replyRef, state, created_at AS createdAt,
-  steer_uuid AS steerUuid, steered_into AS steeredInto, result FROM turns`;
+  steer_uuid AS steerUuid, steered_into AS steeredInto, result, parked_until AS parkedUntil, write_uuid AS writeUuid FROM turns`;
 
 export class SqliteSessionStore implements SessionStore {
   private readonly insertStmt;
@@ -144,6 +144,21 @@ export class SqliteSessionStore implements SessionStore {
           .run(outputOffset, this.now(), id);
       }
     })();
+  }
+
+  parkTurn(id: string, until: number, writeUuid: string, outputOffset: number | null, left: readonly string[] = []): void {
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE turns SET state = 'queued', parked_until = ?, write_uuid = ? WHERE id = ?").run(until, writeUuid, id);
+      for (const l of left) this.db.prepare('UPDATE turns SET steered_into = NULL WHERE id = ?').run(l);
+      if (outputOffset !== null) {
+        this.db.prepare('UPDATE sessions SET output_offset = ?, updated_at = ? WHERE id = (SELECT session_id FROM turns WHERE id = ?)')
+          .run(outputOffset, this.now(), id);
+      }
+    })();
+  }
+
+  unparkTurn(id: string): void {
+    this.db.prepare('UPDATE turns SET parked_until = NULL WHERE id = ?').run(id);
   }
 
   setTurnState(id: string, state: 'queued' | 'running'): void {

@@ -68,6 +68,10 @@ export interface TurnRecord {
   steerUuid?: string | null;
   /** With `steerUuid`: the id of the turn it was written into. */
   steeredInto?: string | null;
+  /** Set while the turn waits for the plan's usage limit to reset (`queued`): when it runs again, epoch ms. */
+  parkedUntil?: number | null;
+  /** The uuid its prompt is sent with when not its id (sent again after a usage limit). */
+  writeUuid?: string | null;
 }
 
 /** A side effect recorded before it happens, so start-up can finish or undo it. */
@@ -144,6 +148,14 @@ export interface SessionStore {
   /** The message was not taken by the process: it is a turn of its own again. */
   unsteer(id: string): void;
   setTurnState(id: string, state: 'queued' | 'running'): void;
+  /**
+   * In one transaction: the turn was refused for a usage limit and waits (`queued`) until `until`
+   * (epoch ms), to be sent again with `writeUuid`; the session's output offset becomes
+   * `outputOffset` (past its `result` line; `null` leaves it); `left`: as for `setTurnAnswered`.
+   */
+  parkTurn(id: string, until: number, writeUuid: string, outputOffset: number | null, left?: readonly string[]): void;
+  /** The parked turn runs now (or is cancelled): it waits no more. */
+  unparkTurn(id: string): void;
   /**
    * In one transaction: the turn's result is known (`result`: the session's JSON; it stays owed
    * until delivered), and the session's output offset becomes `outputOffset` (bytes past the
