@@ -55,7 +55,7 @@ export type PermissionAction = 'allow' | 'deny' | 'always';
  */
 export type AskAction = 'qpick' | 'qmenu' | 'qother' | 'qtext' | 'plan' | 'plantext' | 'form' | 'formtext';
 /** Every component this build renders: session buttons, permission answers, the clean-up confirmation (`arg` = a token), the sessions menu. */
-export type ComponentAction = SessionAction | PermissionAction | AskAction | 'clean' | 'resume';
+export type ComponentAction = SessionAction | PermissionAction | AskAction | 'clean' | 'resume' | 'unpark';
 const ASK_ACTIONS: readonly AskAction[] = ['qpick', 'qmenu', 'qother', 'qtext', 'plan', 'plantext', 'form', 'formtext'];
 const ASK_ARG = /^[a-z0-9.]{1,16}$/;
 const SESSION_ACTIONS: readonly SessionAction[] = ['stop', 'continue', 'regenerate', 'branch', 'export', 'diff', 'merge', 'close'];
@@ -78,6 +78,8 @@ export function makeComponentId(action: PermissionAction, sessionId: BridgeSessi
 export function makeComponentId(action: AskAction, sessionId: BridgeSessionId, key: string, arg: string): string;
 export function makeComponentId(action: 'clean', token: string): string;
 export function makeComponentId(action: 'resume'): string;
+/** Cancel of a turn waiting for a usage limit to reset: `arg` = session id, then the turn's id (a UUID). */
+export function makeComponentId(action: 'unpark', sessionId: BridgeSessionId, turnId: string): string;
 export function makeComponentId(action: ComponentAction, ...args: string[]): string {
   return [COMPONENT_PREFIX, action, ...args].join(':');
 }
@@ -87,7 +89,10 @@ export type ParsedComponentId =
   | { action: PermissionAction; sessionId: BridgeSessionId; key: string }
   | { action: AskAction; sessionId: BridgeSessionId; key: string; arg: string }
   | { action: 'clean'; token: string }
-  | { action: 'resume' };
+  | { action: 'resume' }
+  | { action: 'unpark'; sessionId: BridgeSessionId; turnId: string };
+
+const TURN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Parses a `custom_id` made by {@link makeComponentId}; `null` for one that is not ours or malformed. */
 export function parseComponentId(customId: string): ParsedComponentId | null {
@@ -101,6 +106,9 @@ export function parseComponentId(customId: string): ParsedComponentId | null {
   if (action === 'allow' || action === 'deny' || action === 'always') {
     return arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && BRIDGE_ID.test(key)
       ? { action, sessionId: arg as BridgeSessionId, key } : null;
+  }
+  if (action === 'unpark') {
+    return arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && TURN_ID.test(key) ? { action, sessionId: arg as BridgeSessionId, turnId: key } : null;
   }
   if (key !== undefined) return null;
   if (action === 'resume') return arg === undefined ? { action } : null;

@@ -47,6 +47,12 @@ export async function handleComponent(
     await interaction.update({ content: `${verdict}: **${tool}**${always}, by <@${interaction.user.id}>`, components: [] });
     return;
   }
+  if (id.action === 'unpark') {
+    // The turn's own view shows it ended (cancelled); the click only needs acknowledging.
+    if (!(await session.cancelParked(id.turnId))) throw new BridgeError('PARKED_SETTLED');
+    await interaction.deferUpdate();
+    return;
+  }
   switch (id.action) {
     case 'stop': return stopSession(interaction, session);
     case 'continue': return continueSession(ctx, interaction, session);

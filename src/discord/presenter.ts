@@ -46,7 +46,7 @@ export class Presenter {
     try {
       const target = await this.targetFor(session, turn, log);
       const result = await new TurnView(target, turn, session.id, {
-        log, cwd: session.record.cwd, sessionCostUsd: session.record.costUsd, maxInlineChunks: this.ctx.maxInlineChunks,
+        log, cwd: session.record.cwd, sessionCostUsd: session.record.costUsd, maxInlineChunks: this.ctx.maxInlineChunks, rateLimit: session.rateLimit,
       }).run();
       await session.delivered(turn);
       log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');

@@ -27,10 +27,12 @@
  * - `MAXTOKENS` — the answer stops with `stop_reason: "max_tokens"` (cut off at the output limit);
  * - `UNAUTHORIZED` — every request gets `401 {"type":"error","error":{"type":"authentication_error",…}}`.
  * Error bodies follow the Messages API's error shape (Anthropic API docs, "Errors").
+ * Usage limits (`LIMITWARN`, `USAGELIMIT:<s>`) and scripted tool calls (`STEPS:[…]`): `stub-limits.ts`.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { planStep } from './stub-plans.js';
+import { limitsAndSteps } from './stub-limits.js';
 
 export interface StubRequest {
   readonly path: string;
@@ -107,6 +109,9 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         void answerToolUse(res, body, step.name, step.input);
         return;
       }
+      // Usage limits and scripted tool calls (test/fakes/stub-limits.ts): handled there when the prompt asks.
+      const tools = { answerToolUse: (name: string, input: Record<string, unknown>) => void answerToolUse(res, body, name, input), answerText: (text: string) => void answer(res, body, text, 1, 0) };
+      if (limitsAndSteps(res, body.messages ?? [], userPrompts(body.messages).at(-1) ?? '', tools)) return;
       const steered = steeringNotes(body.messages).map((t) => ` · steered: ${t}`).join('');
       const toolResult = lastToolResult(body.messages);
       if (toolResult !== null) {

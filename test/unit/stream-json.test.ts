@@ -29,7 +29,8 @@ describe('stream-json parser', () => {
   });
 
   it('passes unknown types through and reports broken lines, never throwing', () => {
-    expect(parseStreamJsonLine('{"type":"rate_limit_event","x":1}')).toMatchObject({ kind: 'unknown', type: 'rate_limit_event' });
+    expect(parseStreamJsonLine('{"type":"rate_limit_event","rate_limit_info":{"status":"allowed_warning"}}')).toMatchObject({ kind: 'message' });
+    expect(parseStreamJsonLine('{"type":"some_future_type","x":1}')).toMatchObject({ kind: 'unknown', type: 'some_future_type' });
     expect(parseStreamJsonLine('{"type":"stream_ev')).toMatchObject({ kind: 'invalid' });
     expect(parseStreamJsonLine('[1,2]')).toMatchObject({ kind: 'invalid' });
     expect(parseStreamJsonLine('')).toMatchObject({ kind: 'invalid' });

@@ -13,12 +13,14 @@ import { resumeCommand, sessionsCommand } from './sessions.js';
 import { branchCommand, continueCommand, exportCommand, regenerateCommand, stopCommand } from './simple.js';
 import { triggerCommands } from './trigger.js';
 import type { Command } from './types.js';
+import { compactCommand } from './compact.js';
+import { usageCommand } from './usage.js';
 
 export const COMMAND_NAME = 'claude';
 export const SUBCOMMANDS: readonly Command[] = [
   ask, newCommand, continueCommand, regenerateCommand, stopCommand, branchCommand, exportCommand,
   modelCommand, modeCommand, infoCommand, sessionsCommand, resumeCommand, cleanCommand, importCommand, projectCommand,
-  ...scheduleCommands, ...triggerCommands,
+  ...scheduleCommands, ...triggerCommands, usageCommand, compactCommand,
 ];
 
 /** The command named by an interaction's subcommand group (if any) and subcommand. */

@@ -8,6 +8,7 @@ import { escapeMarkdown } from 'discord.js';
 import { summarizeToolUse } from '../../claude/export.js';
 import type { SteerMark } from '../../sessions/turn.js';
 import type { ToolCall, TurnPart } from '../../sessions/turn-parts.js';
+import { TODO_TOOLS } from '../../sessions/todos.js';
 
 /** A file to attach (Discord: ≤ 10 per message, ≤ 10 MiB each). */
 export interface OutFile {
@@ -36,7 +37,7 @@ export function toolSummary(call: ToolCall, cwd: string): string {
   return text.length > 150 ? `${text.slice(0, 149)}…` : text;
 }
 
-/** The parts as one text: answer text as it is, each tool call as a small `🔧` line. */
+/** The parts as one text: answer text as it is, each tool call as a small `🔧` line (todo tools: the checklist shows them). */
 export function renderParts(parts: readonly TurnPart[], cwd: string, files: ReadonlyMap<string, string> = new Map()): string {
   const out: string[] = [];
   for (const p of parts) {
@@ -44,6 +45,7 @@ export function renderParts(parts: readonly TurnPart[], cwd: string, files: Read
       if (p.text.trim()) out.push(p.text.trim());
       continue;
     }
+    if (TODO_TOOLS.has(p.call.name) && !p.call.result?.isError) continue;
     const failed = p.call.result?.isError ? ' ✗' : '';
     const file = files.get(p.call.id);
     out.push(`-# 🔧 ${escapeMarkdown(toolSummary(p.call, cwd))}${failed}${file ? ` · 📎 ${file}` : ''}`);

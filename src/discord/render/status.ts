@@ -1,20 +1,26 @@
 /** The status line under a streaming answer, and what it says while Claude Code retries the API. */
-import type { ApiRetry, Turn } from '../../sessions/turn.js';
+import type { ApiRetry, RateLimitInfo, Turn } from '../../sessions/turn.js';
+import { TODO_TOOLS } from '../../sessions/todos.js';
 import { toolSummary } from './activity.js';
+import { limitWarning } from './limits.js';
 
 /**
- * `-# ⏱️ 12 s · 🔧 Bash: npm test · 1,234 tokens · session $0.0123`; while Claude Code waits to
+ * `-# ⏱️ 12 s · 🔧 Bash: npm test · 1,234 tokens · session $0.0123`, then a plan-limit warning when
+ * Claude Code reported one (`⚠️ 92% of the 5-hour limit used · resets in 2 hours`); while Claude Code waits to
  * retry a failed API request, its reason replaces what Claude is doing
  * (`-# ⏱️ 40 s · ⚠️ Claude's API is overloaded — retry 3 in 8 s`).
  */
-export function statusLine(turn: Turn, o: { now: number; startedAt: number; cwd: string; sessionCostUsd?: number }): string {
+export function statusLine(turn: Turn, o: { now: number; startedAt: number; cwd: string; sessionCostUsd?: number; rateLimit?: RateLimitInfo | null }): string {
   const elapsed = `⏱️ ${((o.now - o.startedAt) / 1000).toFixed(0)} s`;
   const tool = turn.parts.running;
   const doing = turn.retry ? `⚠️ ${retryNote(turn.retry, o.now)}`
+    : tool && TODO_TOOLS.has(tool.name) ? '📋 updating the todo list'
     : tool ? `🔧 ${toolSummary(tool, o.cwd).slice(0, 80)}` : turn.text ? '✍️ writing' : '💭 thinking';
   const tokens = turn.parts.tokens;
   const parts = [elapsed, doing.replace(/[`*_~|]/g, ''), ...(tokens > 0 ? [`${tokens.toLocaleString('en-US')} tokens`] : [])];
   if (o.sessionCostUsd !== undefined) parts.push(`session $${o.sessionCostUsd.toFixed(4)}`);
+  const warning = limitWarning(turn.rateLimit ?? o.rateLimit, o.now); // a plan limit nears (`allowed_warning`)
+  if (warning) parts.push(warning);
   return `-# ${parts.join(' · ')}`;
 }
 

@@ -2,7 +2,7 @@
 import { DiscordAPIError, type ChatInputCommandInteraction, type Client, type MessageComponentInteraction } from 'discord.js';
 import type { Logger } from '../../core/logger.js';
 import type { PostedRef } from '../reply-ref.js';
-import { attachments, type ReplyTarget } from './turn-view.js';
+import { attachments, type EditableMessage, type RenderedMessage, type ReplyTarget } from './turn-view.js';
 
 /** Answers never ping anyone: Claude's text may contain `@everyone` or `<@id>` (Discord: Allowed Mentions). */
 const NO_PINGS = { parse: [] as never[] };
@@ -53,6 +53,8 @@ export function interactionTarget(
       const c = interaction.channel ?? (await interaction.client.channels.fetch(interaction.channelId));
       if (c?.isSendable()) await c.sendTyping();
     },
+    // A message of its own goes to the channel with the bot token: editable past the token's 15 minutes.
+    post: (m) => postToChannel(interaction.client, interaction.channelId!, m),
   };
 }
 
@@ -62,6 +64,11 @@ export function pendingTarget(ready: Promise<ReplyTarget>): ReplyTarget {
     edit: async (m) => (await ready).edit(m),
     followUp: async (m) => (await ready).followUp(m),
     typing: async () => (await ready).typing?.(),
+    post: async (m) => {
+      const t = await ready;
+      if (!t.post) throw new Error('this target cannot post messages of its own');
+      return t.post(m);
+    },
   };
 }
 
@@ -87,7 +94,19 @@ export function postedLaterTarget(client: Client, channelId: string, nonce: stri
       const c = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
       if (c?.isSendable()) await c.sendTyping();
     },
+    post: (m) => postToChannel(client, channelId, m),
   };
+}
+
+/** Posts `m` to a channel with the bot token (with its `nonce` enforced); the message can be edited later. */
+async function postToChannel(client: Client, channelId: string, m: RenderedMessage): Promise<EditableMessage> {
+  const c = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+  if (!c?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
+  const sent = await c.send({
+    content: m.content, components: m.components, files: attachments(m.files), allowedMentions: NO_PINGS,
+    ...(m.nonce ? { nonce: m.nonce, enforceNonce: true } : {}),
+  });
+  return { edit: async (e) => void (await c.messages.edit(sent.id, { content: e.content, components: e.components, allowedMentions: NO_PINGS })) };
 }
 
 /**
@@ -109,5 +128,6 @@ export function channelTarget(client: Client, ref: PostedRef): ReplyTarget {
       ...(m.nonce ? { nonce: m.nonce, enforceNonce: true } : {}),
     })),
     typing: async () => (await channel()).sendTyping(),
+    post: (m) => postToChannel(client, ref.channelId, m),
   };
 }

@@ -21,28 +21,15 @@ import type { Turn, TurnResult } from '../../sessions/turn.js';
 import { activityFiles, renderParts, renderSteers, type OutFile } from './activity.js';
 import { nonceOf } from '../nonce.js';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
-import { answerRow, streamingRow, type ButtonRow } from './components.js';
+import { answerRow, streamingRow } from './components.js';
 import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from './delivery.js';
+import { ChecklistView } from './checklist-view.js';
+import type { RenderedMessage, ReplyTarget } from './target-types.js';
+import { limitWarning, parkedNote, parkedRow } from './limits.js';
 import { statusLine } from './status.js';
+import type { RateLimitInfo } from '../../sessions/turn.js';
 
-export interface RenderedMessage {
-  content: string;
-  components: ButtonRow[];
-  files?: OutFile[];
-  /**
-   * Set on final messages after the first: the same for every attempt at one message, so a target
-   * that can (channel messages: Discord's `nonce` + `enforce_nonce`) never creates it twice.
-   */
-  nonce?: string;
-}
-
-/** Where a turn is shown: one message edited in place, and messages after it. */
-export interface ReplyTarget {
-  edit(message: RenderedMessage): Promise<void>;
-  followUp(message: RenderedMessage): Promise<void>;
-  /** Shows "<bot> is typing…" for ~10 s (Discord: Trigger Typing Indicator). */
-  typing?(): Promise<void>;
-}
+export type { EditableMessage, RenderedMessage, ReplyTarget } from './target-types.js';
 
 export interface TurnViewOptions {
   /** Least time between two edits of the message, ms. */
@@ -61,6 +48,8 @@ export interface TurnViewOptions {
   cwd?: string;
   /** The session's cost before this turn, USD (Claude Code reports a turn's own cost only at its end). */
   sessionCostUsd?: number;
+  /** The session's newest usage-limit report before this turn: a warning shows in the status line. */
+  rateLimit?: RateLimitInfo | null;
   now?: () => number;
   /** Waits between retries of the final delivery, ms (jittered ×0.5–1). @default 1 s, 2 s, 4 s, 8 s, 16 s, then 30 s */
   retryDelaysMs?: readonly number[];
@@ -93,6 +82,7 @@ export class TurnView {
   /** Final chunks Discord has taken (a retried delivery starts after them). */
   private posted = 0;
   private readonly policy: RetryPolicy;
+  private readonly checklist: ChecklistView;
 
   constructor(
     private readonly target: ReplyTarget,
@@ -106,6 +96,7 @@ export class TurnView {
     this.startedAt = this.now();
     this.started = turn.isStarted; // it may have started before this view was made
     this.cwd = opts.cwd ?? '/';
+    this.checklist = new ChecklistView(target, turn);
     this.policy = {
       retryDelaysMs: opts.retryDelaysMs ?? DEFAULT_RETRY_POLICY.retryDelaysMs,
       deadlineMs: opts.deliveryDeadlineMs ?? DEFAULT_RETRY_POLICY.deadlineMs,
@@ -123,7 +114,7 @@ export class TurnView {
   async run(): Promise<TurnResult> {
     this.turn.on('started', () => { this.started = true; this.queuedAt = null; this.schedule(); this.typing(); });
     this.turn.on('queued', (position) => { this.queuedAt = position; this.schedule(); });
-    for (const ev of ['notice', 'text', 'activity', 'steer', 'retry'] as const) this.turn.on(ev, () => this.schedule());
+    for (const ev of ['notice', 'text', 'activity', 'steer', 'retry', 'rateLimit', 'todos', 'parked'] as const) this.turn.on(ev, () => this.schedule());
     const timers = [
       setTimeout(() => this.schedule(), this.opts.statusDelayMs ?? 1000),
       setInterval(() => this.schedule(), this.opts.tickMs ?? 5000),
@@ -135,10 +126,21 @@ export class TurnView {
     this.finished = true;
     if (this.timer) clearTimeout(this.timer);
     await this.inFlight;
-    const wait = this.lastEditAt + this.minEditIntervalMs - this.now();
-    if (this.lastEditAt > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
+    await this.pace();
+    if (this.checklist.behind) {
+      // The checklist's last state lands too, within the same budget.
+      await deliver('todo checklist', () => this.checklist.sync(), { policy: this.policy, log: this.opts.log });
+      this.lastEditAt = this.now();
+      await this.pace();
+    }
     await this.postFinal(result);
     return result;
+  }
+
+  /** Waits until the next edit keeps `minEditIntervalMs` from the last one. */
+  private async pace(): Promise<void> {
+    const wait = this.lastEditAt + this.minEditIntervalMs - this.now();
+    if (this.lastEditAt > 0 && wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
 
   private typing(): void {
@@ -156,25 +158,34 @@ export class TurnView {
 
   private flush(): void {
     this.timer = null;
-    if (!this.dirty || this.finished) return;
+    if (this.finished) return;
+    // One edit per slot of the budget: the todo checklist first when it is behind, then the answer.
+    if (this.checklist.behind) return this.send(() => this.checklist.sync(), 'todo checklist');
+    if (!this.dirty) return;
     this.dirty = false;
-    if (this.lastEditAt === 0 && this.now() - this.startedAt < (this.opts.statusDelayMs ?? 1000) && !this.turn.text && this.queuedAt === null) return; // "thinking…" stands
+    const waiting = this.queuedAt !== null || this.turn.parkedUntil !== null;
+    if (this.lastEditAt === 0 && this.now() - this.startedAt < (this.opts.statusDelayMs ?? 1000) && !this.turn.text && !waiting) return; // "thinking…" stands
     const message = this.renderStreaming();
     if (message.content === this.lastContent) return; // nothing new to show
     this.lastContent = message.content;
+    this.send(() => this.target.edit(message), 'streaming edit');
+  }
+
+  private send(op: () => Promise<void>, what: string): void {
     this.lastEditAt = this.now();
-    this.inFlight = this.target
-      .edit(message)
-      .catch((err) => this.opts.log.warn({ err }, 'streaming edit failed'))
+    this.inFlight = op()
+      .catch((err) => this.opts.log.warn({ err }, `${what} failed`))
       .finally(() => {
         this.inFlight = null;
-        if (this.dirty) this.schedule();
+        if (this.dirty || this.checklist.behind) this.schedule();
       });
   }
 
   private renderStreaming(): RenderedMessage {
     const components = [streamingRow(this.sessionId)];
     const head = this.notices() + renderSteers(this.turn.steers);
+    const parked = this.turn.parkedUntil;
+    if (parked !== null) return { content: `${head}${parkedNote(parked)}`, components: [parkedRow(this.sessionId, this.turn.id)] };
     if (this.queuedAt !== null) {
       return { content: `${head}-# ⏳ ${ordinal(this.queuedAt)} in line for a Claude Code slot…`, components };
     }
@@ -187,7 +198,7 @@ export class TurnView {
   }
 
   private statusLine(): string {
-    return statusLine(this.turn, { now: this.now(), startedAt: this.startedAt, cwd: this.cwd, sessionCostUsd: this.opts.sessionCostUsd });
+    return statusLine(this.turn, { now: this.now(), startedAt: this.startedAt, cwd: this.cwd, sessionCostUsd: this.opts.sessionCostUsd, rateLimit: this.opts.rateLimit });
   }
 
   /** The turn's notices as quoted lines, ready to stand above the answer. */
@@ -202,7 +213,7 @@ export class TurnView {
     const shown = renderParts(parts, this.cwd, byCall);
     const wroteText = parts.some((p) => p.kind === 'text' && p.text.trim());
     const answer = wroteText ? shown : [shown, result.text.trim()].filter(Boolean).join('\n');
-    const text = answer || (result.outcome === 'success' ? '*(Claude answered with no text)*' : '');
+    const text = answer || (result.outcome === 'success' && this.turn.notices.length === 0 ? '*(Claude answered with no text)*' : '');
     const head = this.notices() + renderSteers(this.turn.steers);
     let chunks = splitMessage(`${head}${text ? `${text}\n${footer}` : footer}`);
     const max = this.opts.maxInlineChunks ?? 4;
@@ -229,8 +240,9 @@ export class TurnView {
   private footer(result: TurnResult): string {
     const secs = ((this.now() - this.startedAt) / 1000).toFixed(1);
     const stats = `${secs} s · ${(result.inputTokens + result.outputTokens).toLocaleString('en-US')} tokens · $${result.costUsd.toFixed(4)}`;
+    const warning = limitWarning(this.turn.rateLimit, this.now());
     switch (result.outcome) {
-      case 'success': return `-# ${stats}`;
+      case 'success': return `-# ${stats}${warning ? ` · ${warning}` : ''}`;
       case 'interrupted': return `-# ⏹️ stopped · ${stats}`;
       default: return `⚠️ ${result.error?.userMessage ?? 'The turn failed.'}`;
     }
