@@ -73,6 +73,9 @@ export class ProcessLink {
   take(msg: KnownMessage): ResultNews | null {
     this.lastOutputAt = this.o.now();
     if (msg.type === 'assistant' && msg.parent_tool_use_id === null) this.lastAnswerUuid = msg.uuid;
+    // Compaction (`/compact`, or automatic) rewrites the conversation's tail itself: the transcript's
+    // newest entry is then its summary, not an answer; the next answer sets the mark again.
+    if (msg.type === 'system' && msg.subtype === 'compact_boundary') this.lastAnswerUuid = null;
     if (msg.type !== 'result') return null;
     const stats = turnStats(msg, this.costUsd); // total_cost_usd counts from this process's start
     this.costUsd = msg.total_cost_usd;

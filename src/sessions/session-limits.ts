@@ -23,15 +23,12 @@ const QUERY_TIMEOUT_MS = 15_000;
 
 export abstract class SessionLimits extends SessionTurns {
   private readonly queries = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
-  private lastRateLimit: RateLimitInfo | null = null;
-
   /** The newest usage-limit report of this session's processes (`rate_limit_event`), if any. */
   get rateLimit(): RateLimitInfo | null {
     return this.lastRateLimit;
   }
 
   protected override onOutput(message: KnownMessage, offset: number): void {
-    if (message.type === 'rate_limit_event') this.lastRateLimit = message.rate_limit_info;
     if (message.type === 'control_response') this.answer(message.response);
     super.onOutput(message, offset);
   }

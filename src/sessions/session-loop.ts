@@ -19,7 +19,7 @@ import { ParkedTurns } from './parking.js';
 import type { ProcessLink } from './process-link.js';
 import { SteerBook, type Steer } from './steering.js';
 import { TodoBoard } from './todos.js';
-import { Turn, type TurnResult } from './turn.js';
+import { Turn, type RateLimitInfo, type TurnResult } from './turn.js';
 import { BridgeError, type BridgeErrorCode } from '../core/errors.js';
 import type { SessionDeps, SessionEvents } from './session-types.js';
 
@@ -52,6 +52,8 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   protected readonly steering = new SteerBook();
   /** Turns waiting for the plan's usage limit to reset. */
   protected readonly parking: ParkedTurns;
+  /** The newest usage-limit report of this session's processes (`rate_limit_event`), if any. */
+  protected lastRateLimit: RateLimitInfo | null = null;
   /** Claude's todo list, as the output tells it (shown with the turn that changes it). */
   protected readonly todos = new TodoBoard();
   /**

@@ -162,6 +162,7 @@ export abstract class SessionTurns extends SessionLoop {
   protected onOutput(message: KnownMessage, offset: number): void {
     const link = this.link!;
     const news = link.take(message);
+    if (message.type === 'rate_limit_event') this.lastRateLimit = message.rate_limit_info;
     this.takeAwaiting(message);
     this.current?.feed(message);
     if (this.todos.feed(message)) this.current?.setTodos(this.todos.list);
@@ -184,7 +185,8 @@ export abstract class SessionTurns extends SessionLoop {
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
     const ending = turnEnding(result, turn.interruptRequested, stats, turn.apiError);
-    const resetAt = turn.interruptRequested ? null : usageLimitReset(result, turn.rateLimit);
+    // The CLI reports a limit once per change: a refusal in a process that already knew it is rejected says nothing new.
+    const resetAt = turn.interruptRequested ? null : usageLimitReset(result, turn.rateLimit ?? this.lastRateLimit);
     if (!turn.followUpOf && resetAt === null) this.recordHistory(turn.prompt); // steered messages were recorded when sent
     const left = this.steering.leftOver(turn);
     for (const s of left) { s.mark.state = 'next-turn'; turn.markSteer(s.mark); }

@@ -239,6 +239,10 @@ export class Turn extends EventEmitter<TurnEvents> {
       this.setRetry({ attempt: msg.attempt, maxRetries: msg.max_retries, delayMs: msg.retry_delay_ms, status: msg.error_status, error: msg.error, at: this.now() });
     } else if (msg.type === 'assistant' && msg.parent_tool_use_id === null) {
       if (isApiErrorMessage(msg) && msg.error) this.apiError = msg.error;
+      // A refusal for the usage limit carries its limit (observed on 2.1.330, not in sdk.d.ts):
+      // `api_error_params.rate_limit_info`, also when no new `rate_limit_event` came (no change).
+      const limit = (msg as { api_error_params?: { rate_limit_info?: RateLimitInfo } }).api_error_params?.rate_limit_info;
+      if (isApiErrorMessage(msg) && limit?.status) this.rateLimit = limit;
       this.setRetry(null);
     } else if (msg.type === 'stream_event' && msg.parent_tool_use_id === null && msg.event.type === 'message_start') {
       this.setRetry(null);
