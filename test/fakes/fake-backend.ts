@@ -117,12 +117,30 @@ export class FakeProcess implements ProcessHandle {
   }
 
   private answer(text: string, steered: string[] = []): void {
+    if (this.fake.limitResetsAt !== null) return this.refuse(this.fake.limitResetsAt);
     const turn = ++this.turns;
     const reply = `echo: ${text} (turn ${turn})${steered.map((t) => ` · steered: ${t}`).join('')}`;
     this.emit({ type: 'system', subtype: 'init', session_id: 's', model: 'fake', cwd: this.spec.cwd, permissionMode: 'default' });
     this.emit({ type: 'stream_event', parent_tool_use_id: null, session_id: 's', uuid: 'u', event: { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: reply } } });
     this.emit({ type: 'assistant', parent_tool_use_id: null, session_id: 's', uuid: `a${turn}`, message: { role: 'assistant', content: [{ type: 'text', text: reply }] } });
     this.emit(this.result('success', false, reply));
+  }
+
+  /**
+   * A turn refused for the plan's usage limit, as Claude Code 2.1.330 prints it for a 429 with
+   * `anthropic-ratelimit-unified-status: rejected` (observed against test/fakes/stub-limits.ts):
+   * `rate_limit_event` (status rejected), a synthetic `assistant` with `error: "rate_limit"` and
+   * `api_error_params.rate_limit_info`, an error `result` with `api_error: "usage_limit_reached"`.
+   */
+  private refuse(resetsAt: number): void {
+    const info = { status: 'rejected', resetsAt, rateLimitType: 'five_hour', isUsingOverage: false };
+    this.emit({ type: 'rate_limit_event', rate_limit_info: info, uuid: 'r', session_id: 's' });
+    this.emit({
+      type: 'assistant', parent_tool_use_id: null, session_id: 's', uuid: `limit${this.turns}`, error: 'rate_limit', is_api_error_message: true,
+      api_error_status: 429, api_error: 'usage_limit_reached', api_error_params: { rate_limit_info: info },
+      message: { role: 'assistant', model: '<synthetic>', content: [{ type: 'text', text: "You've hit your 5-hour limit" }] },
+    });
+    this.emit({ ...this.result('success', true, "You've hit your 5-hour limit"), api_error_status: 429, api_error: 'usage_limit_reached', terminal_reason: 'api_error' });
   }
 
   private result(subtype: string, isError: boolean, text: string): object {
@@ -159,6 +177,8 @@ export class FakeBackend implements ProcessBackend {
   hold = false;
   /** What a message steered into a held turn does (see the class comment). */
   steerMode: 'fold' | 'queue' | 'split' = 'fold';
+  /** While set (epoch s), every turn is refused for the plan's usage limit, resetting then. */
+  limitResetsAt: number | null = null;
   /** The next start fails with this error. */
   failNextStart: Error | null = null;
 

@@ -5,7 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { checkTransition } from '../../src/sessions/machine.js';
-import { chan, seams, sessionIn, useSeams } from '../helpers/session-seams.js';
+import type { Session } from '../../src/sessions/session.js';
+import type { Turn } from '../../src/sessions/turn.js';
+import { chan, restart, seams, sessionIn, started, useSeams } from '../helpers/session-seams.js';
 
 useSeams();
 
@@ -222,5 +224,82 @@ describe('running', () => {
     await s.sendMessage('next').done;
     const w = seams.backend.last.written;
     expect(w.findIndex((l) => l.includes('set_model'))).toBe(w.findIndex((l) => l.includes('"next"')) - 1);
+  });
+});
+
+describe('a turn parked by a usage limit', () => {
+  /** A session whose turn was refused for the usage limit (resetting in a minute of the fake clock) and waits. */
+  async function parked(): Promise<{ s: Session; turn: Turn }> {
+    const { s } = await sessionIn('idle');
+    seams.backend.limitResetsAt = Math.floor((seams.clock + 60_000) / 1000);
+    const turn = s.sendMessage('limited');
+    await new Promise<void>((resolve) => turn.once('parked', () => resolve()));
+    expect(turn.parkedUntil).toBe(seams.backend.limitResetsAt * 1000);
+    expect(seams.store.listTurns(s.id).find((r) => r.id === turn.id)).toMatchObject({ state: 'queued', parkedUntil: turn.parkedUntil });
+    seams.backend.limitResetsAt = null;
+    return { s, turn };
+  }
+  const reset = () => { seams.clock += 61_000; };
+
+  it('idle: unpark before the reset time → still waits; after it → runs once, idle after', async () => {
+    const { s, turn } = await parked();
+    expect(s.state).toBe('idle');
+    expect(await s.post({ type: 'unpark', turnId: turn.id })).toBe(false); // not yet: the timer is armed again
+    reset();
+    expect(await s.post({ type: 'unpark', turnId: turn.id })).toBe(true);
+    expect((await turn.done).text).toBe('echo: limited (turn 2)');
+    expect(await s.post({ type: 'unpark', turnId: turn.id })).toBe(false);
+    expect(s.state).toBe('idle');
+    const written = seams.backend.last.written.filter((l) => l.includes('"limited"'));
+    expect(written).toHaveLength(2);
+    expect(JSON.parse(written[1]!).uuid).not.toBe(turn.id); // sent again with a fresh uuid
+  });
+  it('suspended: unpark → starts a process and answers', async () => {
+    const { s, turn } = await parked();
+    await s.suspend('operator');
+    expect(s.state).toBe('suspended');
+    reset();
+    await s.post({ type: 'unpark', turnId: turn.id });
+    expect((await turn.done).outcome).toBe('success');
+    expect(s.state).toBe('idle');
+  });
+  it('running: unpark → waits behind the running turn', async () => {
+    const { s, turn } = await parked();
+    seams.backend.hold = true;
+    const other = s.sendMessage('in between');
+    await started(other);
+    reset();
+    await s.post({ type: 'unpark', turnId: turn.id });
+    expect(s.state).toBe('running');
+    seams.backend.hold = false;
+    seams.backend.last.release();
+    expect((await other.done).outcome).toBe('success');
+    expect((await turn.done).outcome).toBe('success');
+  });
+  it('cancelParked → ends it unanswered; the state stays', async () => {
+    const { s, turn } = await parked();
+    expect(await s.cancelParked(turn.id)).toBe(true);
+    expect((await turn.done).outcome).toBe('interrupted');
+    expect(turn.notices.at(-1)).toMatch(/Cancelled while it waited/);
+    expect(await s.cancelParked(turn.id)).toBe(false);
+    expect(s.state).toBe('idle');
+  });
+  it('stop → ends it too', async () => {
+    const { s, turn } = await parked();
+    await s.stop();
+    expect((await turn.done).outcome).toBe('interrupted');
+    expect(s.state).toBe('stopped');
+  });
+  it('a restart holds it again from the store, and it runs once at its time', async () => {
+    const { s, turn } = await parked();
+    const second = await restart();
+    const owed = await second.restoreSessions();
+    const again = owed.find((r) => r.turn.id === turn.id)!.turn;
+    expect(again.parkedUntil).toBe(turn.parkedUntil);
+    reset();
+    const restored = second.getSession(s.id)!;
+    expect(await restored.post({ type: 'unpark', turnId: turn.id })).toBe(true);
+    expect((await again.done).outcome).toBe('success');
+    expect(await restored.post({ type: 'unpark', turnId: turn.id })).toBe(false);
   });
 });
