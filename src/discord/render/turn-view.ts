@@ -69,7 +69,8 @@ export class TurnView {
   private readonly minEditIntervalMs: number;
   private readonly coalesceMs: number;
   private readonly now: () => number;
-  private readonly startedAt: number;
+  /** When the view began, or when a turn parked by a usage limit ran again: the clock of its status line. */
+  private startedAt: number;
   private readonly cwd: string;
   private lastEditAt = 0;
   private inFlight: Promise<void> | null = null;
@@ -113,6 +114,7 @@ export class TurnView {
    */
   async run(): Promise<TurnResult> {
     this.turn.on('started', () => { this.started = true; this.queuedAt = null; this.schedule(); this.typing(); });
+    this.turn.on('parked', (until) => { if (until === null) { this.startedAt = this.now(); this.typing(); } });
     this.turn.on('queued', (position) => { this.queuedAt = position; this.schedule(); });
     for (const ev of ['notice', 'text', 'activity', 'steer', 'retry', 'rateLimit', 'todos', 'parked'] as const) this.turn.on(ev, () => this.schedule());
     const timers = [
@@ -144,7 +146,7 @@ export class TurnView {
   }
 
   private typing(): void {
-    if (this.finished || !this.started || !this.target.typing) return;
+    if (this.finished || !this.started || this.turn.parkedUntil !== null || !this.target.typing) return; // nobody types while it waits
     this.target.typing().catch((err) => this.opts.log.debug({ err }, 'typing indicator failed'));
   }
 
