@@ -5,13 +5,32 @@
  */
 import type { PermissionMode, PermissionUpdate, SDKUserMessage } from '@anthropic-ai/claude-agent-sdk';
 
-/** One user message as a JSON line (no trailing newline). Text goes verbatim, control characters included. */
-export function encodeUserMessage(text: string, opts: { uuid?: string; priority?: 'now' } = {}): string {
+/** Image types the Messages API takes in an image block (Anthropic docs, "Vision"). */
+export type ImageMediaType = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+
+/**
+ * An image content block (Messages API `ImageBlockParam`, base64 source). Claude Code 2.1.330 passes
+ * it on to the API as sent on stdin, and adds a text block of its own naming a copy it saves
+ * (`[Image: source: <tmp>/images/<n>.png]`; observed against the stub).
+ */
+export interface ImageBlock {
+  type: 'image';
+  source: { type: 'base64'; media_type: ImageMediaType; data: string };
+}
+
+/**
+ * One user message as a JSON line (no trailing newline). Text goes verbatim, control characters
+ * included. With `images`, the content is a block list: the images, then the text (left out when
+ * empty: the API refuses an empty text block).
+ */
+export function encodeUserMessage(text: string, opts: { uuid?: string; priority?: 'now'; images?: readonly ImageBlock[] } = {}): string {
+  const images = opts.images ?? [];
+  const content = images.length === 0 ? text : [...images, ...(text.trim() ? [{ type: 'text' as const, text }] : [])];
   const msg: SDKUserMessage & { priority?: 'now' } = {
     type: 'user',
     session_id: '',
     parent_tool_use_id: null,
-    message: { role: 'user', content: text },
+    message: { role: 'user', content },
   };
   if (opts.uuid) (msg as { uuid?: string }).uuid = opts.uuid;
   if (opts.priority) msg.priority = opts.priority;

@@ -2,8 +2,10 @@
  * Plain messages in a session's thread (Gateway MESSAGE_CREATE; their text needs the Message
  * Content intent). From the session's owner or an admin they go to the session — into the running
  * turn when one runs (steering), else as the next turn, answered in a reply (by the presenter).
- * Text attachments (.txt, .md) are added to the text. Anyone else is told once per thread, and
- * never reaches Claude.
+ * Attachments are taken before the message is accepted (`attachments/intake.ts`): images go as
+ * image blocks, text files into the text, other files are saved in the session's directory and
+ * their paths given; refused ones are named, with the reason, in a reply to the message. Anyone
+ * else is told once per thread, and never reaches Claude.
  *
  * Discord does not send a new gateway session the messages it sent a dead one, so a message that
  * arrived while the bot was down — or dying, before it was stored — would be lost. Each message
@@ -15,7 +17,8 @@ import type { Message } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js';
 import { assertAllowed, assertMayAct } from './access.js';
 import { placeOf, type BotContext } from './context.js';
-import { isPromptFile, readPromptFile } from './operations/prompt.js';
+import { composePrompt, refusalText, takeAttachments } from './attachments/intake.js';
+import { nonceOf } from './nonce.js';
 import { makeReplyRef } from './reply-ref.js';
 
 /** Discord: Get Channel Messages returns at most 100 messages a call. */
@@ -104,10 +107,15 @@ export class ThreadInbox {
       return;
     }
     try {
-      const files = [...message.attachments.values()].filter((a) => isPromptFile(a));
-      const texts = [message.content, ...(await Promise.all(files.map((f) => readPromptFile(f))))];
-      const text = texts.filter((t) => t.trim() !== '').join('\n\n');
-      if (!text.trim()) {
+      // Downloaded and saved before acceptance: after a crash meanwhile the cursor has not moved,
+      // and catch-up takes the message again (a saved file is then written again, the same).
+      const intake = await takeAttachments([...message.attachments.values()], { cwd: session.record.cwd, messageId: message.id });
+      if (intake.refused.length > 0) {
+        await message.reply({ content: refusalText(intake.refused), allowedMentions: { parse: [] }, nonce: nonceOf('refused', message.id), enforceNonce: true })
+          .catch((e) => ctx.log.warn({ err: e }, 'could not name the refused attachments'));
+      }
+      const text = composePrompt(message.content, intake);
+      if (!text.trim() && intake.images.length === 0) {
         if (!ctx.plainMessages()) ctx.log.debug({ channel: p.channelId }, 'a message without readable text (no Message Content intent)');
         ctx.manager.messageHandled(p.channelId, message.id);
         return;
@@ -115,6 +123,7 @@ export class ThreadInbox {
       // Accepted (stored) with where its answer goes — a reply to this message, posted by the
       // presenter — and the channel's cursor moved past it, in one transaction.
       const sent = await session.steer(text, {
+        images: intake.images,
         replyRef: makeReplyRef({ channelId: p.channelId, replyTo: message.id }), cursor: { channelId: p.channelId, messageId: message.id },
       });
       audit('ok', sent.kind === 'steered' ? 'steer' : 'message');

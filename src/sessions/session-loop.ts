@@ -8,6 +8,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { Logger } from '../core/logger.js';
 import { appendHistory } from '../claude/history.js';
+import type { ImageBlock } from '../claude/input.js';
 import { transcriptPath } from '../claude/slug.js';
 import type { SessionPatch, SessionRecord, SessionState } from '../store/types.js';
 import { checkTransition, type SessionInput } from './machine.js';
@@ -137,8 +138,9 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
   }
 
   /** A Turn for a stored message row. */
-  protected turnOf(row: { id: string; seq: number; prompt: string; replyRef: string | null; writeUuid?: string | null }): Turn {
-    return new Turn({ id: row.id, seq: row.seq, prompt: row.prompt, replyRef: row.replyRef, writeUuid: row.writeUuid });
+  protected turnOf(row: { id: string; seq: number; prompt: string; replyRef: string | null; writeUuid?: string | null; images?: string | null }): Turn {
+    const images = row.images ? (JSON.parse(row.images) as ImageBlock[]) : [];
+    return new Turn({ id: row.id, seq: row.seq, prompt: row.prompt, replyRef: row.replyRef, writeUuid: row.writeUuid, images });
   }
 
   /** Appends a prompt to Claude Code's `history.jsonl`, so the terminal's history shows it. */

@@ -94,6 +94,7 @@ export abstract class SessionRestore extends SessionLimits {
     }
     if (row.state === 'running') {
       turn.notice('The bot restarted while Claude was answering, so the prompt was sent again.');
+      turn.sentBefore = true;
       this.deps.store.setTurnState(turn.id, 'queued');
     }
     this.inbox.push(turn);

@@ -135,9 +135,10 @@ export abstract class SessionTurns extends SessionLoop {
     this.giveBackSlot();
     this.patch({ lastActivityAt: this.deps.now() });
     try {
-      // Written with the turn's id as its uuid (a fresh one when sent again after a usage limit):
-      // after a crash, the transcript tells whether the CLI got it.
-      await link.handle.write(encodeUserMessage(turn.prompt, { uuid: turn.writeUuid }));
+      // Written with the turn's id as its uuid (a fresh one when sent again after a usage limit or a
+      // restart): after a crash, the transcript tells whether the CLI got it.
+      const uuid = turn.sentBefore ? randomUUID() : turn.writeUuid;
+      await link.handle.write(encodeUserMessage(turn.prompt, { uuid, images: turn.images }));
       this.log.debug({ turn: turn.id }, 'prompt written');
     } catch (err) {
       this.log.warn({ err }, 'could not write the prompt; the process is ending'); // its exit ends the turn
@@ -216,9 +217,10 @@ export abstract class SessionTurns extends SessionLoop {
   /** The CLI started a turn of its own for a message that was steered into an earlier turn. */
   private startFollowUp(steer: Steer): void {
     // Its id is the message's uuid, which the CLI recorded in the transcript when it took it.
-    const followUp = new Turn({ id: steer.uuid, seq: ++this.seq, prompt: steer.text, replyRef: steer.replyRef });
+    const followUp = new Turn({ id: steer.uuid, seq: ++this.seq, prompt: steer.text, images: steer.message.images, replyRef: steer.replyRef });
     followUp.followUpOf = steer.into;
-    this.deps.store.addTurn({ ...followUp, sessionId: this.rec.id, state: 'running', createdAt: this.deps.now() }, { absorb: [steer.message.id] });
+    const images = followUp.images.length > 0 ? JSON.stringify(followUp.images) : null;
+    this.deps.store.addTurn({ ...followUp, images, sessionId: this.rec.id, state: 'running', createdAt: this.deps.now() }, { absorb: [steer.message.id] });
     this.current = followUp;
     this.link?.turnStarted();
     this.setState('running');

@@ -6,7 +6,7 @@
  * `machine.ts`. Turns are forgotten only once delivered ({@link Session.delivered}).
  */
 import { randomUUID } from 'node:crypto';
-import { encodeInterrupt, encodeSetModel, encodeUserMessage } from '../claude/input.js';
+import { encodeInterrupt, encodeSetModel, encodeUserMessage, type ImageBlock } from '../claude/input.js';
 import { BridgeError } from '../core/errors.js';
 import type { SessionRecord, SessionState } from '../store/types.js';
 import type { SessionInput, SuspendReason } from './machine.js';
@@ -44,7 +44,7 @@ export class Session extends SessionAsks {
    * Accepts `text` as the next turn: stored at once (with `replyRef`, where its answer goes), then
    * queued in the loop, which emits `turn`. Never throws: failures end the returned turn.
    */
-  sendMessage(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor } = {}): Turn {
+  sendMessage(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor; images?: readonly ImageBlock[] } = {}): Turn {
     const turn = this.accept(text, opts);
     void this.post({ type: 'message', turnId: turn.id });
     return turn;
@@ -55,14 +55,16 @@ export class Session extends SessionAsks {
    * Claude Code folds it in at its next step, or answers it right after as a follow-up turn);
    * otherwise it becomes the next turn, as {@link Session.sendMessage}.
    */
-  async steer(text: string, opts: { replyRef?: string; cursor?: MessageCursor } = {}): Promise<SteerOutcome> {
+  async steer(text: string, opts: { replyRef?: string; cursor?: MessageCursor; images?: readonly ImageBlock[] } = {}): Promise<SteerOutcome> {
     const turn = this.accept(text, opts);
     return (await this.post({ type: 'steer', turnId: turn.id })) as SteerOutcome;
   }
 
-  private accept(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor }): Turn {
-    const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null });
-    this.deps.store.addTurn({ ...turn, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId, cursor: opts.cursor });
+  private accept(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor; images?: readonly ImageBlock[] }): Turn {
+    const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null, images: opts.images });
+    // The images are stored with the message: one accepted before a crash is still sent with them.
+    const images = turn.images.length > 0 ? JSON.stringify(turn.images) : null;
+    this.deps.store.addTurn({ ...turn, images, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId, cursor: opts.cursor });
     this.accepted.set(turn.id, turn);
     return turn;
   }
@@ -279,7 +281,7 @@ export class Session extends SessionAsks {
     this.deps.store.markSteered(message.id, steer.uuid, into.id);
     this.recordHistory(message.prompt);
     try {
-      await link.handle.write(encodeUserMessage(message.prompt, { uuid: steer.uuid }));
+      await link.handle.write(encodeUserMessage(message.prompt, { uuid: steer.uuid, images: message.images }));
     } catch (err) {
       this.log.error({ err }, 'could not write a steering message; it waits for the next turn');
       this.steering.forget(steer);

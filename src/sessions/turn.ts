@@ -8,6 +8,7 @@
 import { EventEmitter } from 'eventemitter3';
 import type { SDKAssistantMessage, SDKRateLimitEvent } from '../claude/stream-json.js';
 import type { BridgeError } from '../core/errors.js';
+import type { ImageBlock } from '../claude/input.js';
 import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
 import type { TodoItem } from './todos.js';
 import { isApiErrorMessage, TurnParts } from './turn-parts.js';
@@ -88,6 +89,8 @@ export interface TurnInit {
   /** Order within the session. */
   seq: number;
   prompt: string;
+  /** Images sent with the prompt (content blocks, kept with the stored turn). */
+  images?: readonly ImageBlock[];
   /** Where the transport shows the answer (opaque JSON), if anywhere. */
   replyRef: string | null;
   /** @default `id` */
@@ -101,6 +104,8 @@ export class Turn extends EventEmitter<TurnEvents> {
   readonly id: string;
   readonly seq: number;
   readonly prompt: string;
+  /** Images sent with the prompt, before its text. */
+  readonly images: readonly ImageBlock[];
   replyRef: string | null;
   /** Notices given so far, oldest first. */
   readonly notices: string[] = [];
@@ -130,10 +135,18 @@ export class Turn extends EventEmitter<TurnEvents> {
   private ended = false;
   private begun = false;
   interruptRequested = false;
+  /**
+   * The prompt was written to an earlier process of this conversation (sent again after a
+   * restart). It then goes with a fresh uuid: Claude Code 2.1.330 drops, without a turn or a
+   * `result`, a user message with block content (images) whose uuid its transcript already holds
+   * (observed; a plain-text one is answered again).
+   */
+  sentBefore = false;
 
   constructor(init: TurnInit) {
     super();
     ({ id: this.id, seq: this.seq, prompt: this.prompt, replyRef: this.replyRef } = init);
+    this.images = init.images ?? [];
     this.now = init.now ?? Date.now;
     this.writeUuid = init.writeUuid ?? init.id;
     this.done = new Promise((resolve) => (this.settle = resolve));

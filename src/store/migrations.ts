@@ -168,6 +168,13 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 8,
+    name: 'turn-images',
+    // Images sent with a message (JSON array of Messages API image blocks, base64), stored with its
+    // turn row at acceptance: a message accepted before a crash still reaches Claude with them.
+    sql: `ALTER TABLE turns ADD COLUMN images TEXT;`,
+  },
+  {
     version: 9,
     name: 'parked-turns',
     // A turn refused because the plan's usage limit is reached waits for the limit to reset:

@@ -14,7 +14,7 @@ const COLUMNS: Record<keyof SessionRecord, string> = {
 };
 const KEYS = Object.keys(COLUMNS) as Array<keyof SessionRecord>;
 const SELECT = `SELECT ${KEYS.map((k) => `${COLUMNS[k]} AS ${k}`).join(', ')} FROM sessions`;
-const TURN_SELECT = `SELECT id, session_id AS sessionId, seq, prompt, reply_ref AS replyRef, state, created_at AS createdAt,
+const TURN_SELECT = `SELECT id, session_id AS sessionId, seq, prompt, images, reply_ref AS replyRef, state, created_at AS createdAt,
   steer_uuid AS steerUuid, steered_into AS steeredInto, result, parked_until AS parkedUntil, write_uuid AS writeUuid FROM turns`;
 
 export class SqliteSessionStore implements SessionStore {
@@ -109,9 +109,9 @@ export class SqliteSessionStore implements SessionStore {
 
   addTurn(t: TurnRecord, o: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string } } = {}): void {
     this.db.transaction(() => {
-      this.db.prepare(`INSERT INTO turns (id, session_id, seq, prompt, reply_ref, state, created_at, steer_uuid, steered_into)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-        .run(t.id, t.sessionId, t.seq, t.prompt, t.replyRef, t.state, t.createdAt, t.steerUuid ?? null, t.steeredInto ?? null);
+      this.db.prepare(`INSERT INTO turns (id, session_id, seq, prompt, images, reply_ref, state, created_at, steer_uuid, steered_into)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+        .run(t.id, t.sessionId, t.seq, t.prompt, t.images ?? null, t.replyRef, t.state, t.createdAt, t.steerUuid ?? null, t.steeredInto ?? null);
       for (const id of o.absorb ?? []) this.db.prepare('DELETE FROM turns WHERE id = ?').run(id);
       if (o.intentId) this.db.prepare('DELETE FROM intents WHERE id = ?').run(o.intentId);
       if (o.cursor) this.advanceCursor(o.cursor.channelId, o.cursor.messageId);

@@ -57,6 +57,8 @@ export interface TurnRecord {
   /** Order within the session. */
   seq: number;
   prompt: string;
+  /** Images sent with the prompt: a JSON array of content blocks owned by the session, or null. */
+  images?: string | null;
   /** Where the answer is shown: opaque JSON owned by the transport (Discord), or null. */
   replyRef: string | null;
   state: 'queued' | 'running' | 'answered';

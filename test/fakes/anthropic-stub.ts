@@ -7,7 +7,8 @@
  * `POST /v1/messages?beta=true`; its `messages` may contain `role:"system"` entries.
  *
  * The answer depends on the history received, so a test can prove context carried over:
- * `echo: <last prompt> (turn <number of user prompts in the history>)`.
+ * `echo: <last prompt> (turn <number of user prompts in the history>)`, then what it got of any
+ * image blocks in the newest user message (`stub-images.ts`).
  * A prompt containing `SLOW` streams its answer in many small pieces with a delay
  * (`slowDelayMs`), long enough for a test to interrupt it; `SLOW:<n>` streams `n` pieces.
  * A prompt `TOOL:<shell command>` makes the answer a Bash `tool_use` of that command; once the
@@ -33,6 +34,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { planStep } from './stub-plans.js';
 import { limitsAndSteps } from './stub-limits.js';
+import { describeImages, isImageNote } from './stub-images.js';
 
 export interface StubRequest {
   readonly path: string;
@@ -67,7 +69,7 @@ export function userPrompts(messages: StubRequest['body']['messages'] = []): str
     for (const b of blocks) {
       if (b.type !== 'text' || typeof b.text !== 'string') continue;
       const t = b.text.trimStart();
-      if (t.startsWith('<') || t.startsWith('[Request interrupted')) continue;
+      if (t.startsWith('<') || t.startsWith('[Request interrupted') || isImageNote(t)) continue;
       prompts.push(b.text);
     }
   }
@@ -130,7 +132,7 @@ export async function startAnthropicStub(opts: AnthropicStubOptions = {}): Promi
         void answerToolUse(res, body, use[1]!, JSON.parse(use[2]!) as Record<string, unknown>);
         return;
       }
-      const text = `echo: ${last} (turn ${prompts.length})`;
+      const text = `echo: ${last} (turn ${prompts.length})${describeImages(body.messages)}`;
       const attempt = (attempts.get(`${prompts.length}:${last}`) ?? 0) + 1;
       attempts.set(`${prompts.length}:${last}`, attempt);
       if (fault(res, body, last, attempt)) return;

@@ -17,7 +17,7 @@ export const newCommand = {
   async execute({ interaction, manager, bot }) {
     const prompt = interaction.options.getString('prompt');
     if (bot.threads && interaction.channel?.type === ChannelType.GuildText) {
-      if (prompt?.trim()) return askInThread(bot, interaction, async () => prompt);
+      if (prompt?.trim()) return askInThread(bot, interaction, async () => ({ text: prompt, images: [], refused: [] }));
       const content = '🆕 Here every `/claude ask` opens a new session in a thread of its own; `/claude new` inside a thread starts over there.';
       return void (await interaction.reply({ content, flags: MessageFlags.Ephemeral }));
     }

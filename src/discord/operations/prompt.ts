@@ -1,46 +1,58 @@
 /**
- * A prompt from a slash command: the `prompt` option (Discord caps string options at 6000 chars),
- * a text file in the `file` option for longer ones, or both (the file's text follows). Text reaches
- * Claude verbatim: control characters, tmux key names and Markdown included.
+ * A prompt from a slash command: the `prompt` option (Discord caps string options at 6000 chars)
+ * and the `file` option: a text file (its text follows the prompt; checked to be UTF-8), an image
+ * (PNG, JPEG, GIF, WebP, by its bytes: sent as an image block), or any other file up to 25 MiB
+ * (saved under the session's directory, its path given to Claude) — see `attachments/intake.ts`.
+ * Text reaches Claude verbatim: control characters, tmux key names and Markdown included.
  */
-import type { Attachment, ChatInputCommandInteraction } from 'discord.js';
+import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
+import type { ImageBlock } from '../../claude/input.js';
 import { BridgeError } from '../../core/errors.js';
+import { composePrompt, precheck, refusalText, takeAttachments, type Refusal } from '../attachments/intake.js';
 
-/** Largest prompt file taken, bytes. */
-export const PROMPT_FILE_LIMIT = 512 * 1024;
-const TEXT_FILE = /\.(txt|md|markdown|text)$/i;
-
-/** Whether an attachment can be a prompt: a text file (by name or content type) within the limit. */
-export function isPromptFile(a: Pick<Attachment, 'name' | 'size' | 'contentType'>): boolean {
-  const texty = TEXT_FILE.test(a.name) || (a.contentType ?? '').startsWith('text/');
-  return texty && a.size <= PROMPT_FILE_LIMIT;
-}
-
-/** Downloads a prompt file's text (UTF-8). @throws Error on a failed download */
-export async function readPromptFile(a: Pick<Attachment, 'url'>): Promise<string> {
-  const res = await fetch(a.url);
-  if (!res.ok) throw new Error(`prompt file download failed: HTTP ${res.status}`);
-  const data = Buffer.from(await res.arrayBuffer());
-  return data.subarray(0, PROMPT_FILE_LIMIT).toString('utf8');
+/** What a command's options become once its file is taken. */
+export interface PromptInput {
+  text: string;
+  images: ImageBlock[];
+  /** Files not sent to Claude, with the reason (told to the user privately). */
+  refused: Refusal[];
 }
 
 /**
  * Checks the options at once (before deferring, so a refusal is ephemeral) and returns how to get
- * the whole prompt (after deferring: downloading may take longer than Discord's 3 s).
- * @throws BridgeError `PROMPT_EMPTY`, `PROMPT_FILE_INVALID`
+ * the whole prompt (after deferring: downloading may take longer than Discord's 3 s), given the
+ * session's directory (where other files are saved).
+ * @throws BridgeError `PROMPT_EMPTY`, `ATTACHMENT_REFUSED` (no text, and the file is refused by its size)
  */
-export function promptSource(interaction: ChatInputCommandInteraction, required = true): (() => Promise<string>) | null {
-  const text = interaction.options.getString('prompt') ?? '';
+export function promptSource(interaction: ChatInputCommandInteraction, required = true): ((cwd: string) => Promise<PromptInput>) | null {
+  const typed = interaction.options.getString('prompt') ?? '';
   const file = interaction.options.getAttachment('file');
-  if (file && !isPromptFile(file)) throw new BridgeError('PROMPT_FILE_INVALID', { name: file.name.slice(0, 100), limit: `${PROMPT_FILE_LIMIT / 1024} KiB` });
-  if (!text.trim() && !file) {
+  const early = file ? precheck(file) : null;
+  if (file && early && !typed.trim()) throw new BridgeError('ATTACHMENT_REFUSED', { name: file.name.slice(0, 100), reason: early });
+  if (!typed.trim() && !file) {
     if (required) throw new BridgeError('PROMPT_EMPTY');
     return null;
   }
-  return async () => {
-    const fromFile = file ? await readPromptFile(file) : '';
-    const prompt = [text, fromFile].filter((s) => s.trim() !== '').join('\n\n');
-    if (!prompt.trim()) throw new BridgeError('PROMPT_EMPTY');
-    return prompt;
+  return async (cwd) => {
+    const intake = await takeAttachments(file ? [file] : [], { cwd, messageId: interaction.id });
+    const text = composePrompt(typed, intake);
+    if (!text.trim() && intake.images.length === 0) {
+      const first = intake.refused[0];
+      if (first) throw new BridgeError('ATTACHMENT_REFUSED', first);
+      throw new BridgeError('PROMPT_EMPTY');
+    }
+    return { text, images: intake.images, refused: intake.refused };
   };
+}
+
+/** Tells the user privately which files were not sent and why (after the prompt was taken). */
+export async function tellRefused(interaction: ChatInputCommandInteraction, refused: readonly Refusal[]): Promise<void> {
+  if (refused.length === 0) return;
+  await interaction.followUp({ content: refusalText(refused), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+}
+
+/** A prompt's text as shown back to the user, its images counted. */
+export function promptShown(p: Pick<PromptInput, 'text' | 'images'>): string {
+  const n = p.images.length;
+  return [p.text, n > 0 ? `🖼️ ${n} image${n === 1 ? '' : 's'}` : ''].filter(Boolean).join('\n');
 }

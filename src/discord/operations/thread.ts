@@ -16,6 +16,7 @@ import { placeOf, type BotContext } from '../context.js';
 import { nonceOf } from '../nonce.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { sessionWithWorktree } from './worktree.js';
+import { promptShown, tellRefused, type PromptInput } from './prompt.js';
 
 /** A thread name from a prompt: its first 90 chars on one line, or "Claude session". */
 export function threadName(prompt: string): string {
@@ -28,10 +29,16 @@ export function excerpt(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
 
+const imageSchema = z.object({
+  type: z.literal('image'),
+  source: z.object({ type: z.literal('base64'), media_type: z.enum(['image/png', 'image/jpeg', 'image/gif', 'image/webp']), data: z.string() }),
+});
 const askSchema = z.object({
   userId: z.string(), channelId: z.string(), guildId: z.string().nullable(), prompt: z.string(), messageId: z.string(),
   /** The session works in a git worktree (`/claude ask worktree:true`). */
   worktree: z.boolean().optional(),
+  /** Images sent with the prompt (kept in the intent, so a restart still sends them). */
+  images: z.array(imageSchema).optional(),
 });
 type ThreadAsk = z.infer<typeof askSchema>;
 
@@ -39,18 +46,21 @@ type ThreadAsk = z.infer<typeof askSchema>;
  * Defers, shows the prompt as the reply, opens a thread on it and accepts the prompt into a new
  * session there. Without the permission to open threads it answers in the channel, and says so.
  */
-export async function askInThread(ctx: BotContext, interaction: ChatInputCommandInteraction, getPrompt: () => Promise<string>, o: { worktree?: boolean } = {}): Promise<void> {
+export async function askInThread(ctx: BotContext, interaction: ChatInputCommandInteraction, getPrompt: (cwd: string) => Promise<PromptInput>, o: { worktree?: boolean } = {}): Promise<void> {
   const deferred = await interaction.deferReply({ withResponse: true });
-  const prompt = await getPrompt();
   const place = placeOf(interaction);
+  // The thread's session will work in the channel's directory: other files are saved there.
+  const input = await getPrompt(ctx.manager.workspace.cwdFor(place.channelId));
+  const prompt = input.text;
   const messageId = deferred.resource?.message?.id;
   if (!messageId) throw new Error('the deferred reply has no message id');
-  const ask: ThreadAsk = { userId: place.userId, channelId: place.channelId, guildId: place.guildId, prompt, messageId, ...(o.worktree ? { worktree: true } : {}) };
+  const ask: ThreadAsk = { userId: place.userId, channelId: place.channelId, guildId: place.guildId, prompt, messageId, images: input.images, ...(o.worktree ? { worktree: true } : {}) };
   const intentId = ctx.manager.recordIntent('thread-ask', ask);
   try {
     const reply = await interaction.editReply({
-      content: `🧵 <@${place.userId}> asked Claude Code:\n>>> ${excerpt(prompt, 1800)}`, allowedMentions: { parse: [] },
+      content: `🧵 <@${place.userId}> asked Claude Code:\n>>> ${excerpt(promptShown(input), 1800)}`, allowedMentions: { parse: [] },
     });
+    await tellRefused(interaction, input.refused).catch((err) => ctx.log.warn({ err }, 'could not tell the user about refused files'));
     try {
       await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
     } catch (err) {
@@ -85,13 +95,13 @@ async function acceptInThread(ctx: BotContext, ask: ThreadAsk, intentId: string)
       .catch((err) => ctx.log.warn({ err }, 'could not post the thread hint'));
   }
   // The thread's cursor starts at the thread itself: its later messages are caught up after a crash.
-  session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId } });
+  session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId }, images: ask.images });
 }
 
 /** No thread: the answer goes under the reply in the channel. */
 async function answerInChannel(ctx: BotContext, ask: ThreadAsk, intentId: string, notice: string): Promise<void> {
   const session = await ctx.manager.getOrCreateSession(parseSnowflake(ask.userId), parseSnowflake(ask.channelId), ask.guildId ? parseSnowflake(ask.guildId) : null);
-  const turn = session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: ask.channelId, messageId: ask.messageId }), intentId });
+  const turn = session.sendMessage(ask.prompt, { replyRef: makeReplyRef({ channelId: ask.channelId, messageId: ask.messageId }), intentId, images: ask.images });
   turn.notice(notice);
 }
 
@@ -129,7 +139,7 @@ async function openThreadNow(client: Client, ask: ThreadAsk): Promise<boolean> {
   const message: Message | null = await channel.messages.fetch(ask.messageId).catch(() => null);
   if (!message) return false;
   if (!message.content) {
-    await message.edit({ content: `🧵 <@${ask.userId}> asked Claude Code:\n>>> ${excerpt(ask.prompt, 1800)}`, allowedMentions: { parse: [] } });
+    await message.edit({ content: `🧵 <@${ask.userId}> asked Claude Code:\n>>> ${excerpt(promptShown({ text: ask.prompt, images: ask.images ?? [] }), 1800)}`, allowedMentions: { parse: [] } });
   }
   return message.startThread({ name: threadName(ask.prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay }).then(() => true, () => false);
 }

@@ -31,7 +31,7 @@ export interface RestState {
   readonly messages: Map<string, StoredMessage>;
   readonly commands: Map<string, { id: string; name: string; options?: unknown[]; guildId: string | null }>;
   readonly interactions: Map<string, Interaction>;
-  readonly files: Map<string, string>;
+  readonly files: Map<string, string | Buffer>;
   readonly limiter: RateLimiter;
   /** The bot holds Create Public Threads (else starting a thread is 403, 50013 Missing Permissions). */
   readonly canCreateThreads: boolean;
@@ -86,7 +86,7 @@ export interface Fault {
   message: string;
 }
 
-type Reply = { status: number; body?: unknown; headers?: Record<string, string>; raw?: string };
+type Reply = { status: number; body?: unknown; headers?: Record<string, string>; raw?: string | Buffer };
 const EPHEMERAL = 64;
 /** Application flag: the Message Content intent is enabled (for an app in fewer than 100 servers). */
 const GATEWAY_MESSAGE_CONTENT_LIMITED = 1 << 19;

@@ -34,8 +34,14 @@ export interface Interaction {
   modal?: ModalData;
 }
 
+/**
+ * An uploaded file: its bytes (a string is UTF-8) and, optionally, the `content_type` Discord would
+ * report for it (Discord API docs, "Attachment Object": `id, filename, size, url, content_type`).
+ */
+export interface FakeFile { name: string; content: string | Buffer; contentType?: string }
+
 /** An option value: a string, an integer, or an uploaded file (served by the fake at its `url`). */
-export type OptionValue = string | number | boolean | { attachment: { name: string; content: string } };
+export type OptionValue = string | number | boolean | { attachment: FakeFile };
 
 export interface FakeDiscordOptions {
   token: string;
@@ -63,7 +69,7 @@ export class FakeDiscord implements RestState {
   readonly bot: FakeUser = { id: this.applicationId, username: 'claude-bridge', bot: true };
   readonly users = new Map<string, { user: FakeUser; roles: string[] }>();
   /** Uploaded files served at `/attachments/<id>/<name>`, by id. */
-  readonly files = new Map<string, string>();
+  readonly files = new Map<string, string | Buffer>();
   readonly channels = new Map<string, ChannelObject>();
   canCreateThreads = true;
   readonly faults: Fault[] = [];
@@ -111,7 +117,7 @@ export class FakeDiscord implements RestState {
    * A user posts a message (MESSAGE_CREATE, API docs "Message Create"). Its `content` reaches the bot
    * only with the Message Content intent, or when it mentions the bot, as on Discord.
    */
-  injectMessage(o: { user: FakeUser; channelId: string; content: string; attachments?: Array<{ name: string; content: string }> }): StoredMessage {
+  injectMessage(o: { user: FakeUser; channelId: string; content: string; attachments?: FakeFile[] }): StoredMessage {
     // With no client connected (the bot is down) the message is stored and sent to nobody, as on
     // Discord: a later gateway session does not get it (Gateway docs: only a resumed session replays).
     const conn = this.connections.find((c) => c.identified && !c.closed) ?? null;
@@ -121,7 +127,8 @@ export class FakeDiscord implements RestState {
     const attachments = (o.attachments ?? []).map((a) => {
       const aid = snowflake();
       this.files.set(aid, a.content);
-      return { id: aid, filename: a.name, size: Buffer.byteLength(a.content), url: `${base}/attachments/${aid}/${a.name}`, proxy_url: `${base}/attachments/${aid}/${a.name}`, content_type: 'text/plain; charset=utf-8' };
+      const url = `${base}/attachments/${aid}/${encodeURIComponent(a.name)}`; // a name is one URL path segment
+      return { id: aid, filename: a.name, size: Buffer.byteLength(a.content), url, proxy_url: url, content_type: a.contentType ?? 'text/plain; charset=utf-8' };
     });
     const msg: StoredMessage = {
       id, channel_id: o.channelId, author: userPayload(o.user), content: o.content, timestamp: new Date().toISOString(),
@@ -188,8 +195,8 @@ export class FakeDiscord implements RestState {
       const id = snowflake();
       const size = Buffer.byteLength(value.attachment.content);
       this.files.set(id, value.attachment.content);
-      attachments[id] = { id, filename: value.attachment.name, size, url: `${this.apiUrl.replace(/\/api$/, '')}/attachments/${id}/${value.attachment.name}`,
-        proxy_url: `${this.apiUrl.replace(/\/api$/, '')}/attachments/${id}/${value.attachment.name}`, content_type: 'application/octet-stream' };
+      const url = `${this.apiUrl.replace(/\/api$/, '')}/attachments/${id}/${encodeURIComponent(value.attachment.name)}`;
+      attachments[id] = { id, filename: value.attachment.name, size, url, proxy_url: url, content_type: value.attachment.contentType ?? 'application/octet-stream' };
       return { type: 11, name, value: id };
     });
     // `group sub` (e.g. `schedule add`): a SUB_COMMAND inside a SUB_COMMAND_GROUP (type 2), as
