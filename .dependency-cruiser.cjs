@@ -21,6 +21,7 @@ module.exports = {
     only('sessions', ['core', 'claude', 'backends', 'store'], 'sessions: core, claude, and backends/store as interfaces'),
     only('discord', ['core', 'sessions', 'claude'], 'discord: core, the sessions API and claude types; never the store or backends'),
     only('http', ['core', 'sessions'], 'http (the trigger listener): core and the sessions API'),
+    only('mcp', ['core', 'sessions'], 'mcp: the bridge\'s MCP server script; core and the sessions\' file rules only'),
     {
       name: 'sessions-uses-backends-and-store-as-types',
       comment: 'sessions sees backends and store only through their interfaces (type-only imports)',

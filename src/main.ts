@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Config } from './config/load.js';
 import { BridgeError } from './core/errors.js';
 import { parseSnowflake } from './core/ids.js';
@@ -21,6 +22,7 @@ import { Automation } from './sessions/automation.js';
 import { SessionManager } from './sessions/manager.js';
 import { hostTimeZone } from './sessions/schedule-spec.js';
 import { Worktrees } from './sessions/worktrees.js';
+import { Outbox } from './sessions/outbox.js';
 import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
 import { controlSocketPath, startControlServer } from './cli/control.js';
@@ -88,6 +90,10 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
     autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
     permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, mcpConfig: config.MCP_CONFIG ? path.resolve(config.MCP_CONFIG) : undefined, log,
+    sendFiles: {
+      outbox: new Outbox(path.join(runDir, 'outbox')), command: process.execPath,
+      script: fileURLToPath(new URL('./mcp/send-file-server.js', import.meta.url)), maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
+    },
   });
   const automation = new Automation({
     store: new SqliteAutomationStore(db), timeZone: config.SCHEDULE_TZ ?? hostTimeZone(), triggerRatePerMinute: config.TRIGGER_RATE_LIMIT,
@@ -99,7 +105,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
   const bot = new DiscordBot({
     token: config.DISCORD_TOKEN, apiUrl: config.DISCORD_API_URL, guildId: config.DISCORD_GUILD_ID,
     allowedUserIds: config.ALLOWED_USER_IDS, allowedRoleIds: config.ALLOWED_ROLE_IDS, adminUserIds: config.ADMIN_USER_IDS,
-    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, manager, automation, worktrees, log,
+    threads: config.THREADS, maxInlineChunks: config.MAX_INLINE_CHUNKS, maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024, manager, automation, worktrees, log,
     commandStamp: path.join(runDir, 'commands.sha256'),
   });
   let closeControl: (() => Promise<void>) | null = null;

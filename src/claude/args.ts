@@ -4,6 +4,7 @@
  */
 import type { PermissionMode } from '@anthropic-ai/claude-agent-sdk';
 import type { ClaudeSessionId } from '../core/ids.js';
+import { mcpArgs, type SessionMcp } from './mcp-config.js';
 
 export type { PermissionMode };
 
@@ -22,6 +23,8 @@ export interface ClaudeArgsOptions {
   permissionMode?: PermissionMode;
   /** MCP config files (or JSON strings) for `--mcp-config` (Claude Code CLI reference). */
   mcpConfigs?: readonly string[];
+  /** MCP servers of the session and their tools allowed without asking (`mcp-config.ts`). */
+  mcp?: readonly SessionMcp[];
 }
 
 /** Argument vector after the binary (argv[1..]). */
@@ -47,6 +50,6 @@ export function buildClaudeArgs(opts: ClaudeArgsOptions): string[] {
   if (opts.model) args.push('--model', opts.model);
   if (opts.permissionMode) args.push('--permission-mode', opts.permissionMode);
   // Variadic: the configs run up to the next flag, so nothing that is not one may follow them.
-  if (opts.mcpConfigs?.length) args.push('--mcp-config', ...opts.mcpConfigs);
+  args.push(...mcpArgs(opts.mcp ?? [], opts.mcpConfigs ?? []));
   return args;
 }

@@ -112,6 +112,11 @@ export const configSchema = z.object({
    * Claude (needs the Message Content intent). false: everything stays in the channel.
    */
   THREADS: bool(true),
+  /**
+   * Largest file the bot uploads, MiB: what Claude sends with `send_file` and `/claude file`.
+   * Discord's limit for a bot in a server without boosts is 10 MiB; raise it for boosted servers.
+   */
+  MAX_UPLOAD_MB: positiveInt(10),
   /** Messages of answer text at most; a longer answer is attached whole as `answer.md`. */
   MAX_INLINE_CHUNKS: positiveInt(4),
   LOG_LEVEL: z

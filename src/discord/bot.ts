@@ -36,6 +36,8 @@ export interface DiscordBotOptions extends AccessPolicy {
   threads?: boolean;
   /** Messages of answer text at most; beyond, the whole answer is attached (default 4). */
   maxInlineChunks?: number;
+  /** Largest file uploaded (files Claude sends, `/claude file`), bytes (default 10 MiB). */
+  maxUploadBytes?: number;
   manager: SessionManager;
   /** Schedules and triggers: their runs are started here, left-over ones at start-up. */
   automation?: Automation;
@@ -70,6 +72,7 @@ export class DiscordBot {
     this.ctx = {
       get client() { return bot.current; },
       manager: opts.manager, log: this.log, threads: opts.threads ?? false, maxInlineChunks: opts.maxInlineChunks ?? 4,
+      maxUploadBytes: opts.maxUploadBytes ?? 10 * 1024 * 1024,
       policy: { allowedUserIds: opts.allowedUserIds, allowedRoleIds: opts.allowedRoleIds, adminUserIds: opts.adminUserIds },
       plainMessages: () => this.plainMessages,
       get replies() { return bot.presenter; },

@@ -25,6 +25,8 @@ export interface BotContext {
   plainMessages: () => boolean;
   /** Messages of answer text at most (`MAX_INLINE_CHUNKS`). */
   maxInlineChunks: number;
+  /** Largest file uploaded, bytes (`MAX_UPLOAD_MB`). */
+  maxUploadBytes: number;
   /** The presenter, for handlers that hold an interaction. */
   replies: ReplyLender;
   /** Schedules and triggers (`/claude schedule`, `/claude trigger`); absent in a bot without them. */

@@ -47,6 +47,7 @@ export class Presenter {
       const target = await this.targetFor(session, turn, log);
       const result = await new TurnView(target, turn, session.id, {
         log, cwd: session.record.cwd, sessionCostUsd: session.record.costUsd, maxInlineChunks: this.ctx.maxInlineChunks, rateLimit: session.rateLimit,
+        maxUploadBytes: this.ctx.maxUploadBytes,
       }).run();
       await session.delivered(turn);
       log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');

@@ -7,9 +7,11 @@
 import fs from 'node:fs';
 import { makeClaudeSessionId, type ClaudeSessionId } from '../core/ids.js';
 import { buildClaudeArgs, type ClaudeArgsOptions, type PermissionMode } from '../claude/args.js';
+import { bridgeMcp } from '../claude/mcp-config.js';
 import { transcriptPath } from '../claude/slug.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionRecord } from '../store/types.js';
+import type { SendFilesOptions } from './session-types.js';
 import { resolveInWorkspace } from './workspace.js';
 
 export interface LaunchDeps {
@@ -22,6 +24,8 @@ export interface LaunchDeps {
   mcpConfig?: string;
   /** Realpath every session directory must be inside, when set. */
   workspaceRoot?: string;
+  /** The bridge's MCP server (`send_file`) for each process, when set. */
+  sendFiles?: Pick<SendFilesOptions, 'outbox' | 'command' | 'script' | 'maxUploadBytes'>;
 }
 
 export interface Launched {
@@ -42,6 +46,8 @@ export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord
   const id = freshId ?? rec.claudeSessionId;
   const session: ClaudeArgsOptions['session'] =
     kind === 'fork' ? { kind, id, from: rec.forkFrom!, at: rec.forkAt } : { kind, id };
+  const f = deps.sendFiles;
+  const mcp = f ? [bridgeMcp({ command: f.command, script: f.script, sessionDir: rec.cwd, outboxDir: f.outbox.dirOf(rec.id), maxUploadBytes: f.maxUploadBytes })] : [];
   const handle = await deps.backend.start({
     name: rec.id,
     command: deps.claudeBin,
@@ -49,7 +55,7 @@ export async function launchClaude(deps: LaunchDeps, rec: Readonly<SessionRecord
       session, model: rec.model ?? undefined,
       // The session's own mode (`/claude mode`, or where the CLI switched to) outlives its process.
       permissionMode: (rec.permissionMode as PermissionMode | null | undefined) ?? deps.permissionMode,
-      mcpConfigs: deps.mcpConfig ? [deps.mcpConfig] : [],
+      mcpConfigs: deps.mcpConfig ? [deps.mcpConfig] : [], mcp,
     }),
     cwd: rec.cwd,
     env: deps.env,

@@ -49,6 +49,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       launch: {
         backend: opts.backend, claudeBin: opts.claudeBin, env: opts.env, claudeConfigDir: opts.claudeConfigDir,
         permissionMode: opts.permissionMode, mcpConfig: opts.mcpConfig, workspaceRoot: this.workspace.root,
+        ...(opts.sendFiles ? { sendFiles: opts.sendFiles } : {}), // a spare's id becomes its session's: the outbox matches
       },
     });
     this.slots = new SlotPool({
@@ -195,6 +196,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs, mcpConfig: this.opts.mcpConfig,
       claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
       takeSpare: (claudeSessionId) => this.spares.take(record.id, claudeSessionId),
+      ...(this.opts.sendFiles ? { sendFiles: this.opts.sendFiles } : {}),
       requestSlot: () => this.slots.request(session),
       releaseSlot: () => this.slots.release(session),
       cancelSlot: () => this.slots.cancel(session),

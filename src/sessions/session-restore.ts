@@ -71,6 +71,7 @@ export abstract class SessionRestore extends SessionLimits {
   /** Answered before the restart but not yet shown: shown from its stored result, not asked again. */
   private restoreAnswered(row: TurnRecord): Turn {
     const turn = this.turnOf(row);
+    turn.sentFiles = this.deps.sendFiles?.outbox.filesOf(this.rec.id, turn.id) ?? [];
     this.show(turn);
     const result = decodeResult(row.result);
     turn.end(result ?? { outcome: 'error', error: new BridgeError('TURN_FAILED', { reason: 'its stored result could not be read' }), ...EMPTY_STATS });

@@ -185,6 +185,7 @@ export abstract class SessionTurns extends SessionLoop {
     const turn = this.current;
     if (!turn) return this.patch({ outputOffset: offset }); // output nobody waits for
     turn.endOffset = offset;
+    this.claimSentFiles(turn);
     const ending = turnEnding(result, turn.interruptRequested, stats, turn.apiError);
     // The CLI reports a limit once per change: a refusal in a process that already knew it is rejected says nothing new.
     const resetAt = turn.interruptRequested ? null : usageLimitReset(result, turn.rateLimit ?? this.lastRateLimit);
@@ -226,6 +227,21 @@ export abstract class SessionTurns extends SessionLoop {
     this.setState('running');
     this.show(followUp);
     followUp.markStarted();
+  }
+
+  /**
+   * The files Claude sent during the turn move to it, before its answer is stored: after a crash
+   * in between, the replayed `result` claims them again (see `outbox.ts`).
+   */
+  protected claimSentFiles(turn: Turn): void {
+    const o = this.deps.sendFiles?.outbox;
+    if (!o) return;
+    try {
+      turn.sentFiles = o.claim(this.rec.id, turn.id);
+    } catch (err) {
+      this.log.error({ err }, 'could not claim the files Claude sent');
+      turn.notice('The files Claude sent could not be read; the bot\'s log has the details.');
+    }
   }
 
   /** `--resume` found no conversation: the turn goes back to the inbox for a fresh conversation. */

@@ -4,6 +4,7 @@ import type { PermissionMode } from '../claude/args.js';
 import type { ProcessBackend, ProcessHandle } from '../backends/types.js';
 import type { SessionState, SessionStore } from '../store/types.js';
 import type { ElicitationOutcome, ElicitationRequest } from './elicitations.js';
+import type { Outbox } from './outbox.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import type { Turn } from './turn.js';
 
@@ -25,6 +26,17 @@ export interface SessionEvents {
   elicitationSettled: (req: ElicitationRequest, outcome: ElicitationOutcome) => void;
 }
 
+/** Files Claude sends to the chat: the bridge's MCP server for each process, and the outbox it writes. */
+export interface SendFilesOptions {
+  outbox: Outbox;
+  /** The Node binary that runs the server (`process.execPath`). */
+  command: string;
+  /** Absolute path of `dist/mcp/send-file-server.js`. */
+  script: string;
+  /** Largest file sent, bytes (Discord's upload limit, `MAX_UPLOAD_MB`). */
+  maxUploadBytes: number;
+}
+
 export interface SessionDeps {
   backend: ProcessBackend;
   store: SessionStore;
@@ -42,6 +54,8 @@ export interface SessionDeps {
   claudeConfigDir: string;
   /** Realpath every session directory must be inside (checked at each process start). */
   workspaceRoot?: string;
+  /** When set, each process gets the bridge's MCP server (`send_file`), and turns claim what it sent. */
+  sendFiles?: SendFilesOptions;
   log: Logger;
   now: () => number;
   /**
@@ -94,6 +108,8 @@ export interface SessionManagerOptions {
   turnStallMs: number;
   /** A user's first ask in a channel resumes the newest Claude session of the directory. */
   autoResume?: boolean;
+  /** Files Claude sends to the chat (`send_file`); omitted → no MCP server is given. */
+  sendFiles?: SendFilesOptions;
   log: Logger;
   now?: () => number;
 }

@@ -306,5 +306,6 @@ export class Session extends SessionAsks {
   private onDelivered(turnId: string): void {
     this.owed.delete(turnId);
     this.deps.store.completeTurn(this.id, turnId);
+    try { this.deps.sendFiles?.outbox.drop(this.id, turnId); } catch (err) { this.log.warn({ err }, 'could not clear a delivered turn\'s files'); }
   }
 }

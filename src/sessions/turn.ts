@@ -9,6 +9,7 @@ import { EventEmitter } from 'eventemitter3';
 import type { SDKAssistantMessage, SDKRateLimitEvent } from '../claude/stream-json.js';
 import type { BridgeError } from '../core/errors.js';
 import type { ImageBlock } from '../claude/input.js';
+import type { SentFile } from './outbox.js';
 import type { KnownMessage, SDKResultMessage } from '../claude/stream-json.js';
 import type { TodoItem } from './todos.js';
 import { isApiErrorMessage, TurnParts } from './turn-parts.js';
@@ -142,6 +143,8 @@ export class Turn extends EventEmitter<TurnEvents> {
    * (observed; a plain-text one is answered again).
    */
   sentBefore = false;
+  /** Files Claude sent to the chat during this turn (`send_file`), claimed when it ended. */
+  sentFiles: SentFile[] = [];
 
   constructor(init: TurnInit) {
     super();

@@ -2,6 +2,7 @@
 import { SlashCommandBuilder, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { ask } from './ask.js';
 import { cleanCommand } from './clean.js';
+import { fileCommand } from './file.js';
 import { importCommand } from './import.js';
 import { infoCommand } from './info.js';
 import { modeCommand } from './mode.js';
@@ -20,7 +21,7 @@ export const COMMAND_NAME = 'claude';
 export const SUBCOMMANDS: readonly Command[] = [
   ask, newCommand, continueCommand, regenerateCommand, stopCommand, branchCommand, exportCommand,
   modelCommand, modeCommand, infoCommand, sessionsCommand, resumeCommand, cleanCommand, importCommand, projectCommand,
-  ...scheduleCommands, ...triggerCommands, usageCommand, compactCommand,
+  ...scheduleCommands, ...triggerCommands, usageCommand, compactCommand, fileCommand,
 ];
 
 /** The command named by an interaction's subcommand group (if any) and subcommand. */

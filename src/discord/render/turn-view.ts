@@ -26,6 +26,7 @@ import { DEFAULT_RETRY_POLICY, deliver, type RetryPolicy } from './delivery.js';
 import { ChecklistView } from './checklist-view.js';
 import type { RenderedMessage, ReplyTarget } from './target-types.js';
 import { limitWarning, parkedNote, parkedRow } from './limits.js';
+import { loadSentFiles, MAX_FILES } from './sent-files.js';
 import { statusLine } from './status.js';
 import type { RateLimitInfo } from '../../sessions/turn.js';
 
@@ -46,6 +47,8 @@ export interface TurnViewOptions {
   maxInlineChunks?: number;
   /** The session's working directory: tool paths are shown relative to it. */
   cwd?: string;
+  /** Largest file Claude may send with the answer, bytes (`MAX_UPLOAD_MB`). @default 10 MiB */
+  maxUploadBytes?: number;
   /** The session's cost before this turn, USD (Claude Code reports a turn's own cost only at its end). */
   sessionCostUsd?: number;
   /** The session's newest usage-limit report before this turn: a warning shows in the status line. */
@@ -62,8 +65,6 @@ export interface TurnViewOptions {
   log: Logger;
 }
 
-/** Discord: at most 10 files per message. */
-const MAX_FILES = 10;
 
 export class TurnView {
   private readonly minEditIntervalMs: number;
@@ -209,7 +210,8 @@ export class TurnView {
   }
 
   private async postFinal(result: TurnResult): Promise<void> {
-    const footer = this.footer(result);
+    const sent = await loadSentFiles(this.turn.sentFiles, this.cwd, this.opts.maxUploadBytes ?? 10 * 1024 * 1024);
+    const footer = [...sent.lines, this.footer(result)].join('\n');
     const parts = this.turn.parts.parts;
     const { files, byCall } = activityFiles(parts, this.cwd);
     const shown = renderParts(parts, this.cwd, byCall);
@@ -227,7 +229,7 @@ export class TurnView {
     }
     const last = chunks.length - 1;
     const message = (i: number): RenderedMessage => ({
-      content: chunks[i]!, components: i === last ? [answerRow(this.sessionId)] : [], ...(i === last ? { files: bundle(files) } : {}),
+      content: chunks[i]!, components: i === last ? [answerRow(this.sessionId)] : [], ...(i === last ? { files: [...sent.files, ...bundle(files, MAX_FILES - sent.files.length)] } : {}),
       ...(i > 0 ? { nonce: nonceOf(this.turn.id, i) } : {}),
     });
     if (result.error) this.opts.log.warn({ err: result.error, code: result.error.code, params: result.error.params }, 'turn failed');
@@ -251,12 +253,13 @@ export class TurnView {
   }
 }
 
-/** At most {@link MAX_FILES}: the rest are joined into one last file. */
-function bundle(files: OutFile[]): OutFile[] {
-  if (files.length <= MAX_FILES) return files;
-  const rest = files.slice(MAX_FILES - 1);
+/** At most `max` (tool output, text): the rest are joined into one last file. */
+function bundle(files: OutFile[], max = MAX_FILES): OutFile[] {
+  if (files.length <= max) return files;
+  if (max <= 0) return [];
+  const rest = files.slice(max - 1);
   const joined = rest.map((f) => `===== ${f.name} =====\n${f.data.toString('utf8')}`).join('\n');
-  return [...files.slice(0, MAX_FILES - 1), { name: 'more-tool-output.txt', data: Buffer.from(joined) }];
+  return [...files.slice(0, max - 1), { name: 'more-tool-output.txt', data: Buffer.from(joined) }];
 }
 
 /** discord.js attachments for a rendered message's files. */
