@@ -52,5 +52,5 @@ async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction
     await interaction.editReply({ content: `↪️ Sent into the running answer: *${excerpt(prompt.text.replace(/\s+/g, ' '), 200).replace(/[*_`~|]/g, '')}*` });
     return null;
   });
-  await tellRefused(interaction, refused);
+  await tellRefused(interaction, refused).catch((err) => bot.log.warn({ err }, 'could not tell the user about refused files'));
 }
