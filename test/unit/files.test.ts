@@ -99,5 +99,9 @@ describe('per-session MCP config', () => {
     } } });
     expect(args.slice(args.indexOf('--allowedTools'), args.indexOf('--allowedTools') + 2)).toEqual(['--allowedTools', 'mcp__bridge__send_file']);
     expect(mcpArgs([])).toEqual([]);
+    // The operator's MCP_CONFIG file and the bridge's server share the one (variadic) flag.
+    expect(mcpArgs([mcp], ['/etc/mcp.json']).slice(0, 2)).toEqual(['--mcp-config', '/etc/mcp.json']);
+    expect(mcpArgs([mcp], ['/etc/mcp.json'])[3]).toBe('--allowedTools');
+    expect(mcpArgs([], ['/etc/mcp.json'])).toEqual(['--mcp-config', '/etc/mcp.json']);
   });
 });
