@@ -83,6 +83,17 @@ describe('attachments in', () => {
     expect(fs.readdirSync(path.join(h.cenv.workDir, '.claude-bridge', 'uploads', msg.id))).toEqual(['evil data.bin']);
   }, 90_000);
 
+  it('/claude ask with a binary .txt: the prompt goes on without it, and only the asker is told why', async () => {
+    const i = h.discord.injectCommand({ user: alice, name: 'claude', subcommand: 'ask', channelId: thread, options: {
+      prompt: 'summarize the attachment', file: { attachment: { name: 'log.txt', content: Buffer.from([0x00, 0xff, 0x10, 0x00]), contentType: 'text/plain' } },
+    } });
+    const told = await h.reply(i, (m) => m.content.includes('log.txt'), 'private refusal');
+    expect(told.flags & 64).toBe(64);
+    expect(told.content).toBe('📎 `log.txt` was not sent to Claude: it is named as text but is not UTF-8 text (binary content).');
+    const answer = await h.reply(i, (m) => m.content.includes('echo: summarize the attachment (turn 3)') && hasButton(m, 'continue'), 'answer');
+    expect(answer.flags & 64).toBe(0);
+  });
+
   it('an image over 5 MiB with no prompt is refused privately, before anything is downloaded', async () => {
     const big = Buffer.concat([image, Buffer.alloc(5 * 1024 * 1024)]);
     const i = h.discord.injectCommand({ user: alice, name: 'claude', subcommand: 'ask', channelId: thread, options: { file: { attachment: { name: 'huge.png', content: big, contentType: 'image/png' } } } });
@@ -101,8 +112,8 @@ describe('attachments in', () => {
     await h.bot!.crash();
     h.tmux('kill-server'); // the process goes too: the turn must be sent again, from the store
     await h.startBot([alice], env);
-    // The transcript already held the message (the CLI records it before asking the API): the stub counts turn 4.
-    const answer = await final(thread, `(turn 4) · ${described(gif, 'image/gif')}`);
+    // The transcript already held the message (the CLI records it before asking the API): the stub counts turn 5, not 4.
+    const answer = await final(thread, `(turn 5) · ${described(gif, 'image/gif')}`);
     expect(answer.content).toContain('the prompt was sent again');
     expect(answer.content).toContain('and this one');
     expect(imageBlocksSent().filter((b) => b.source?.data === gif.toString('base64')).length).toBeGreaterThanOrEqual(2);
