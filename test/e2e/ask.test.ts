@@ -32,7 +32,7 @@ describe('/claude ask end to end', () => {
     const options = cmd.options as Array<{ type: number; name: string; options?: unknown[] }>;
     expect(options.find((o) => o.name === 'ask')).toMatchObject({ type: 1, options: [{ type: 3, name: 'prompt', max_length: 6000 }, { type: 11, name: 'file' }, { type: 5, name: 'worktree' }] });
     expect(options.map((o) => o.name).sort()).toEqual(
-      ['ask', 'branch', 'clean', 'continue', 'export', 'file', 'import', 'info', 'mode', 'model', 'new', 'project', 'regenerate', 'resume', 'schedule', 'sessions', 'stop', 'trigger']);
+      ['ask', 'branch', 'clean', 'compact', 'continue', 'export', 'file', 'import', 'info', 'mode', 'model', 'new', 'project', 'regenerate', 'resume', 'schedule', 'sessions', 'stop', 'trigger', 'usage']);
     // Subcommand groups (type 2) hold their own subcommands: `/claude schedule add`.
     const groups = options.filter((o) => o.type === 2).map((o) => [o.name, (o.options as Array<{ type: number; name: string }>).map((s) => `${s.type}:${s.name}`)]);
     expect(groups).toEqual([['schedule', ['1:add', '1:list', '1:pause', '1:resume', '1:remove']], ['trigger', ['1:add', '1:list', '1:remove']]]);
