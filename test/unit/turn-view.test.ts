@@ -46,4 +46,48 @@ describe('TurnView', () => {
     await shown;
     expect(edits.at(-1)!.content).toContain('later');
   });
+
+  it('a checklist Discord keeps refusing is given up: the answer still gets its edits and lands', async () => {
+    vi.useFakeTimers();
+    const turn = new Turn({ id: 't3', seq: 3, prompt: 'p', replyRef: null });
+    turn.markStarted();
+    const { edits, target } = recorder();
+    let posts = 0;
+    target.post = async () => { posts++; throw new Error('Missing Permissions'); };
+    const view = new TurnView(target, turn, makeBridgeSessionId(), {
+      log: createLogger('silent'), statusDelayMs: 5, coalesceMs: 5, minEditIntervalMs: 30, tickMs: 10, retryDelaysMs: [1], deliveryDeadlineMs: 50,
+    });
+    const shown = view.run();
+    turn.setTodos([{ id: '1', subject: 'a', status: 'pending' }]);
+    await vi.advanceTimersByTimeAsync(5000); // the status line's clock ticks every second
+    turn.end({ ...done, text: 'the answer' });
+    await vi.advanceTimersByTimeAsync(200);
+    await shown;
+    expect(posts).toBe(3);
+    expect(edits.filter((e) => e.content.includes('⏱️')).length).toBeGreaterThan(3); // the status line kept its budget
+    expect(edits.at(-1)!.content).toContain('the answer');
+  });
+
+  it('a turn parked by a usage limit shows when it will be answered, with Cancel, and no typing', async () => {
+    vi.useFakeTimers();
+    const turn = new Turn({ id: '5f0e8a0e-0000-4000-8000-000000000001', seq: 4, prompt: 'p', replyRef: null });
+    turn.markStarted();
+    const { edits, target } = recorder();
+    let typing = 0;
+    target.typing = async () => void typing++;
+    const view = new TurnView(target, turn, makeBridgeSessionId(), { log: createLogger('silent'), statusDelayMs: 5, coalesceMs: 5, minEditIntervalMs: 10, typingMs: 10 });
+    const shown = view.run();
+    turn.park(Date.UTC(2030, 0, 1, 14, 5));
+    const before = typing;
+    await vi.advanceTimersByTimeAsync(100);
+    const s = Date.UTC(2030, 0, 1, 14, 5) / 1000;
+    expect(edits.at(-1)!.content).toBe(`⏸️ Usage limit reached; this will be answered at <t:${s}:t> (<t:${s}:R>).`);
+    expect(JSON.stringify(edits.at(-1)!.components)).toContain('cdb:unpark:');
+    expect(typing).toBe(before);
+    turn.park(null);
+    turn.end({ ...done, text: 'after the reset' });
+    await vi.advanceTimersByTimeAsync(100);
+    await shown;
+    expect(edits.at(-1)!.content).toContain('after the reset');
+  });
 });

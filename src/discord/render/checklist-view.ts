@@ -8,16 +8,21 @@ import { nonceOf } from '../nonce.js';
 import { checklist } from './limits.js';
 import type { EditableMessage, ReplyTarget } from './target-types.js';
 
+/** A checklist Discord keeps refusing does not take the answer's edit budget for the rest of the turn. */
+const MAX_FAILURES = 3;
+
 export class ChecklistView {
   private shown = '';
   private message: EditableMessage | null = null;
+  /** Failed attempts in a row: after {@link MAX_FAILURES} the checklist is given up for this turn. */
+  private failures = 0;
 
   constructor(private readonly target: ReplyTarget, private readonly turn: Turn) {}
 
   /** The list changed since it was last shown (and this target can show it). */
   get behind(): boolean {
     const items = this.turn.todos;
-    return items !== null && items.length > 0 && this.target.post !== undefined && checklist(items) !== this.shown;
+    return items !== null && items.length > 0 && this.target.post !== undefined && this.failures < MAX_FAILURES && checklist(items) !== this.shown;
   }
 
   /**
@@ -27,8 +32,14 @@ export class ChecklistView {
   async sync(): Promise<void> {
     const content = checklist(this.turn.todos ?? []);
     const m = { content, components: [] };
-    if (this.message) await this.message.edit(m);
-    else this.message = await this.target.post!({ ...m, nonce: nonceOf(this.turn.id, 'todo') });
+    try {
+      if (this.message) await this.message.edit(m);
+      else this.message = await this.target.post!({ ...m, nonce: nonceOf(this.turn.id, 'todo') });
+    } catch (err) {
+      this.failures++;
+      throw err;
+    }
+    this.failures = 0;
     this.shown = content;
   }
 }

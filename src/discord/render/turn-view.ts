@@ -131,8 +131,10 @@ export class TurnView {
     await this.inFlight;
     await this.pace();
     if (this.checklist.behind) {
-      // The checklist's last state lands too, within the same budget.
-      await deliver('todo checklist', () => this.checklist.sync(), { policy: this.policy, log: this.opts.log });
+      // The checklist's last state lands too, within the same budget; it never holds up the answer.
+      const policy = { ...this.policy, deadlineMs: Math.min(this.policy.deadlineMs, 60_000) };
+      await deliver('todo checklist', () => this.checklist.sync(), { policy, log: this.opts.log })
+        .catch((err) => this.opts.log.warn({ err }, 'the todo checklist could not be updated'));
       this.lastEditAt = this.now();
       await this.pace();
     }
