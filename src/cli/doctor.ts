@@ -66,6 +66,15 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     ? { name: 'tmux', status: 'ok', detail: tmux }
     : { name: 'tmux', status: config.SESSION_BACKEND === 'tmux' ? 'fail' : 'warn', detail: 'not installed: sessions end when the bot stops', fix: 'Install tmux (apt install tmux) so sessions survive restarts' });
 
+  const git = await exec('git', ['--version']).then((r) => r.stdout.trim(), () => null);
+  add(git ? { name: 'git', status: 'ok', detail: `${git} (sessions in worktrees)` }
+    : { name: 'git', status: 'warn', detail: 'not installed: `/claude ask worktree:true` cannot work', fix: 'Install git (apt install git)' });
+  if (config.TRIGGER_PORT !== undefined) {
+    const loopback = /^(127\.|::1$|localhost$)/.test(config.TRIGGER_HOST);
+    add(loopback ? { name: 'trigger listener', status: 'ok', detail: `POST http://${config.TRIGGER_HOST}:${config.TRIGGER_PORT}/triggers/<name> (this host only)` }
+      : { name: 'trigger listener', status: 'warn', detail: `bound to ${config.TRIGGER_HOST}:${config.TRIGGER_PORT}: other machines reach it over plain HTTP`, fix: 'Put a reverse proxy with TLS in front, or set TRIGGER_HOST=127.0.0.1' });
+  }
+
   const runDir = path.resolve(config.RUN_DIR);
   const natives = await checkNativeModules(runDir);
   for (const c of natives) add(c);

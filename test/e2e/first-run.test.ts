@@ -100,8 +100,10 @@ describe('first run', () => {
 
   it('doctor checks Claude Code\'s login and the directories it needs, and --try-claude sends a prompt', async () => {
     const env: Record<string, string> = { ...base, DISCORD_TOKEN: discord.token, DATABASE_PATH: path.join(root, 'fresh', 'sessions.db') };
-    const r = await cli(env, 'doctor', '--try-claude');
+    const r = await cli({ ...env, TRIGGER_PORT: '8787', TRIGGER_HOST: '0.0.0.0' }, 'doctor', '--try-claude');
     expect(r.stdout).toMatch(/✅ Claude Code login\s+logged in \(api_key, ANTHROPIC_API_KEY\)/);
+    expect(r.stdout).toMatch(/✅ git\s+git version \S+ \(sessions in worktrees\)/);
+    expect(r.stdout).toMatch(/⚠️\s+trigger listener\s+bound to 0\.0\.0\.0:8787: other machines reach it over plain HTTP/);
     expect(r.stdout).toMatch(/✅ Claude Code answers\s+a trial prompt was answered/);
     expect(r.stdout).toMatch(/✅ data directory\s+.*did not exist, created it; a file was created and removed/);
     expect(r.stdout).toMatch(/✅ invite link\s+https:\/\/discord\.com\/oauth2\/authorize\?client_id=\d+&.*permissions=311385230336/);
