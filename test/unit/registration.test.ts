@@ -36,11 +36,11 @@ describe('registerCommands', () => {
     expect(puts).toHaveLength(2);
     expect(puts[1]).toMatchObject({ body, guildId: 'g1' });
 
-    const changed = registerCommands(app, [{ ...body[0], description: 'new' }], 'g1', stamp, log);
+    const changed = registerCommands(app, [{ ...body[0]!, description: 'new' }], 'g1', stamp, log);
     await new Promise((r) => setImmediate(r));
     puts[2]!.done();
     expect(await changed).toBe('registered');
-    const otherGuild = registerCommands(app, [{ ...body[0], description: 'new' }], 'g2', stamp, log);
+    const otherGuild = registerCommands(app, [{ ...body[0]!, description: 'new' }], 'g2', stamp, log);
     await new Promise((r) => setImmediate(r));
     puts[3]!.done();
     expect(await otherGuild).toBe('registered'); // the guild is part of what was registered
