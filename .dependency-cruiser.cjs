@@ -22,6 +22,7 @@ module.exports = {
     only('discord', ['core', 'sessions', 'claude'], 'discord: core, the sessions API and claude types; never the store or backends'),
     only('http', ['core', 'sessions'], 'http (the trigger listener): core and the sessions API'),
     only('mcp', ['core', 'sessions'], 'mcp: the bridge\'s MCP server script; core and the sessions\' file rules only'),
+    only('remote', ['core', 'sessions', 'claude'], 'remote (runners over NATS): core, the sessions API and claude types; never the store, backends or discord'),
     {
       name: 'sessions-uses-backends-and-store-as-types',
       comment: 'sessions sees backends and store only through their interfaces (type-only imports)',

@@ -26,6 +26,7 @@ import { Outbox } from './sessions/outbox.js';
 import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
 import { controlSocketPath, startControlServer } from './cli/control.js';
+import { claudeEnvironment } from './claude-env.js';
 
 export interface RunningBridge {
   manager: SessionManager;
@@ -35,15 +36,7 @@ export interface RunningBridge {
   stop(): Promise<void>;
 }
 
-/** Variables the `claude` process must not inherit (it can run shell commands). */
-const PRIVATE_ENV = ['DISCORD_TOKEN'];
-
-/** The environment of every `claude` process: the bot's own, minus its secrets. */
-export function claudeEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && !PRIVATE_ENV.includes(k)) out[k] = v;
-  return out;
-}
+export { claudeEnvironment } from './claude-env.js';
 
 /** @throws BridgeError on a missing token, working directory, binary, backend or store */
 export async function startBridge(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningBridge> {

@@ -81,6 +81,36 @@ program.command('start').description('Run the bot (configuration from the enviro
   }
 });
 
+program.command('runner').description('Run the session side of this machine for a hub over NATS (several machines, in progress)')
+  .option('-n, --name <name>', 'this runner\'s name (default RUNNER_NAME)')
+  .action(async (o: { name?: string }) => {
+    let config: Config;
+    try {
+      config = loadConfig();
+    } catch (err) {
+      process.stderr.write(`${(err as Error).message}\n`);
+      process.exit(2);
+    }
+    try {
+      const { startRunner } = await import('../runner-main.js');
+      const runner = await startRunner(config, o.name);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) process.exit(1); // a second signal: at once
+        stopping = true;
+        runner.log.info({ signal }, 'stopping');
+        await runner.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    } catch (err) {
+      process.stderr.write(`claude-bridge runner could not start: ${oneLine(err)}\n`);
+      if (!(err instanceof BridgeError) && !nativeLoadFailure(err)) process.stderr.write(`${String((err as Error).stack ?? '')}\n`);
+      process.exit(1);
+    }
+  });
+
 program.command('deploy-commands').description('Register /claude with Discord (without starting the bot)')
   .option('-g, --guild <id>', 'register in this guild only (instant); default DISCORD_GUILD_ID, else global')
   .action(act(async (config, opts: { guild?: string }) => {

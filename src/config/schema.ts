@@ -147,6 +147,15 @@ export const configSchema = z.object({
   TMUX_SOCKET: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'expected letters, digits, _ or -').default('cdb'),
   /** Directory for each live session's FIFO and output file. */
   RUN_DIR: z.string().min(1).default('data/run'),
+  /** Several machines (issue 12): the NATS server hub and runners meet at (`nats://host:4222`); unset: all in one process. */
+  NATS_URL: optionalString.refine((v) => v === undefined || /^(nats|tls):\/\/[^\s]+$/.test(v), { message: 'expected a URL such as nats://127.0.0.1:4222' }),
+  /** NATS user and password of this hub or runner (else NATS_CREDS). */
+  NATS_USER: optionalString,
+  NATS_PASSWORD: optionalString,
+  /** A NATS creds file (JWT + nkey seed) instead of NATS_USER/NATS_PASSWORD. */
+  NATS_CREDS: optionalString,
+  /** This runner's name (`claude-bridge runner`; `--name` wins): 1–32 of a-z, 0-9, _ and -. */
+  RUNNER_NAME: optionalString.refine((v) => v === undefined || /^[a-z0-9][a-z0-9_-]{0,31}$/.test(v), { message: 'expected 1–32 of a-z, 0-9, _ and -, starting with a letter or digit' }),
 });
 
 export type Config = z.output<typeof configSchema>;

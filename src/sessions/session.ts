@@ -43,8 +43,9 @@ export class Session extends SessionAsks {
   /**
    * Accepts `text` as the next turn: stored at once (with `replyRef`, where its answer goes), then
    * queued in the loop, which emits `turn`. Never throws: failures end the returned turn.
+   * `commandId`: the remote command it comes from, recorded in the same transaction (issue 12).
    */
-  sendMessage(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor; images?: readonly ImageBlock[] } = {}): Turn {
+  sendMessage(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor; images?: readonly ImageBlock[]; commandId?: string } = {}): Turn {
     const turn = this.accept(text, opts);
     void this.post({ type: 'message', turnId: turn.id });
     return turn;
@@ -55,16 +56,16 @@ export class Session extends SessionAsks {
    * Claude Code folds it in at its next step, or answers it right after as a follow-up turn);
    * otherwise it becomes the next turn, as {@link Session.sendMessage}.
    */
-  async steer(text: string, opts: { replyRef?: string; cursor?: MessageCursor; images?: readonly ImageBlock[] } = {}): Promise<SteerOutcome> {
+  async steer(text: string, opts: { replyRef?: string; cursor?: MessageCursor; images?: readonly ImageBlock[]; commandId?: string } = {}): Promise<SteerOutcome> {
     const turn = this.accept(text, opts);
     return (await this.post({ type: 'steer', turnId: turn.id })) as SteerOutcome;
   }
 
-  private accept(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor; images?: readonly ImageBlock[] }): Turn {
+  private accept(text: string, opts: { replyRef?: string; intentId?: string; cursor?: MessageCursor; images?: readonly ImageBlock[]; commandId?: string }): Turn {
     const turn = new Turn({ id: randomUUID(), seq: ++this.seq, prompt: text, replyRef: opts.replyRef ?? null, images: opts.images });
     // The images are stored with the message: one accepted before a crash is still sent with them.
     const images = turn.images.length > 0 ? JSON.stringify(turn.images) : null;
-    this.deps.store.addTurn({ ...turn, images, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId, cursor: opts.cursor });
+    this.deps.store.addTurn({ ...turn, images, sessionId: this.id, state: 'queued', createdAt: this.deps.now() }, { intentId: opts.intentId, cursor: opts.cursor, commandId: opts.commandId });
     this.accepted.set(turn.id, turn);
     return turn;
   }

@@ -258,4 +258,19 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX audit_log_at ON audit_log (at);
     `,
   },
+  {
+    version: 11,
+    name: 'remote commands (issue 12: runners over NATS)',
+    // A runner's record of the commands it accepted from its JetStream work queue, by command id: a
+    // redelivered command (the runner died before its ack reached the server) is recognized, not taken twice.
+    sql: `
+      CREATE TABLE remote_commands (
+        id          TEXT PRIMARY KEY,
+        session_id  TEXT,
+        turn_id     TEXT,
+        at          INTEGER NOT NULL
+      );
+      CREATE INDEX remote_commands_at ON remote_commands (at);
+    `,
+  },
 ];

@@ -107,7 +107,7 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('DELETE FROM sessions WHERE id = ?').run(id);
   }
 
-  addTurn(t: TurnRecord, o: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string } } = {}): void {
+  addTurn(t: TurnRecord, o: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string }; commandId?: string } = {}): void {
     this.db.transaction(() => {
       this.db.prepare(`INSERT INTO turns (id, session_id, seq, prompt, images, reply_ref, state, created_at, steer_uuid, steered_into)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -115,7 +115,24 @@ export class SqliteSessionStore implements SessionStore {
       for (const id of o.absorb ?? []) this.db.prepare('DELETE FROM turns WHERE id = ?').run(id);
       if (o.intentId) this.db.prepare('DELETE FROM intents WHERE id = ?').run(o.intentId);
       if (o.cursor) this.advanceCursor(o.cursor.channelId, o.cursor.messageId);
+      if (o.commandId) {
+        this.db.prepare('INSERT INTO remote_commands (id, session_id, turn_id, at) VALUES (?, ?, ?, ?)').run(o.commandId, t.sessionId, t.id, t.createdAt);
+      }
     })();
+  }
+
+  findCommand(id: string): { sessionId: string | null; turnId: string | null } | null {
+    const row = this.db.prepare('SELECT session_id AS sessionId, turn_id AS turnId FROM remote_commands WHERE id = ?').get(id) as
+      { sessionId: string | null; turnId: string | null } | undefined;
+    return row ?? null;
+  }
+
+  recordCommand(id: string, sessionId: string | null, at: number): void {
+    this.db.prepare('INSERT OR IGNORE INTO remote_commands (id, session_id, turn_id, at) VALUES (?, ?, NULL, ?)').run(id, sessionId, at);
+  }
+
+  pruneCommands(before: number): number {
+    return this.db.prepare('DELETE FROM remote_commands WHERE at < ?').run(before).changes;
   }
 
   advanceCursor(channelId: string, messageId: string): void {

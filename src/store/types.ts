@@ -138,9 +138,16 @@ export interface SessionStore {
    * Stores an accepted message (the durable inbox). In the same transaction it can absorb other
    * owed rows (`absorb`: steered messages the CLI now answers as this turn) and finish an intent
    * (`intentId`: the side effect that led to it is done), and move the channel's cursor to the
-   * message it came from (`cursor`; never backwards).
+   * message it came from (`cursor`; never backwards), and record the remote command it came from
+   * (`commandId`: a runner's JetStream command, so a redelivery is recognized; see `findCommand`).
    */
-  addTurn(turn: TurnRecord, o?: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string } }): void;
+  addTurn(turn: TurnRecord, o?: { absorb?: readonly string[]; intentId?: string; cursor?: { channelId: string; messageId: string }; commandId?: string }): void;
+  /** A remote command accepted before (issue 12), by its id: the session and turn it went to; `null` if never. */
+  findCommand(id: string): { sessionId: string | null; turnId: string | null } | null;
+  /** Records a remote command that did not become a turn (interrupt, stop…, or one refused) as handled. */
+  recordCommand(id: string, sessionId: string | null, at: number): void;
+  /** Forgets command records older than `before` (epoch ms); returns how many. */
+  pruneCommands(before: number): number;
   /** Every channel's newest message taken into the inbox (see `addTurn`'s `cursor`). */
   listCursors(): Array<{ channelId: string; messageId: string }>;
   /** Moves a channel's cursor forward to `messageId` (a message handled without becoming a turn). */

@@ -14,8 +14,9 @@ export interface BotProcess {
 
 const ENTRY = path.resolve(import.meta.dirname, '../../bin/claude-bridge.js');
 
-export function startBotProcess(env: Record<string, string>): BotProcess {
-  const proc = spawn(process.execPath, [ENTRY, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `args`: the command line after the entry (`runner --name a` for a runner, issue 12). */
+export function startBotProcess(env: Record<string, string>, args: readonly string[] = ['start']): BotProcess {
+  const proc = spawn(process.execPath, [ENTRY, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -1,0 +1,139 @@
+/**
+ * The wire protocol between the hub and runners, as zod schemas: commands (hub → runner, on
+ * `cdb.runner.<n>.cmd`) and events (runner → hub, on `cdb.runner.<n>.evt`). Both are JSON, one per
+ * NATS message, and carry a version `v` and a stable id that is also the message's `Nats-Msg-Id`
+ * (JetStream drops a second publish with the same id within the stream's duplicate window).
+ *
+ * Ids:
+ * - a command's id is chosen by the hub (a UUID), once, before its first publish;
+ * - an event's id is derived so that a runner that restarts and replays a turn's output produces the
+ *   same ids: `<turnId>:<kind>` for what happens once per turn (`turn`, `started`, `result`),
+ *   `<turnId>:<kind>:<n>` with a per-turn, per-kind sequence for the rest, `<commandId>:<kind>` for
+ *   a command's acceptance or refusal, and a fresh UUID for live facts that are never replayed.
+ */
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+const snowflake = z.string().regex(/^\d{17,20}$/);
+const sessionId = z.string().regex(/^[0-9a-f]{12}$/);
+const text = z.string().max(200_000);
+
+/** Where a message comes from: the Discord owner and place, as in the all-in-one bridge (DESIGN.md §2). */
+const place = z.object({
+  ownerId: snowflake,
+  channelId: snowflake,
+  guildId: snowflake.nullable().default(null),
+  /** The thread's parent channel, whose directory a new session in a thread takes. */
+  parentId: snowflake.nullable().default(null),
+});
+
+export const commandBody = z.discriminatedUnion('type', [
+  /** A user message: the user's current session in that place (created when there is none) answers it as a turn. */
+  place.extend({ type: z.literal('send'), text: text.min(1), replyRef: z.string().max(4_000).nullable().default(null) }),
+  /** A message into the running turn (steering), else the next turn. */
+  place.extend({ type: z.literal('steer'), text: text.min(1), replyRef: z.string().max(4_000).nullable().default(null) }),
+  z.object({ type: z.literal('interrupt'), sessionId }),
+  z.object({ type: z.literal('stop'), sessionId }),
+  z.object({ type: z.literal('suspend'), sessionId }),
+  /** An answer to a `permission` event (`key`), by the Discord user who pressed the button. */
+  z.object({ type: z.literal('permission'), sessionId, key: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'always']), userId: snowflake }),
+]);
+
+export const command = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  id: z.uuid(),
+  /** When the hub sent it, epoch ms. */
+  at: z.number().int().nonnegative(),
+  body: commandBody,
+});
+export type Command = z.infer<typeof command>;
+export type CommandBody = z.input<typeof commandBody>;
+
+const turnRef = { sessionId, turnId: z.string().min(1) };
+
+export const eventBody = z.discriminatedUnion('type', [
+  /** The command was stored by the runner (acceptance, DESIGN.md §2); a message command became `turnId`. */
+  z.object({ type: z.literal('accepted'), commandId: z.uuid(), sessionId: sessionId.nullable(), turnId: z.string().nullable() }),
+  /** The command was refused; `message` is safe to show the user (a `BridgeError` text), `code` its code. */
+  z.object({ type: z.literal('refused'), commandId: z.string(), code: z.string(), message: z.string() }),
+  /** A turn whose answer is owed (new, a follow-up Claude Code started itself, or picked up after a restart). */
+  z.object({ type: z.literal('turn'), ...turnRef, seq: z.number().int(), prompt: text, replyRef: z.string().nullable(), ownerId: snowflake, channelId: snowflake, followUpOf: z.string().nullable() }),
+  /** Waiting for a process slot on the runner; `position` 1 is next. */
+  z.object({ type: z.literal('queued'), ...turnRef, position: z.number().int().positive() }),
+  z.object({ type: z.literal('started'), ...turnRef }),
+  /**
+   * The answer's text grew: it is now `length` characters, ending with `delta`; `full`, when set,
+   * replaces the whole text (it changed other than by appending). Applying one twice is harmless.
+   */
+  z.object({ type: z.literal('text'), ...turnRef, length: z.number().int().nonnegative(), delta: z.string(), full: z.string().optional() }),
+  /** Tool calls or the token count changed: the turn's tool calls so far, and its output tokens. */
+  z.object({
+    type: z.literal('activity'), ...turnRef, tokens: z.number().int().nonnegative(),
+    tools: z.array(z.object({ id: z.string(), name: z.string(), done: z.boolean() })),
+  }),
+  z.object({ type: z.literal('notice'), ...turnRef, text }),
+  /** Claude Code asks to use a tool; answer with a `permission` command. */
+  z.object({ type: z.literal('permission'), sessionId, key: z.string(), turnId: z.string().nullable(), kind: z.enum(['tool', 'question', 'plan']), tool: z.string(), input: z.record(z.string(), z.unknown()) }),
+  z.object({ type: z.literal('permissionSettled'), sessionId, key: z.string(), decision: z.enum(['allow', 'deny']), by: z.string(), userId: z.string().nullable() }),
+  /** The turn ended: the runner forgets it once this event is stored by JetStream (the stream is its outbox). */
+  z.object({
+    type: z.literal('result'), ...turnRef, outcome: z.enum(['success', 'error', 'interrupted', 'process-exited']), text,
+    costUsd: z.number(), inputTokens: z.number().int(), outputTokens: z.number().int(), durationMs: z.number(),
+    error: z.object({ code: z.string(), message: z.string() }).optional(),
+  }),
+]);
+
+export const event = z.object({
+  v: z.literal(PROTOCOL_VERSION),
+  /** Also the message's `Nats-Msg-Id`. */
+  id: z.string().min(1).max(200),
+  runner: z.string(),
+  at: z.number().int().nonnegative(),
+  body: eventBody,
+});
+export type RunnerEvent = z.infer<typeof event>;
+export type EventBody = z.infer<typeof eventBody>;
+
+/** A runner's entry in the presence bucket, rewritten every heartbeat. */
+export const presence = z.object({
+  name: z.string(),
+  online: z.boolean(),
+  /** Live `claude` processes now, and the runner's `MAX_SESSIONS`. */
+  live: z.number().int().nonnegative(),
+  max: z.number().int().positive(),
+  /** The bridge's package version on the runner. */
+  version: z.string(),
+  startedAt: z.number().int(),
+  /** The heartbeat's time, epoch ms. */
+  lastSeen: z.number().int(),
+});
+export type Presence = z.infer<typeof presence>;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export function encode(value: Command | RunnerEvent | Presence): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/**
+ * Parses one message's payload with `schema`.
+ * @returns the value, or `{ error }` with a one-line reason (bad JSON, or zod's first issue and its path)
+ */
+export function decode<T>(schema: z.ZodType<T>, data: Uint8Array): T | { error: string } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(decoder.decode(data));
+  } catch (err) {
+    return { error: `not JSON: ${(err as Error).message}` };
+  }
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  return { error: `${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'invalid'}` };
+}
+
+export function isDecodeError<T>(v: T | { error: string }): v is { error: string } {
+  return typeof v === 'object' && v !== null && 'error' in v && Object.keys(v).length === 1;
+}

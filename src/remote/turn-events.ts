@@ -1,0 +1,82 @@
+/**
+ * The runner's presenter: what the Discord presenter does in the all-in-one bridge (subscribe to
+ * every owed turn and permission request of the SessionManager, show it, then mark the turn
+ * delivered), done by publishing events to the {@link EventOutbox} instead. A turn is delivered —
+ * forgotten by its session — once its `result` event is stored by JetStream: the stream is the
+ * runner's outbox from there on.
+ *
+ * Event ids are derived from the turn id and the event's place in the turn, so a runner restarted
+ * after `kill -9` that replays a turn from its stored output offset publishes the same ids again,
+ * which JetStream drops as duplicates (within its duplicate window): `<turn>:turn`, `:started`,
+ * `:result` once per turn; `:text:<length after it>` for appended text (the text up to a length is
+ * the same in every replay), `:text:<length>:<hash>` for a text that changed otherwise,
+ * `:notice:<hash>`, and `:activity:<n>` / `:queued:<n>` (snapshots: a later one supersedes).
+ */
+import type { Logger } from '../core/logger.js';
+import type { SessionManager } from '../sessions/manager.js';
+import type { Session } from '../sessions/session.js';
+import type { Turn, TurnResult } from '../sessions/turn.js';
+import type { EventOutbox } from './outbox.js';
+import type { EventBody } from './protocol.js';
+
+/** Subscribes to `manager`; call before `manager.initialize()` so restored turns are published too. */
+export function forwardSessionEvents(manager: SessionManager, outbox: EventOutbox, log: Logger): void {
+  manager.on('turn', (session, turn) => forwardTurn(session, turn, outbox, log));
+  manager.on('permission', (session, req) => void outbox.publish(`${session.id}:perm:${req.key}`, {
+    type: 'permission', sessionId: session.id, key: req.key, turnId: req.turnId, kind: req.kind, tool: req.toolName, input: req.input,
+  }));
+  manager.on('permissionSettled', (session, req, outcome) => void outbox.publish(`${session.id}:perm:${req.key}:settled`, {
+    type: 'permissionSettled', sessionId: session.id, key: req.key, decision: outcome.decision, by: outcome.by, userId: outcome.userId,
+  }));
+}
+
+function forwardTurn(session: Session, turn: Turn, outbox: EventOutbox, log: Logger): void {
+  const ref = { sessionId: session.id, turnId: turn.id };
+  const seq = { activity: 0, queued: 0 };
+  const send = (kind: string, body: EventBody, n?: number | string) => outbox.publish(n === undefined ? `${turn.id}:${kind}` : `${turn.id}:${kind}:${n}`, body);
+  const rec = session.record;
+  void send('turn', {
+    type: 'turn', ...ref, seq: turn.seq, prompt: turn.prompt, replyRef: turn.replyRef, ownerId: rec.ownerId, channelId: rec.channelId,
+    followUpOf: turn.followUpOf?.id ?? null,
+  });
+  let shown = '';
+  const onText = (text: string) => {
+    if (text === shown) return;
+    const appended = text.startsWith(shown);
+    const body = { type: 'text' as const, ...ref, length: text.length, delta: appended ? text.slice(shown.length) : '', ...(appended ? {} : { full: text }) };
+    void send('text', body, appended ? text.length : `${text.length}:${hash(text)}`);
+    shown = text;
+  };
+  const onActivity = () => void send('activity', {
+    type: 'activity', ...ref, tokens: turn.parts.tokens,
+    tools: turn.parts.parts.flatMap((p) => (p.kind === 'tool' ? [{ id: p.call.id, name: p.call.name, done: p.call.result !== undefined }] : [])),
+  }, ++seq.activity);
+  for (const n of turn.notices) void send('notice', { type: 'notice', ...ref, text: n }, hash(n));
+  if (turn.isStarted) void send('started', { type: 'started', ...ref });
+  if (turn.text) onText(turn.text);
+  turn.on('queued', (position) => void send('queued', { type: 'queued', ...ref, position }, ++seq.queued));
+  turn.on('started', () => void send('started', { type: 'started', ...ref }));
+  turn.on('notice', (text) => void send('notice', { type: 'notice', ...ref, text }, hash(text)));
+  turn.on('text', onText);
+  turn.on('activity', onActivity);
+  void turn.done.then(async (r) => {
+    onText(r.text);
+    const stored = await send('result', resultBody(ref, r));
+    turn.removeAllListeners();
+    if (stored) await session.delivered(turn);
+  }).catch((err: unknown) => log.error({ err, session: session.id, turn: turn.id }, 'could not forward a turn result'));
+}
+
+function resultBody(ref: { sessionId: string; turnId: string }, r: TurnResult): EventBody {
+  return {
+    type: 'result', ...ref, outcome: r.outcome, text: r.text, costUsd: r.costUsd, inputTokens: r.inputTokens, outputTokens: r.outputTokens,
+    durationMs: r.durationMs, ...(r.error ? { error: { code: r.error.code, message: r.error.userMessage } } : {}),
+  };
+}
+
+/** FNV-1a of a string, 32 bits, base 36: a short, stable tag for an event id. */
+function hash(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(36);
+}

@@ -1,0 +1,155 @@
+/**
+ * Issue 12, stage 1: `claude-bridge runner` as its own process, reached only through a real
+ * nats-server, running the real `claude` CLI (against the Anthropic stub) under real tmux. A test hub
+ * client (test/helpers/hub-client.ts) sends commands and reads events: an answer's events arrive
+ * exactly once; a command sent while the runner is down is answered when it is back; a runner killed
+ * with -9 mid-answer reattaches to its tmux-held claude and the result arrives exactly once; a runner
+ * with wrong credentials does not start. The tests run in order and share one runner (each builds on the last).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runnerPermissions } from '../../src/remote/subjects.js';
+import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
+import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
+import { HubClient } from '../helpers/hub-client.js';
+import { natsServerBinary, NO_NATS_SERVER, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+
+const hasNats = natsServerBinary() !== null;
+if (!hasNats) console.warn(`skipping the runner suite: ${NO_NATS_SERVER}`);
+
+const ALICE = '100000000000000001';
+const CHANNEL = '200000000000000001';
+
+async function until<T>(probe: () => T | Promise<T>, what: string, ms = 60_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, claude, tmux)', () => {
+  let nats: NatsServer;
+  let stub: AnthropicStub;
+  let cenv: ClaudeTestEnv;
+  let hub: HubClient;
+  let runner: BotProcess | null = null;
+  const socket = `cdb-r${process.pid}`;
+
+  const runnerEnv = (password = 'pw-a'): Record<string, string> => ({
+    ...cenv.env, NATS_URL: nats.url, NATS_USER: 'runner-a', NATS_PASSWORD: password,
+    CLAUDE_WORKDIR: cenv.workDir, DATABASE_PATH: path.join(cenv.workDir, '..', 'data', 'runner.db'), RUN_DIR: path.join(cenv.workDir, '..', 'run'),
+    TMUX_SOCKET: socket, SESSION_BACKEND: 'tmux', SPARE_PROCESSES: '0', LOG_LEVEL: 'debug',
+  });
+  const startRunner = async () => {
+    const before = (await hub.presence('a'))?.startedAt ?? 0;
+    runner = startBotProcess(runnerEnv(), ['runner', '--name', 'a']);
+    const proc = runner;
+    await until(async () => {
+      if (proc.proc.exitCode !== null) throw new Error(`runner exited:\n${proc.output()}`);
+      const p = await hub.presence('a');
+      return p?.online && p.startedAt > before && proc.output().includes('runner ready');
+    }, 'the runner to be online');
+  };
+  /** Sends `text` from Alice and waits for the runner's `accepted`; returns the turn id. */
+  const ask = async (text: string) => {
+    const id = await hub.send('a', { type: 'send', ownerId: ALICE, channelId: CHANNEL, text });
+    const accepted = await until(() => hub.of('accepted').find((a) => a.commandId === id), `acceptance of "${text}"`);
+    return accepted.turnId!;
+  };
+  const resultOf = (turnId: string) => until(() => hub.of('result', turnId)[0], `the result of ${turnId}`);
+
+  beforeAll(async () => {
+    nats = await startNatsServer([
+      { user: 'hub', password: 'pw-hub' },
+      { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
+    ]);
+    stub = await startAnthropicStub({ slowDelayMs: 100, slowPieces: 30 });
+    cenv = makeClaudeTestEnv(stub.url);
+    fs.mkdirSync(path.join(cenv.workDir, '..', 'data'));
+    hub = await HubClient.connect(nats.url, 'hub', 'pw-hub');
+  });
+  afterAll(async () => {
+    await runner?.stop();
+    await hub?.close();
+    await stub?.close();
+    await nats?.stop();
+    try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+  });
+
+  it('a runner with wrong NATS credentials does not start, and says why', async () => {
+    const bad = startBotProcess(runnerEnv('wrong'), ['runner', '--name', 'a']);
+    await until(() => bad.proc.exitCode !== null, 'the refused runner to exit');
+    expect(bad.proc.exitCode).toBe(1);
+    expect(bad.output()).toMatch(/claude-bridge runner could not start: NATS at nats:\/\/127\.0\.0\.1:\d+: the server refused the credentials/);
+  });
+
+  it('answers a message: every event once, the text rebuilt from deltas equals the result, presence online', async () => {
+    await startRunner();
+    const p = await hub.presence('a');
+    expect(p).toMatchObject({ name: 'a', online: true, live: 0, max: 10 });
+    const turnId = await ask('hello');
+    const result = await resultOf(turnId);
+    expect(result).toMatchObject({ outcome: 'success', text: 'echo: hello (turn 1)' });
+    expect(hub.textOf(turnId)).toBe(result.text);
+    expect(hub.of('turn', turnId)).toHaveLength(1);
+    expect(hub.of('started', turnId)).toHaveLength(1);
+    const ids = hub.events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length); // nothing delivered twice
+  });
+
+  it('a command sent while the runner is down waits in its queue and is answered when it is back', async () => {
+    expect(await runner!.stop()).toBe(0);
+    expect((await hub.presence('a'))?.online).toBe(false);
+    const id = await hub.send('a', { type: 'send', ownerId: ALICE, channelId: CHANNEL, text: 'while away' });
+    expect(await hub.queued('a')).toBe(1);
+    expect(hub.of('accepted').some((a) => a.commandId === id)).toBe(false);
+    await startRunner();
+    const accepted = await until(() => hub.of('accepted').find((a) => a.commandId === id), 'acceptance after the restart');
+    const result = await resultOf(accepted.turnId!);
+    expect(result.text).toBe('echo: while away (turn 2)'); // same session, context carried over
+    await until(async () => (await hub.queued('a')) === 0, 'the queue to drain');
+  });
+
+  it('kill -9 of the runner mid-answer: it restarts, reattaches to claude under tmux, and the result arrives exactly once', async () => {
+    const turnId = await ask('SLOW story');
+    await until(() => hub.of('text', turnId).length >= 3, 'streaming text');
+    await runner!.crash();
+    expect(hub.of('result', turnId)).toEqual([]); // killed mid-answer
+    await startRunner();
+    const result = await resultOf(turnId);
+    expect(result.outcome).toBe('success');
+    expect(result.text).toMatch(/^0 1 2 .* 28 echo: SLOW story \(turn 3\)$/); // the stub's 30 pieces, whole
+    expect(hub.textOf(turnId)).toBe(result.text);
+    // the same claude process finished it: the stub was asked once
+    expect(stub.requests.filter((r) => JSON.stringify(r.body.messages).includes('SLOW story'))).toHaveLength(1);
+    const next = await ask('after the crash');
+    expect((await resultOf(next)).text).toBe('echo: after the crash (turn 4)');
+    expect(hub.of('result', turnId)).toHaveLength(1);
+    expect(hub.of('turn', turnId)).toHaveLength(1);
+    const ids = hub.events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(runner!.output()).toContain('event was stored already'); // the replay was published again, and JetStream dropped it
+  });
+
+  it('a command delivered again (its ack lost) is recognized: acknowledged, not answered twice', async () => {
+    const body = { type: 'send' as const, ownerId: ALICE, channelId: CHANNEL, text: 'only once please' };
+    const id = await hub.send('a', body);
+    const accepted = await until(() => hub.of('accepted').find((a) => a.commandId === id), 'acceptance');
+    await resultOf(accepted.turnId!);
+    await hub.redeliver('a', id, body);
+    await until(() => runner!.output().includes('command delivered again: taken before, not again'), 'the runner to see the redelivery');
+    await until(async () => (await hub.queued('a')) === 0, 'the redelivery to be acknowledged');
+    const later = await ask('and then this');
+    await resultOf(later); // commands are taken in order: the redelivery was handled before this one
+    expect(stub.requests.filter((r) => JSON.stringify(r.body.messages).includes('only once please'))).toHaveLength(2); // its turn, and the next turn's history
+    expect(hub.of('turn').filter((t) => t.prompt === 'only once please')).toHaveLength(1);
+    expect(hub.of('accepted').filter((a) => a.commandId === id)).toHaveLength(1);
+    expect((await resultOf(later)).text).toBe('echo: and then this (turn 6)');
+  });
+});

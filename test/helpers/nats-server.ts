@@ -1,0 +1,79 @@
+/**
+ * A real nats-server for the NATS suites (issue 12): Debian's `nats-server` (2.9.x), installed by
+ * `.ci/run`, started on a free loopback port (`listen: 127.0.0.1:-1`, the port read from its log)
+ * with JetStream on a temp store dir and a config file of users, each with its permissions. The
+ * config is JSON, which nats-server's config format accepts as is.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { NatsPermissions } from '../../src/remote/subjects.js';
+
+export interface NatsUser {
+  user: string;
+  password: string;
+  /** Omitted: may do anything in the account (the hub, in stage 1). */
+  permissions?: NatsPermissions;
+}
+
+export interface NatsServer {
+  url: string;
+  port: number;
+  storeDir: string;
+  /** Everything the server logged. */
+  output(): string;
+  /** SIGTERM, then wait for the exit. */
+  stop(): Promise<void>;
+}
+
+/** `NATS_SERVER_BIN`, else `nats-server` on PATH (or in /usr/sbin); `null` when there is none. */
+export function natsServerBinary(): string | null {
+  if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/sbin', '/usr/local/sbin'];
+  for (const dir of dirs) {
+    const file = path.join(dir, 'nats-server');
+    try { fs.accessSync(file, fs.constants.X_OK); return file; } catch { /* next */ }
+  }
+  return null;
+}
+
+/** Why NATS suites skip, when they do (for `describe.skipIf`). */
+export const NO_NATS_SERVER = 'nats-server not found (CI installs it: apt-get install nats-server; or set NATS_SERVER_BIN)';
+
+export async function startNatsServer(users: NatsUser[]): Promise<NatsServer> {
+  const bin = natsServerBinary();
+  if (!bin) throw new Error(NO_NATS_SERVER);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-nats-'));
+  const storeDir = path.join(dir, 'js');
+  const config = {
+    listen: '127.0.0.1:-1',
+    jetstream: { store_dir: storeDir },
+    accounts: { BRIDGE: { jetstream: 'enabled', users } },
+  };
+  const conf = path.join(dir, 'nats.conf');
+  fs.writeFileSync(conf, JSON.stringify(config, null, 2), { mode: 0o600 });
+  const proc: ChildProcess = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m && out.includes('Server is ready')) resolve(Number(m[1]));
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${out}`)));
+    setTimeout(() => reject(new Error(`nats-server not ready after 30 s:\n${out}`)), 30_000).unref();
+  });
+  return {
+    url: `nats://127.0.0.1:${port}`, port, storeDir,
+    output: () => out,
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      await exited;
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,84 @@
+/**
+ * Issue 12, the NATS side on its own: a real nats-server (Debian's, test/helpers/nats-server.ts) with
+ * the permissions `runnerPermissions` gives each runner. A runner can set up and read its own command
+ * queue, publish its own events and presence — and nothing of another runner's; wrong credentials are
+ * refused; a command sent while nobody reads waits in the work queue, and a republished event is stored once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { connectNats, ensureCommandStream, ensureEventsStream, presenceBucket } from '../../src/remote/jetstream.js';
+import { commandStream, commandSubject, eventSubject, EVENTS_STREAM, RUNNER_CONSUMER, runnerInboxPrefix, runnerPermissions } from '../../src/remote/subjects.js';
+import { natsServerBinary, NO_NATS_SERVER, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+
+const hasNats = natsServerBinary() !== null;
+if (!hasNats) console.warn(`skipping the NATS permission suite: ${NO_NATS_SERVER}`);
+
+describe.skipIf(!hasNats)('NATS permissions and streams (real nats-server)', () => {
+  let server: NatsServer;
+  let hub: NatsConnection;
+  let a: NatsConnection;
+  const conns: NatsConnection[] = [];
+  const runner = (name: string, password = `pw-${name}`) =>
+    connectNats({ url: server.url, user: `runner-${name}`, password, name: `runner ${name}`, inboxPrefix: runnerInboxPrefix(name) })
+      .then((nc) => (conns.push(nc), nc));
+
+  beforeAll(async () => {
+    server = await startNatsServer([
+      { user: 'hub', password: 'pw-hub' },
+      { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
+      { user: 'runner-b', password: 'pw-b', permissions: runnerPermissions('b') },
+    ]);
+    hub = await connectNats({ url: server.url, user: 'hub', password: 'pw-hub', name: 'hub' });
+    conns.push(hub);
+    const jsm = await jetstreamManager(hub);
+    await ensureEventsStream(jsm);
+    await ensureCommandStream(jsm, 'b');
+    await presenceBucket(hub, { create: true });
+    a = await runner('a');
+  });
+  afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => undefined);
+    await server?.stop();
+  });
+
+  it('refuses a runner with a wrong password, with a plain reason', async () => {
+    await expect(runner('a', 'wrong')).rejects.toThrow(/NATS at nats:\/\/127\.0\.0\.1:\d+: the server refused the credentials/);
+  });
+
+  it('lets a runner set up and drain its own queue: a command sent while it was away waits, and is removed once acknowledged', async () => {
+    const hubJs = jetstream(hub);
+    await ensureCommandStream(await jetstreamManager(hub), 'a');
+    await hubJs.publish(commandSubject('a'), 'queued while away', { msgID: 'c1' });
+    const dup = await hubJs.publish(commandSubject('a'), 'queued while away', { msgID: 'c1' });
+    expect(dup.duplicate).toBe(true); // the hub's retry of a publish is stored once
+    await ensureCommandStream(await jetstreamManager(a), 'a'); // the runner's own start: idempotent, within its permissions
+    const consumer = await jetstream(a).consumers.get(commandStream('a'), RUNNER_CONSUMER);
+    const m = await consumer.next({ expires: 10_000 });
+    expect(m?.string()).toBe('queued while away');
+    expect(await m!.ackAck()).toBe(true);
+    const info = await (await jetstreamManager(hub)).streams.info(commandStream('a'));
+    expect(info.state.messages).toBe(0); // work queue: gone once acknowledged
+  });
+
+  it('lets a runner publish its own events (stored once per message id) and presence', async () => {
+    const js = jetstream(a);
+    const first = await js.publish(eventSubject('a'), '{}', { msgID: 'turn1:result' });
+    const again = await js.publish(eventSubject('a'), '{}', { msgID: 'turn1:result' });
+    expect([first.duplicate, again.duplicate, again.seq]).toEqual([false, true, first.seq]);
+    const kv = await presenceBucket(a, { create: false });
+    await kv.put('a', '{"online":true}');
+    expect((await (await presenceBucket(hub, { create: false })).get('a'))?.string()).toBe('{"online":true}');
+  });
+
+  it("refuses a runner another runner's subjects: its events, its command queue, its presence", async () => {
+    const before = (await (await jetstreamManager(hub)).streams.info(EVENTS_STREAM)).state.messages;
+    await expect(jetstream(a).publish(eventSubject('b'), '{"forged":true}', { timeout: 5_000 })).rejects.toThrow(/permission|timeout|no responders/i);
+    await expect(ensureCommandStream(await jetstreamManager(a), 'b')).rejects.toThrow();
+    await expect(jetstream(a).consumers.get(commandStream('b'), RUNNER_CONSUMER).then((c) => c.next({ expires: 2_000 }))).rejects.toThrow();
+    await expect((await presenceBucket(a, { create: false })).put('b', '{"online":true}', { timeout: 5_000 } as never)).rejects.toThrow();
+    const after = (await (await jetstreamManager(hub)).streams.info(EVENTS_STREAM)).state.messages;
+    expect(after).toBe(before); // nothing forged reached the stream
+    expect(server.output()).toMatch(/Publish Violation - User "runner-a", Subject "cdb\.runner\.b\.evt"/);
+  });
+});
