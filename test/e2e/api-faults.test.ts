@@ -58,7 +58,8 @@ describe('Claude API faults are visible, and only the final answer is shown', ()
     expect(final.content).toContain("Claude's API refused the bot's credentials");
     expect(final.content).toContain('npm run login');
     expect(final.content).not.toMatch(/Invalid API key|reported an error|success/);
-    expect(h.bot!.output()).toContain('Invalid API key'); // the raw text is in the log
+    // The raw text is in the log (which reaches this process through a pipe: wait for it).
+    await h.discord.waitFor(() => h.bot!.output().includes('Invalid API key'), 10_000, "the CLI's text in the log");
   });
 });
 

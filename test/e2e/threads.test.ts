@@ -149,7 +149,7 @@ describe('without the Message Content intent', () => {
     try {
       const carol = h2.discord.addUser('carol');
       const bot = await h2.startBot([carol], { THREADS: 'true' });
-      expect(bot.output()).toContain('Privileged Gateway Intents');
+      await h2.discord.waitFor(() => bot.output().includes('Privileged Gateway Intents'), 10_000, 'the intent help in the log'); // the log comes through a pipe
       expect(h2.discord.identifyIntents! & INTENT_MESSAGE_CONTENT).toBe(0);
       const i = h2.ask(carol, 'hello there');
       const thread = await h2.discord.waitFor(() => h2.discord.threads()[0], 20_000, 'thread');
