@@ -184,6 +184,8 @@ export class PermissionGate {
   }
 
   private settle(req: PermissionRequest, outcome: PermissionOutcome): void {
+    // Over for good (answered, timed out, withdrawn, its process gone): its partial answers are not needed.
+    if (req.kind === 'question') this.o.store.deleteQuestionAnswers(this.o.sessionId, req.requestId);
     const p = this.pending.get(req.key);
     if (p) clearTimeout(p.timer);
     this.pending.delete(req.key);

@@ -82,6 +82,10 @@ export class SqliteSessionStore implements SessionStore {
       VALUES (@sessionId, @requestId, @question, @answer, @answeredBy)`).run(a);
   }
 
+  deleteQuestionAnswers(sessionId: BridgeSessionId, requestId: string): void {
+    this.db.prepare('DELETE FROM question_answers WHERE session_id = ? AND request_id = ?').run(sessionId, requestId);
+  }
+
   listQuestionAnswers(sessionId: BridgeSessionId, requestId: string): Array<{ question: number; answer: string; answeredBy: string }> {
     return this.db.prepare(`SELECT question, answer, answered_by AS answeredBy FROM question_answers
       WHERE session_id = ? AND request_id = ? ORDER BY question`).all(sessionId, requestId) as Array<{ question: number; answer: string; answeredBy: string }>;

@@ -126,6 +126,8 @@ export interface SessionStore {
   isPermissionDecided(sessionId: BridgeSessionId, requestId: string): boolean;
   /** Stores the answer to question `question` (0-based) of a pending AskUserQuestion request (idempotent). */
   recordQuestionAnswer(a: { sessionId: BridgeSessionId; requestId: string; question: number; answer: string; answeredBy: string }): void;
+  /** Drops the answers kept for a request once it is settled (its decision is recorded). */
+  deleteQuestionAnswers(sessionId: BridgeSessionId, requestId: string): void;
   /** The answers already given to questions of that request. */
   listQuestionAnswers(sessionId: BridgeSessionId, requestId: string): Array<{ question: number; answer: string; answeredBy: string }>;
   /** Every Claude session id some session is bound to (one query, for listings). */

@@ -116,6 +116,9 @@ describe('store (migration 7)', () => {
     store.recordQuestionAnswer({ sessionId: id, requestId: 'r1', question: 1, answer: 'Red', answeredBy: '444444444444444444' }); // first answer wins
     store.recordQuestionAnswer({ sessionId: id, requestId: 'r2', question: 0, answer: 'Other', answeredBy: '333333333333333333' });
     expect(store.listQuestionAnswers(id, 'r1')).toEqual([{ question: 1, answer: 'Blue', answeredBy: '333333333333333333' }]);
+    store.deleteQuestionAnswers(id, 'r1');
+    expect(store.listQuestionAnswers(id, 'r1')).toEqual([]);
+    expect(store.listQuestionAnswers(id, 'r2')).toHaveLength(1);
     store.close();
   });
 });
