@@ -21,8 +21,10 @@ interface Posted { channelId: string; messageId: string; content: string }
 export class AskPrompts {
   /** Messages posted per request key, by part (a question's index; 0 for a plan or form). */
   private readonly posted = new Map<string, Map<number, Posted>>();
-  /** Requests settled before their messages were posted, by key. */
+  /** Requests settled before all their messages were posted, by key: closed once they are. */
   private readonly settledEarly = new Map<string, () => Promise<void>>();
+  /** Requests whose messages are being posted. */
+  private readonly posting = new Set<string>();
 
   constructor(private readonly ctx: BotContext) {}
 
@@ -32,10 +34,15 @@ export class AskPrompts {
       const channel = await this.channel(session.record.channelId);
       const owner = session.record.ownerId;
       const open = req.kind === 'question' ? req.questions!.map((_, i) => i).filter((i) => !req.answers?.[i]) : [0];
-      for (const [n, i] of open.entries()) {
-        const message = req.kind === 'question' ? renderQuestion(req, i, owner, n === 0) : renderPlanPrompt(req, owner);
-        const sent = await channel.send(message);
-        this.note(req.key, i, { channelId: sent.channelId, messageId: sent.id, content: sent.content });
+      this.posting.add(req.key);
+      try {
+        for (const [n, i] of open.entries()) {
+          const message = req.kind === 'question' ? renderQuestion(req, i, owner, n === 0) : renderPlanPrompt(req, owner);
+          const sent = await channel.send(message);
+          this.note(req.key, i, { channelId: sent.channelId, messageId: sent.id, content: sent.content });
+        }
+      } finally {
+        this.posting.delete(req.key);
       }
       await this.runEarly(req.key);
     } catch (err) {
@@ -55,7 +62,7 @@ export class AskPrompts {
       }
     };
     if (outcome.by === 'user') return void this.take(req.key); // the button's own update already said so
-    if (!this.posted.has(req.key)) return void this.settledEarly.set(req.key, close);
+    if (!this.posted.has(req.key) || this.posting.has(req.key)) return void this.settledEarly.set(req.key, close);
     await close();
   }
 
