@@ -80,9 +80,10 @@ export class RunnerService {
   private async take(m: JsMsg): Promise<void> {
     const cmd = decode(command, m.data);
     if (isDecodeError(cmd)) {
-      // Never executed, never redelivered; the log says what it was (its sequence in the stream).
+      // Never executed: acknowledged, so the work queue drops it. (Observed on nats-server 2.9.10: a
+      // `term` with a reason was delivered again after the ack wait.) The log says what it was.
       this.log.error({ seq: m.seq, reason: cmd.error }, 'a command that is not valid protocol was dropped from the queue');
-      m.term(cmd.error);
+      await m.ackAck().catch((err: unknown) => this.log.warn({ err, seq: m.seq }, 'ack not confirmed'));
       return;
     }
     try {

@@ -4,13 +4,16 @@
  * client (test/helpers/hub-client.ts) sends commands and reads events: an answer's events arrive
  * exactly once; a command sent while the runner is down is answered when it is back; a runner killed
  * with -9 mid-answer reattaches to its tmux-held claude and the result arrives exactly once; a runner
- * with wrong credentials does not start. The tests run in order and share one runner (each builds on the last).
+ * with wrong credentials does not start; permission requests and interrupts go over the protocol;
+ * what cannot be done is refused with a safe message. The tests run in order and share one runner
+ * (each builds on the last).
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runnerPermissions } from '../../src/remote/subjects.js';
+import { jetstream } from '@nats-io/jetstream';
+import { commandSubject, runnerPermissions } from '../../src/remote/subjects.js';
 import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
@@ -151,5 +154,34 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     expect(hub.of('turn').filter((t) => t.prompt === 'only once please')).toHaveLength(1);
     expect(hub.of('accepted').filter((a) => a.commandId === id)).toHaveLength(1);
     expect((await resultOf(later)).text).toBe('echo: and then this (turn 6)');
+  });
+
+  it('a permission request goes out as an event and a permission command answers it; an interrupt command ends a running turn', async () => {
+    const file = path.join(cenv.workDir, 'made-by-runner.txt');
+    const turnId = await ask(`TOOL:touch ${file} && echo made`);
+    const req = await until(() => hub.of('permission').find((p) => p.turnId === turnId), 'the permission request');
+    expect(req).toMatchObject({ kind: 'tool', tool: 'Bash', input: { command: `touch ${file} && echo made` } });
+    expect(fs.existsSync(file)).toBe(false); // nothing runs before the answer
+    const answer = await hub.send('a', { type: 'permission', sessionId: req.sessionId, key: req.key, decision: 'allow', userId: ALICE });
+    expect((await resultOf(turnId)).text).toBe('ran: made');
+    expect(fs.existsSync(file)).toBe(true);
+    expect(hub.of('permissionSettled').find((p) => p.key === req.key)).toMatchObject({ decision: 'allow', by: 'user', userId: ALICE });
+    expect(hub.of('accepted').find((a) => a.commandId === answer)).toMatchObject({ sessionId: req.sessionId, turnId: null });
+
+    const slow = await ask('SLOW stop me');
+    await until(() => hub.of('text', slow).length >= 2, 'streaming text');
+    await hub.send('a', { type: 'interrupt', sessionId: req.sessionId });
+    expect((await resultOf(slow)).outcome).toBe('interrupted');
+  });
+
+  it('refuses what cannot be done with a safe message, and drops what is not protocol without stopping the queue', async () => {
+    const stale = await hub.send('a', { type: 'interrupt', sessionId: '0123456789ab' });
+    const refused = await until(() => hub.of('refused').find((r) => r.commandId === stale), 'the refusal');
+    expect(refused).toMatchObject({ code: 'SESSION_NOT_FOUND', message: 'This session has ended. Start a new one with `/claude ask`.' });
+    await jetstream(hub.nc).publish(commandSubject('a'), 'not json', { msgID: 'garbage-1' });
+    const next = await ask('still listening?');
+    expect((await resultOf(next)).text).toMatch(/^echo: still listening\? \(turn \d+\)$/);
+    expect(runner!.output()).toContain('a command that is not valid protocol was dropped from the queue');
+    expect(await hub.queued('a')).toBe(0);
   });
 });
