@@ -23,6 +23,11 @@ export abstract class SessionAsks extends SessionRestore {
     return this.gate.waiting.find((r) => r.key === key) ?? null;
   }
 
+  /** A permission request, question, plan or MCP form waits for the owner's answer. */
+  protected get waitsForOwner(): boolean {
+    return this.gate.waiting.length > 0 || this.elicitations.waiting.length > 0;
+  }
+
   /** The MCP elicitation waiting under `key`, if any (read-only view). */
   waitingElicitation(key: string): Readonly<ElicitationRequest> | null {
     return this.elicitations.waiting.find((r) => r.key === key) ?? null;

@@ -78,6 +78,7 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
       setAlwaysAllowed: (tools) => this.patch({ alwaysAllow: JSON.stringify(tools) }),
       asked: (req) => this.emit('permission', req),
       settled: (req, outcome) => {
+        this.link?.turnStarted(); // the stall clock starts again: the wait for a person is over
         if (outcome.by === 'timeout') this.current?.notice(timeoutNotice(req));
         this.emit('permissionSettled', req, outcome);
       },
@@ -89,6 +90,7 @@ export abstract class SessionLoop extends EventEmitter<SessionEvents> {
       write: async (line) => { await this.link?.handle.write(line); },
       asked: (req) => this.emit('elicitation', req),
       settled: (req, outcome) => {
+        this.link?.turnStarted(); // the stall clock starts again: the wait for a person is over
         if (outcome.by === 'timeout') this.current?.notice(`Nobody answered ${req.serverName}'s request in time, so it was cancelled.`);
         this.emit('elicitationSettled', req, outcome);
       },

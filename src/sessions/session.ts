@@ -224,6 +224,7 @@ export class Session extends SessionAsks {
       case 'query': return this.query(input.subtype);
       case 'stall': {
         const waiting = (this.current !== null && !this.current.isEnded) || this.awaiting.length > 0;
+        if (this.waitsForOwner) return false; // Claude Code waits for a person, not stuck (PERMISSION_TIMEOUT bounds it)
         return waiting && this.link !== null && this.link.endIfStalled(input.stallMs);
       }
       case 'restore': {

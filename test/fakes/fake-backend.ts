@@ -150,6 +150,11 @@ export class FakeProcess implements ProcessHandle {
     };
   }
 
+  /** Prints a line as the CLI would on its own (a `control_request` it sends: `can_use_tool`, `elicitation`). */
+  print(obj: object): void {
+    this.emit(obj);
+  }
+
   private emit(obj: object): void {
     const text = JSON.stringify(obj);
     this.offset += Buffer.byteLength(text) + 1;
