@@ -28,7 +28,6 @@ const MESSAGES = {
   NO_SESSION: () => 'You have no session in this channel yet. Start one with `/claude ask`.',
   PERMISSION_SETTLED: () => 'This request was already answered, or it timed out.',
   PARKED_SETTLED: () => 'That message is no longer waiting for the usage limit: it already ran, or was cancelled.',
-  NOT_LIVE: () => 'This session has no Claude Code process right now (it is suspended), so Claude Code cannot be asked. Send a message to wake it, then try again.',
   MODEL_UNKNOWN: (p: { name: string | number }) => `\`${p.name}\` is not a model alias (sonnet, opus, haiku, opusplan, default) or a full model id like claude-sonnet-4-5.`,
   PROCESS_START_FAILED: (p: { reason: string | number }) => `Claude Code could not be started (${p.reason}).`,
   PROCESS_EXITED: (p: { exitCode: string | number }) => `Claude Code stopped unexpectedly (exit ${p.exitCode}). Your next message starts it again.`,
