@@ -54,6 +54,7 @@ export async function saveUpload(cwd: string, messageId: string, name: string, d
   await fs.promises.mkdir(dir, { recursive: true });
   const real = await fs.promises.realpath(dir);
   if (!isInside(root, real)) throw new BridgeError('FILE_OUTSIDE', { path: path.join(UPLOADS_DIR, messageId) });
+  await ignoreInGit(path.join(root, path.dirname(UPLOADS_DIR)));
   let file = sanitizeFileName(name);
   const ext = path.extname(file);
   for (let n = 2; names.has(file); n++) file = `${file.slice(0, file.length - ext.length).replace(/ \(\d+\)$/, '')} (${n})${ext}`;
@@ -62,6 +63,15 @@ export async function saveUpload(cwd: string, messageId: string, name: string, d
   const fh = await fs.promises.open(path.join(real, file), fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_TRUNC | fs.constants.O_NOFOLLOW, 0o644);
   try { await fh.writeFile(data); } finally { await fh.close(); }
   return path.join(real, file);
+}
+
+/** Keeps `.claude-bridge/` out of the user's `git status`: a `.gitignore` of `*` in it, made once (never through a link). */
+async function ignoreInGit(dir: string): Promise<void> {
+  const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+  await fs.promises.open(path.join(dir, '.gitignore'), flags, 0o644).then(
+    async (fh) => { try { await fh.writeFile('# files uploaded through claude-discord-bridge\n*\n'); } finally { await fh.close(); } },
+    (err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err; },
+  );
 }
 
 /** A file of the session's directory, resolved. */

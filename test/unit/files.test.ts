@@ -43,6 +43,7 @@ describe('session files', () => {
   it('saves uploads under .claude-bridge/uploads/<id>/, de-duplicating names, never through a symlink', async () => {
     const cwd = tmp();
     expect(await saveUpload(cwd, '123', 'a.bin', Buffer.from('1'), new Set())).toBe(path.join(cwd, '.claude-bridge/uploads/123/a.bin'));
+    expect(fs.readFileSync(path.join(cwd, '.claude-bridge/.gitignore'), 'utf8')).toMatch(/^\*$/m); // uploads stay out of git status
     const names = new Set<string>();
     await saveUpload(cwd, '124', 'a.bin', Buffer.from('1'), names);
     expect(await saveUpload(cwd, '124', 'a.bin', Buffer.from('2'), names)).toBe(path.join(cwd, '.claude-bridge/uploads/124/a (2).bin'));
