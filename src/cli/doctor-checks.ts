@@ -183,3 +183,22 @@ export function nativeLoadFailure(err: unknown): BridgeError | null {
 function firstLine(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).split('\n')[0]!.slice(0, 200);
 }
+
+/**
+ * `MCP_CONFIG`: a readable JSON file with an `mcpServers` object (the shape `claude --mcp-config`
+ * takes; Claude Code docs, "MCP"). `fail` otherwise: every session's Claude Code would refuse it.
+ */
+export function checkMcpConfig(file: string): Check {
+  const name = 'MCP_CONFIG';
+  let servers: unknown;
+  try {
+    servers = (JSON.parse(fs.readFileSync(path.resolve(file), 'utf8')) as { mcpServers?: unknown }).mcpServers;
+  } catch (err) {
+    return { name, status: 'fail', detail: `${file} cannot be read as JSON (${(err as Error).message.slice(0, 120)})`, fix: 'Point MCP_CONFIG at a JSON file like {"mcpServers": {"name": {"command": "…", "args": []}}}' };
+  }
+  if (typeof servers !== 'object' || servers === null || Array.isArray(servers)) {
+    return { name, status: 'fail', detail: `${file} has no "mcpServers" object`, fix: 'Put the servers under "mcpServers": {"name": {"command": "…", "args": []}}' };
+  }
+  const names = Object.keys(servers);
+  return { name, status: 'ok', detail: `${names.length} server${names.length === 1 ? '' : 's'} for every session${names.length ? `: ${names.join(', ').slice(0, 200)}` : ''}` };
+}

@@ -13,7 +13,7 @@ import { selectBackend } from '../backends/select.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import { inviteUrl } from '../discord/invite.js';
 import { MIGRATIONS } from '../store/migrations.js';
-import { checkClaudeLogin, checkNativeModules, checkNode, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
+import { checkClaudeLogin, checkMcpConfig, checkNativeModules, checkNode, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
 
 export type { Check } from './doctor-checks.js';
 
@@ -101,6 +101,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
   for (const [name, dir, fix] of dirs) add(checkWritableDir(name, dir, fix));
 
   if (config.WORKSPACE_ROOT) add(checkWorkspace(config.WORKSPACE_ROOT, config.CLAUDE_WORKDIR));
+  if (config.MCP_CONFIG) add(checkMcpConfig(config.MCP_CONFIG));
   if (natives[0]!.status === 'ok') add(await checkDatabase(config));
 
   try {

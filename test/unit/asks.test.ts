@@ -6,6 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { makeBridgeSessionId, makeClaudeSessionId, makeComponentId, parseComponentId, parseSnowflake, type BridgeSessionId } from '../../src/core/ids.js';
 import { openDatabase } from '../../src/store/db.js';
+import { checkMcpConfig } from '../../src/cli/doctor-checks.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { SqliteSessionStore } from '../../src/store/sessions-repo.js';
 import { formContent, parseFormSchema } from '../../src/sessions/forms.js';
 import { answeredInput, keepPlanningMessage, parseQuestions, planFileWritten } from '../../src/sessions/questions.js';
@@ -120,5 +124,16 @@ describe('store (migration 7)', () => {
     expect(store.listQuestionAnswers(id, 'r1')).toEqual([]);
     expect(store.listQuestionAnswers(id, 'r2')).toHaveLength(1);
     store.close();
+  });
+});
+
+describe('doctor: MCP_CONFIG', () => {
+  it('is ok with an mcpServers object, and fails (saying how to fix it) otherwise', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-mcp-'));
+    const file = (name: string, text: string) => { fs.writeFileSync(path.join(dir, name), text); return path.join(dir, name); };
+    expect(checkMcpConfig(file('ok.json', '{"mcpServers":{"elicit":{"command":"tsx","args":[]}}}'))).toMatchObject({ status: 'ok', detail: '1 server for every session: elicit' });
+    expect(checkMcpConfig(file('none.json', '{"servers":{}}'))).toMatchObject({ status: 'fail', detail: expect.stringContaining('no "mcpServers" object') });
+    expect(checkMcpConfig(file('bad.json', '{'))).toMatchObject({ status: 'fail', fix: expect.stringContaining('mcpServers') });
+    expect(checkMcpConfig(path.join(dir, 'missing.json')).status).toBe('fail');
   });
 });
