@@ -5,7 +5,8 @@
  * exactly once; a command sent while the runner is down is answered when it is back; a runner killed
  * with -9 mid-answer reattaches to its tmux-held claude and the result arrives exactly once; a runner
  * with wrong credentials does not start; permission requests and interrupts go over the protocol;
- * what cannot be done is refused with a safe message. The tests run in order and share one runner
+ * what cannot be done is refused with a safe message; a 10 s NATS outage mid-answer loses and
+ * duplicates nothing. The tests run in order and share one runner
  * (each builds on the last).
  */
 import { execFileSync } from 'node:child_process';
@@ -183,5 +184,24 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     expect((await resultOf(next)).text).toMatch(/^echo: still listening\? \(turn \d+\)$/);
     expect(runner!.output()).toContain('a command that is not valid protocol was dropped from the queue');
     expect(await hub.queued('a')).toBe(0);
+  });
+
+  it('NATS stopped for 10 s mid-answer: the answer arrives whole once it is back, nothing lost, nothing twice', async () => {
+    const turnId = await ask('SLOW through the outage');
+    await until(() => hub.of('text', turnId).length >= 2, 'streaming text');
+    await nats.pause();
+    await new Promise((r) => setTimeout(r, 10_000)); // the outage; the answer finishes meanwhile (3 s of pieces)
+    expect(hub.of('result', turnId)).toEqual([]); // held by the runner while NATS was away
+    await nats.resume();
+    const result = await resultOf(turnId);
+    expect(result.outcome).toBe('success');
+    expect(result.text).toMatch(/^0 1 2 .* 28 echo: SLOW through the outage \(turn \d+\)$/);
+    expect(hub.textOf(turnId)).toBe(result.text);
+    expect(hub.of('result', turnId)).toHaveLength(1);
+    const ids = hub.events.map((e) => e.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    const next = await ask('after the outage'); // commands flow again
+    expect((await resultOf(next)).text).toMatch(/^echo: after the outage/);
+    expect((await hub.presence('a'))?.online).toBe(true);
   });
 });

@@ -23,8 +23,11 @@ export interface NatsServer {
   storeDir: string;
   /** Everything the server logged. */
   output(): string;
-  /** SIGTERM, then wait for the exit. */
+  /** SIGTERM, then wait for the exit; the store dir is removed. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its store (an outage); {@link NatsServer.resume} starts it again on the same port. */
+  pause(): Promise<void>;
+  resume(): Promise<void>;
 }
 
 /** `NATS_SERVER_BIN`, else `nats-server` on PATH (or in /usr/sbin); `null` when there is none. */
@@ -52,28 +55,43 @@ export async function startNatsServer(users: NatsUser[]): Promise<NatsServer> {
     accounts: { BRIDGE: { jetstream: 'enabled', users } },
   };
   const conf = path.join(dir, 'nats.conf');
-  fs.writeFileSync(conf, JSON.stringify(config, null, 2), { mode: 0o600 });
-  const proc: ChildProcess = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  const exited = new Promise<void>((resolve) => proc.on('exit', () => resolve()));
-  const port = await new Promise<number>((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d.toString();
-      const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(out);
-      if (m && out.includes('Server is ready')) resolve(Number(m[1]));
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', onData);
-    proc.on('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${out}`)));
-    setTimeout(() => reject(new Error(`nats-server not ready after 30 s:\n${out}`)), 30_000).unref();
-  });
+  let proc: ChildProcess;
+  let exited: Promise<void> = Promise.resolve();
+  const launch = async (listen: string): Promise<number> => {
+    fs.writeFileSync(conf, JSON.stringify({ ...config, listen }, null, 2), { mode: 0o600 });
+    const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+    proc = child;
+    exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const from = out.length;
+    return new Promise<number>((resolve, reject) => {
+      const onData = (d: Buffer) => {
+        out += d.toString();
+        const mine = out.slice(from);
+        const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(mine);
+        if (m && mine.includes('Server is ready')) resolve(Number(m[1]));
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.on('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${out}`)));
+      setTimeout(() => reject(new Error(`nats-server not ready after 30 s:\n${out}`)), 30_000).unref();
+    });
+  };
+  const halt = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+    await exited;
+  };
+  const port = await launch(config.listen);
   return {
     url: `nats://127.0.0.1:${port}`, port, storeDir,
     output: () => out,
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      await exited;
+      await halt();
       fs.rmSync(dir, { recursive: true, force: true });
+    },
+    pause: halt,
+    async resume() {
+      await launch(`127.0.0.1:${port}`);
     },
   };
 }
