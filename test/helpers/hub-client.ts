@@ -16,6 +16,7 @@ export class HubClient {
   /** Every event delivered, in order of delivery (a redelivery would appear twice). */
   readonly events: RunnerEvent[] = [];
   private messages: ConsumerMessages | null = null;
+  private waiters: Array<(e: RunnerEvent) => void> = [];
 
   private constructor(readonly nc: NatsConnection, private readonly kv: KV) {}
 
@@ -31,9 +32,22 @@ export class HubClient {
         if (isDecodeError(e)) throw new Error(`bad event: ${e.error}`);
         hub.events.push(e);
         m.ack();
+        for (const w of [...hub.waiters]) w(e);
       }
     })();
     return hub;
+  }
+
+  /** The next event (from now on) that `match` accepts. */
+  next(match: (e: RunnerEvent) => boolean): Promise<RunnerEvent> {
+    return new Promise((resolve) => {
+      const w = (e: RunnerEvent) => {
+        if (!match(e)) return;
+        this.waiters = this.waiters.filter((x) => x !== w);
+        resolve(e);
+      };
+      this.waiters.push(w);
+    });
   }
 
   /** Sends a command to `runner` (its queue set up first); returns the command's id. */
