@@ -40,6 +40,7 @@ describe('usage and limits', () => {
     expect(reply.content).toMatch(/Context: [\d,]+ of [\d,]+ tokens \(\*\*\d+%\*\*\)/);
     expect(reply.content).toMatch(/Cost: \$\d+\.\d{4} · 2 turns/);
     expect(reply.content).toMatch(/5-hour limit: \*\*92%\*\* used · resets <t:\d+:t> \(<t:\d+:R>\)/);
+    expect(reply.content).toMatch(/Weekly limit: \*\*40%\*\* used · resets <t:\d+:t> \(<t:\d+:R>\)/);
   });
 
   it('/claude compact compacts the conversation and says so', async () => {

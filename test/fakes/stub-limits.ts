@@ -9,8 +9,9 @@
  * - `LIMITWARN` — the answer carries the plan-limit headers of a 5-hour window past its warning
  *   threshold. Copied from what Claude Code 2.1.330 reads (its bundled code, `anthropic-ratelimit-unified-*`):
  *   `-status: allowed`, `-reset`, `-representative-claim: five_hour`, `-5h-utilization: 0.92`,
- *   `-5h-reset`, `-5h-surpassed-threshold: 0.9`, `-5h-status: allowed_warning`; the CLI then prints
- *   a `rate_limit_event` with `status: "allowed_warning"`.
+ *   `-5h-reset`, `-5h-surpassed-threshold: 0.9`, `-5h-status: allowed_warning`, and a weekly window
+ *   at 40 % (`-7d-utilization`, `-7d-reset`, `-7d-status`); the CLI then prints a `rate_limit_event`
+ *   with `status: "allowed_warning"` and both windows in `unifiedWindows`.
  * - `USAGELIMIT:<seconds>` — until `<seconds>` after the first request for that prompt, every
  *   request is refused as the plan's usage limit: `429` with `{"type":"error","error":{"type":
  *   "rate_limit_error",…}}` and `anthropic-ratelimit-unified-status: rejected`, `-reset: <epoch s>`,
@@ -71,9 +72,10 @@ export function limitsAndSteps(res: http.ServerResponse, messages: Messages, las
   const now = Date.now();
   if (/\bLIMITWARN\b/.test(last)) {
     const reset = String(Math.floor(now / 1000) + 2 * 3600);
+    const weekly = String(Math.floor(now / 1000) + 3 * 86400);
     for (const [k, v] of Object.entries({
       status: 'allowed', reset, 'representative-claim': 'five_hour', '5h-utilization': '0.92', '5h-reset': reset,
-      '5h-surpassed-threshold': '0.9', '5h-status': 'allowed_warning',
+      '5h-surpassed-threshold': '0.9', '5h-status': 'allowed_warning', '7d-utilization': '0.4', '7d-reset': weekly, '7d-status': 'allowed',
     })) res.setHeader(`anthropic-ratelimit-unified-${k}`, v);
     return false;
   }
