@@ -144,11 +144,18 @@ export class TmuxBackend implements ProcessBackend {
    * shell does. `detach-on-destroy off`: the monitor's control client moves on to another session.
    */
   private async ensureServer(): Promise<void> {
-    await this.run([
+    const start = () => this.run([
       '-f', '/dev/null', 'start-server', ';',
       'set-option', '-g', 'exit-empty', 'off', ';',
       'set-option', '-g', 'remain-on-exit', 'off', ';',
       'set-option', '-g', 'detach-on-destroy', 'off',
     ]);
+    // A server that is still exiting (killed a moment ago) answers "server exited unexpectedly" to
+    // the client that reached its socket; the next client starts a new one (seen under CI load).
+    await start().catch(async (err: Error & { stderr?: string }) => {
+      if (!/server exited unexpectedly/.test(err.stderr ?? '')) throw err;
+      await new Promise((r) => setTimeout(r, 100));
+      await start();
+    });
   }
 }
