@@ -58,6 +58,14 @@ export async function startRunner(config: Config, name: string | undefined, env:
   if (!isInside(workspaceRoot, cwd)) {
     throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR (${cwd}) must be inside WORKSPACE_ROOT (${workspaceRoot}), symlinks resolved` });
   }
+  // A runner keeps to its own store, run dir and tmux socket unless they are set: next to a `start`
+  // bot (or another runner) on the same machine with the defaults, each would end the other's
+  // processes as orphans and share one database.
+  const own = {
+    DATABASE_PATH: env.DATABASE_PATH ? config.DATABASE_PATH : `data/runner-${runner}.db`,
+    RUN_DIR: env.RUN_DIR ? config.RUN_DIR : `data/run-${runner}`,
+    TMUX_SOCKET: env.TMUX_SOCKET ? config.TMUX_SOCKET : `cdb-runner-${runner}`,
+  };
   const binary = resolveClaudeBinary(config.CLAUDE_BIN, env);
   log.info({ runner, claude: binary.path, source: binary.source, cwd }, 'claude binary');
 
@@ -65,13 +73,13 @@ export async function startRunner(config: Config, name: string | undefined, env:
     url: config.NATS_URL, user: config.NATS_USER, password: config.NATS_PASSWORD, creds: config.NATS_CREDS,
     name: `claude-bridge runner ${runner}`, inboxPrefix: runnerInboxPrefix(runner),
   });
-  const db = openDatabase(config.ENABLE_PERSISTENCE ? config.DATABASE_PATH : ':memory:');
+  const db = openDatabase(config.ENABLE_PERSISTENCE ? own.DATABASE_PATH : ':memory:');
   const store = new SqliteSessionStore(db);
   const closeAll = async () => { await nc.drain().catch(() => undefined); store.close(); };
-  const runDir = path.resolve(config.RUN_DIR);
+  const runDir = path.resolve(own.RUN_DIR);
   const { backend } = await selectBackend(
     config.SESSION_BACKEND,
-    { tmux: new TmuxBackend({ socket: config.TMUX_SOCKET, runDir, log }), pty: new PtyBackend({ runDir }) },
+    { tmux: new TmuxBackend({ socket: own.TMUX_SOCKET, runDir, log }), pty: new PtyBackend({ runDir }) },
     log,
   ).catch(async (err) => { await closeAll(); throw err; });
   const manager = new SessionManager({
@@ -95,7 +103,7 @@ export async function startRunner(config: Config, name: string | undefined, env:
     await closeAll();
     throw err;
   }
-  log.info({ runner, nats: config.NATS_URL, backend: backend.kind }, 'runner ready');
+  log.info({ runner, nats: config.NATS_URL, backend: backend.kind, database: own.DATABASE_PATH, tmuxSocket: own.TMUX_SOCKET }, 'runner ready');
   return {
     name: runner, manager, log,
     async stop() {

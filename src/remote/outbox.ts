@@ -7,7 +7,7 @@
  */
 import type { JetStreamClient } from '@nats-io/jetstream';
 import type { Logger } from '../core/logger.js';
-import { encode, PROTOCOL_VERSION, type EventBody } from './protocol.js';
+import { encode, fitPayload, PROTOCOL_VERSION, type EventBody } from './protocol.js';
 import { eventSubject } from './subjects.js';
 
 export interface EventOutboxOptions {
@@ -18,6 +18,8 @@ export interface EventOutboxOptions {
   now?: () => number;
   /** First retry delay, doubled up to 5 s, ms. @default 250 */
   retryMs?: number;
+  /** The server's max payload (its INFO `max_payload`), bytes; longer events are cut ({@link fitPayload}). @default 1 MiB */
+  maxPayload?: number;
 }
 
 export class EventOutbox {
@@ -37,7 +39,10 @@ export class EventOutbox {
    */
   publish(id: string, body: EventBody): Promise<boolean> {
     this.pending++;
-    const data = encode({ v: PROTOCOL_VERSION, id, runner: this.o.runner, at: this.now(), body });
+    // Headroom under max_payload for the message's headers (Nats-Msg-Id) and subject.
+    const ev = fitPayload({ v: PROTOCOL_VERSION, id, runner: this.o.runner, at: this.now(), body }, (this.o.maxPayload ?? 1024 * 1024) - 1024);
+    if (ev.cut) this.o.log.warn({ id, type: body.type }, 'event over the NATS max payload: long text in it was cut');
+    const data = encode(ev);
     const sent = this.tail.then(() => this.send(id, body.type, data)).finally(() => this.pending--);
     this.tail = sent.then(() => undefined);
     return sent;

@@ -91,6 +91,8 @@ export const event = z.object({
   runner: z.string(),
   at: z.number().int().nonnegative(),
   body: eventBody,
+  /** Set when long strings of `body` were cut to fit NATS's max payload ({@link fitPayload}). */
+  cut: z.literal(true).optional(),
 });
 export type RunnerEvent = z.infer<typeof event>;
 export type EventBody = z.infer<typeof eventBody>;
@@ -136,4 +138,26 @@ export function decode<T>(schema: z.ZodType<T>, data: Uint8Array): T | { error: 
 
 export function isDecodeError<T>(v: T | { error: string }): v is { error: string } {
   return typeof v === 'object' && v !== null && 'error' in v && Object.keys(v).length === 1;
+}
+
+/**
+ * `ev`, or — when its JSON is over `maxBytes` (the server's `max_payload`, 1 MiB by default) — a
+ * copy with every long string cut (`…[cut: <n> chars in all]`), the limit halved until it fits, and
+ * `cut: true`. Deterministic, so a replayed event is cut the same way. A message over the payload
+ * limit is refused by the server on every attempt: without this one huge answer or tool input
+ * would hold up every event behind it.
+ */
+export function fitPayload(ev: RunnerEvent, maxBytes: number): RunnerEvent {
+  if (encode(ev).length <= maxBytes) return ev;
+  for (let limit = 256_000; ; limit = Math.floor(limit / 2)) {
+    const cut = { ...cutStrings(ev, limit), cut: true as const };
+    if (encode(cut).length <= maxBytes || limit < 64) return cut;
+  }
+}
+
+function cutStrings<T>(value: T, limit: number): T {
+  if (typeof value === 'string') return (value.length > limit ? `${value.slice(0, limit)}…[cut: ${value.length} chars in all]` : value) as T;
+  if (Array.isArray(value)) return value.map((v: unknown) => cutStrings(v, limit)) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cutStrings(v, limit)])) as T;
+  return value;
 }

@@ -45,7 +45,7 @@ export class RunnerService {
     parseRunnerName(o.name);
     this.now = o.now ?? Date.now;
     this.log = o.log.child({ component: 'runner', runner: o.name });
-    this.outbox = new EventOutbox({ js: jetstream(o.nc), runner: o.name, log: this.log, now: this.now });
+    this.outbox = new EventOutbox({ js: jetstream(o.nc), runner: o.name, log: this.log, now: this.now, maxPayload: o.nc.info?.max_payload });
     forwardSessionEvents(o.manager, this.outbox, this.log); // before the manager restores sessions
   }
 
