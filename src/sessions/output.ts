@@ -140,7 +140,9 @@ function kindOf(status: number | null, type: string | undefined, result: SDKResu
 export function usageLimitReset(result: SDKResultMessage, rateLimit: { status: string; resetsAt?: number } | null): number | null {
   if (!result.is_error) return null;
   const r = result as SDKResultMessage & { api_error?: string; api_error_status?: number | null };
-  const limited = r.api_error === 'usage_limit_reached' || (r.api_error_status === 429 && rateLimit?.status === 'rejected');
+  // A CLI that names the failure is believed (a plain 429 is `rate_limit`, retried by the CLI itself);
+  // one that does not is taken at its limit report.
+  const limited = r.api_error === 'usage_limit_reached' || (r.api_error === undefined && r.api_error_status === 429 && rateLimit?.status === 'rejected');
   if (!limited || rateLimit?.status !== 'rejected' || typeof rateLimit.resetsAt !== 'number') return null;
   return rateLimit.resetsAt * 1000;
 }

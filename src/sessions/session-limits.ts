@@ -18,6 +18,9 @@ import type { RateLimitInfo, Turn } from './turn.js';
 /** What a usage question asks the CLI (sdk.d.ts `SDKControlGetUsageRequest`, `SDKControlGetContextUsageRequest`). */
 export type UsageQuery = 'get_usage' | 'get_context_usage';
 
+/** A parked turn waits at least this long, ms. */
+const MIN_WAIT_MS = 5_000;
+
 /** How long the CLI has to answer a usage question, ms (2.1.330 answers in tens of ms). */
 const QUERY_TIMEOUT_MS = 15_000;
 
@@ -42,7 +45,8 @@ export abstract class SessionLimits extends SessionTurns {
     if (this.current === turn) this.current = null;
     if (this.link && this.rec.state === 'running') this.setState('idle');
     turn.resetOutput(); // the CLI's "You've hit your limit" is not the answer; the run after the reset is
-    this.parking.park(turn, Math.max(resetAt, this.deps.now()), offset, left.map((s) => s.message.id));
+    // A reset time already past (clocks apart): try again shortly, not in a tight loop.
+    this.parking.park(turn, Math.max(resetAt, this.deps.now() + MIN_WAIT_MS), offset, left.map((s) => s.message.id));
     this.rec = { ...this.rec, outputOffset: offset }; // as stored
   }
 

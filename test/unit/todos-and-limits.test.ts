@@ -1,11 +1,13 @@
 /**
  * Claude's todo list from the stream-json output (src/sessions/todos.ts), with the shapes Claude Code
  * 2.1.330 prints (observed against the stub: a task id in `tool_use_result.task.id` and in the result
- * text "Task #1 created successfully: …"), and its Discord text (src/discord/render/limits.ts).
+ * text "Task #1 created successfully: …"), and its Discord text (src/discord/render/limits.ts); and
+ * which refusals are usage limits (src/sessions/output.ts).
  */
 import { describe, expect, it } from 'vitest';
 import type { KnownMessage } from '../../src/claude/stream-json.js';
 import { TodoBoard } from '../../src/sessions/todos.js';
+import { usageLimitReset } from '../../src/sessions/output.js';
 import { checklist, limitWarning } from '../../src/discord/render/limits.js';
 
 let n = 0;
@@ -61,5 +63,18 @@ describe('limit warning', () => {
   it('says nothing when allowed, or once the window reset', () => {
     expect(limitWarning({ status: 'allowed', resetsAt: now / 1000 + 60 }, now)).toBeNull();
     expect(limitWarning({ status: 'allowed_warning', resetsAt: now / 1000 - 1 }, now)).toBeNull();
+  });
+});
+
+describe('usage-limit refusals', () => {
+  const base = { type: 'result', subtype: 'success', is_error: true, result: "You've hit your 5-hour limit", total_cost_usd: 0, usage: {}, duration_ms: 1 };
+  const rejected = { status: 'rejected', resetsAt: 1_800_000_000 };
+  it('a result naming usage_limit_reached waits until the limit\'s reset (epoch ms)', () => {
+    expect(usageLimitReset({ ...base, api_error: 'usage_limit_reached', api_error_status: 429 } as never, rejected)).toBe(1_800_000_000_000);
+  });
+  it('a plain 429 is not a usage limit, even after an earlier rejection; no reset time, no wait', () => {
+    expect(usageLimitReset({ ...base, api_error: 'rate_limit', api_error_status: 429 } as never, rejected)).toBeNull();
+    expect(usageLimitReset({ ...base, api_error: 'usage_limit_reached', api_error_status: 429 } as never, { status: 'rejected' })).toBeNull();
+    expect(usageLimitReset({ ...base, is_error: false } as never, rejected)).toBeNull();
   });
 });
