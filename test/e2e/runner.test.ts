@@ -4,7 +4,7 @@
  * client (test/helpers/hub-client.ts) sends commands and reads events: an answer's events arrive
  * exactly once; a command sent while the runner is down is answered when it is back; a runner killed
  * with -9 mid-answer reattaches to its tmux-held claude and the result arrives exactly once; a runner
- * with wrong credentials does not start; permission requests and interrupts go over the protocol;
+ * with wrong credentials does not start; permission requests, interrupts, steering, suspend and stop go over the protocol;
  * what cannot be done is refused with a safe message; a 10 s NATS outage mid-answer loses and
  * duplicates nothing. The tests run in order and share one runner
  * (each builds on the last).
@@ -184,6 +184,28 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     expect((await resultOf(next)).text).toMatch(/^echo: still listening\? \(turn \d+\)$/);
     expect(runner!.output()).toContain('a command that is not valid protocol was dropped from the queue');
     expect(await hub.queued('a')).toBe(0);
+  });
+
+  it('steer, suspend and stop commands: a steered message is answered (in the turn or right after it), a suspended session resumes with its context', async () => {
+    const running = await ask('SLOW keep going');
+    await until(() => hub.of('text', running).length >= 2, 'streaming text');
+    const sessionId = hub.of('turn', running)[0]!.sessionId;
+    const steer = await hub.send('a', { type: 'steer', ownerId: ALICE, channelId: CHANNEL, text: 'steer me too' });
+    const accepted = await until(() => hub.of('accepted').find((a) => a.commandId === steer), 'the steer acceptance');
+    expect(accepted).toMatchObject({ sessionId, turnId: running }); // went into the running turn
+    await resultOf(running);
+    // Claude Code folds it in (the answer says `steered: …`) or answers it as a follow-up turn of its own.
+    await until(() => hub.of('result').find((r) => r.text.includes('steer me too')), 'an answer to the steered message');
+
+    const suspend = await hub.send('a', { type: 'suspend', sessionId });
+    expect(await until(() => hub.of('accepted').find((a) => a.commandId === suspend), 'the suspend')).toMatchObject({ sessionId, turnId: null });
+    const resumed = await ask('are you back');
+    expect((await resultOf(resumed)).text).toMatch(/^echo: are you back \(turn (\d+)\)$/);
+    const turnNo = Number(/\(turn (\d+)\)/.exec((await resultOf(resumed)).text)![1]);
+    expect(turnNo).toBeGreaterThan(5); // --resume: the conversation's earlier turns are in the context
+
+    const stop = await hub.send('a', { type: 'stop', sessionId });
+    expect(await until(() => hub.of('accepted').find((a) => a.commandId === stop), 'the stop')).toMatchObject({ sessionId, turnId: null });
   });
 
   it('NATS stopped for 10 s mid-answer: the answer arrives whole once it is back, nothing lost, nothing twice', async () => {
