@@ -130,15 +130,17 @@ export abstract class SessionTurns extends SessionLoop {
     const turn = this.inbox.shift()!;
     this.current = turn;
     link.turnStarted();
-    this.deps.store.setTurnState(turn.id, 'running');
+    // Sent again (after a usage limit or a restart): a fresh uuid, stored with the state, so a restore
+    // after another crash looks for this write in the transcript, not the first one.
+    if (turn.sentBefore) turn.writeUuid = randomUUID();
+    this.deps.store.setTurnState(turn.id, 'running', turn.writeUuid);
     this.setState('running');
     this.giveBackSlot();
     this.patch({ lastActivityAt: this.deps.now() });
     try {
-      // Written with the turn's id as its uuid (a fresh one when sent again after a usage limit or a
-      // restart): after a crash, the transcript tells whether the CLI got it.
-      const uuid = turn.sentBefore ? randomUUID() : turn.writeUuid;
-      await link.handle.write(encodeUserMessage(turn.prompt, { uuid, images: turn.images }));
+      // Written with the uuid stored above (the turn's id, or a resend's fresh one): after a crash, the
+      // transcript tells whether the CLI got it.
+      await link.handle.write(encodeUserMessage(turn.prompt, { uuid: turn.writeUuid, images: turn.images }));
       this.log.debug({ turn: turn.id }, 'prompt written');
     } catch (err) {
       this.log.warn({ err }, 'could not write the prompt; the process is ending'); // its exit ends the turn

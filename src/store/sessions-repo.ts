@@ -182,8 +182,9 @@ export class SqliteSessionStore implements SessionStore {
     this.db.prepare('UPDATE turns SET parked_until = NULL WHERE id = ?').run(id);
   }
 
-  setTurnState(id: string, state: 'queued' | 'running'): void {
-    this.db.prepare('UPDATE turns SET state = ? WHERE id = ?').run(state, id);
+  setTurnState(id: string, state: 'queued' | 'running', writeUuid?: string): void {
+    if (writeUuid) this.db.prepare('UPDATE turns SET state = ?, write_uuid = ? WHERE id = ?').run(state, writeUuid, id);
+    else this.db.prepare('UPDATE turns SET state = ? WHERE id = ?').run(state, id);
   }
 
   setTurnReplyRef(id: string, replyRef: string): void {

@@ -158,7 +158,8 @@ export interface SessionStore {
   markSteered(id: string, uuid: string, intoId: string): void;
   /** The message was not taken by the process: it is a turn of its own again. */
   unsteer(id: string): void;
-  setTurnState(id: string, state: 'queued' | 'running'): void;
+  /** `writeUuid`: the uuid the prompt is written with this time (a resend's fresh one), kept for restore. */
+  setTurnState(id: string, state: 'queued' | 'running', writeUuid?: string): void;
   /**
    * In one transaction: the turn was refused for a usage limit and waits (`queued`) until `until`
    * (epoch ms), to be sent again with `writeUuid`; the session's output offset becomes
