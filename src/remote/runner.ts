@@ -5,11 +5,12 @@
  *   ({@link forwardSessionEvents}, {@link EventOutbox});
  * - takes commands from its work-queue stream one at a time, in order, and acknowledges each only
  *   once its effect is stored ({@link executeCommand});
- * - keeps its presence entry fresh ({@link PresenceHeartbeat}).
+ * - keeps its presence entry fresh ({@link PresenceHeartbeat});
+ * - answers requests for listings ({@link serveRequests}).
  * It never sees a Discord token.
  */
 import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger.js';
 import type { SessionManager } from '../sessions/manager.js';
 import { executeCommand, type CommandLog } from './commands.js';
@@ -17,6 +18,7 @@ import { ensureCommandStream, presenceBucket } from './jetstream.js';
 import { EventOutbox } from './outbox.js';
 import { PresenceHeartbeat } from './presence.js';
 import { command, decode, isDecodeError } from './protocol.js';
+import { serveRequests } from './requests.js';
 import { commandStream, parseRunnerName, RUNNER_CONSUMER } from './subjects.js';
 import { forwardSessionEvents } from './turn-events.js';
 
@@ -39,6 +41,7 @@ export class RunnerService {
   private presence: PresenceHeartbeat | null = null;
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> | null = null;
+  private requests: Subscription | null = null;
   private readonly log: Logger;
 
   constructor(private readonly o: RunnerServiceOptions) {
@@ -61,6 +64,7 @@ export class RunnerService {
       live: () => this.o.manager.liveCount(), log: this.log, now: this.now,
     });
     await this.presence.start();
+    this.requests = serveRequests(this.o.nc, this.o.name, this.o.manager, this.log);
     const consumer = await jetstream(this.o.nc).consumers.get(commandStream(this.o.name), RUNNER_CONSUMER);
     this.messages = await consumer.consume({ max_messages: 1 });
     const messages = this.messages;
@@ -71,6 +75,7 @@ export class RunnerService {
 
   /** Stops taking commands (the one in hand is finished), marks the runner offline, stops publishing. */
   async stop(): Promise<void> {
+    await this.requests?.drain().catch(() => undefined);
     await this.messages?.close().catch(() => undefined);
     await this.loop;
     await this.presence?.stop();

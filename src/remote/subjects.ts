@@ -7,7 +7,7 @@
  * | --- | --- |
  * | commands hub → runner `<n>` | subject `cdb.runner.<n>.cmd`, work-queue stream `CDB_CMD_<n>`, durable consumer `runner` |
  * | events runner `<n>` → hub | subject `cdb.runner.<n>.evt`, stream `CDB_EVT` (all runners), durable consumer `hub` |
- * | request/reply (stage 2) | `cdb.runner.<n>.req.>` |
+ * | request/reply hub → runner `<n>` | `cdb.runner.<n>.req.<type>` (`requests.ts`) |
  * | presence | KV bucket `cdb_runners`, key `<n>` |
  * | a runner's reply inboxes | `_INBOX_<n>.>` (the connection's `inboxPrefix`) |
  */
@@ -47,6 +47,8 @@ export const runnerInboxPrefix = (runner: string) => `_INBOX_${runner}`;
 export interface NatsPermissions {
   publish: { allow: string[] };
   subscribe: { allow: string[] };
+  /** May publish to the reply subject of a request it received (nats-server `allow_responses`). */
+  allow_responses?: boolean;
 }
 
 /**
@@ -75,6 +77,7 @@ export function runnerPermissions(runner: string): NatsPermissions {
         `$KV.${PRESENCE_BUCKET}.${runner}`,
       ],
     },
-    subscribe: { allow: [`${runnerInboxPrefix(runner)}.>`] },
+    subscribe: { allow: [`${runnerInboxPrefix(runner)}.>`, `${requestSubject(runner)}.>`] },
+    allow_responses: true,
   };
 }

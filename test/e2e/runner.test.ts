@@ -6,7 +6,7 @@
  * with -9 mid-answer reattaches to its tmux-held claude and the result arrives exactly once; a runner
  * with wrong credentials does not start; permission requests, interrupts, steering, suspend and stop go over the protocol;
  * what cannot be done is refused with a safe message; a 10 s NATS outage mid-answer loses and
- * duplicates nothing. The tests run in order and share one runner
+ * duplicates nothing; listings come by request/reply. The tests run in order and share one runner
  * (each builds on the last).
  */
 import { execFileSync } from 'node:child_process';
@@ -206,6 +206,19 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
 
     const stop = await hub.send('a', { type: 'stop', sessionId });
     expect(await until(() => hub.of('accepted').find((a) => a.commandId === stop), 'the stop')).toMatchObject({ sessionId, turnId: null });
+  });
+
+  it("lists the owner's sessions on request (request/reply), and refuses a directory outside the runner's workspace", async () => {
+    const r = await hub.request('a', { type: 'sessions', ownerId: ALICE, dir: null });
+    if (!r.ok || r.body.type !== 'sessions') throw new Error(JSON.stringify(r));
+    expect(r.body.cwd).toBe(cenv.workDir);
+    const sessionId = hub.of('turn')[0]!.sessionId;
+    expect(r.body.sessions.find((s) => s.bridgeId === sessionId)).toMatchObject({ kind: 'bridge', notResumable: null });
+    expect(r.body.sessions.find((s) => s.bridgeId === sessionId)!.prompts).toBeGreaterThan(5);
+    const other = await hub.request('a', { type: 'sessions', ownerId: '100000000000000009', dir: null });
+    expect(other.ok && other.body.type === 'sessions' && other.body.sessions.filter((s) => s.kind === 'bridge')).toEqual([]); // never another user's
+    expect(await hub.request('a', { type: 'sessions', ownerId: ALICE, dir: '/etc' })).toMatchObject({ ok: false, code: 'OUTSIDE_WORKSPACE' });
+    expect(await hub.request('a', { type: 'ping' })).toMatchObject({ ok: true, body: { type: 'pong', runner: 'a' } });
   });
 
   it('NATS stopped for 10 s mid-answer: the answer arrives whole once it is back, nothing lost, nothing twice', async () => {

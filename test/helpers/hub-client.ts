@@ -10,7 +10,8 @@ import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats, ensureCommandStream, ensureEventsStream, presenceBucket } from '../../src/remote/jetstream.js';
 import { command, decode, encode, event, isDecodeError, presence, PROTOCOL_VERSION, type CommandBody, type Presence, type RunnerEvent } from '../../src/remote/protocol.js';
-import { commandStream, commandSubject, EVENTS_STREAM, HUB_CONSUMER } from '../../src/remote/subjects.js';
+import { reply, type Reply, type RequestBody } from '../../src/remote/requests.js';
+import { commandStream, commandSubject, EVENTS_STREAM, HUB_CONSUMER, requestSubject } from '../../src/remote/subjects.js';
 
 export class HubClient {
   /** Every event delivered, in order of delivery (a redelivery would appear twice). */
@@ -66,6 +67,14 @@ export class HubClient {
   async redeliver(runner: string, id: string, body: CommandBody): Promise<void> {
     const cmd = command.parse({ v: PROTOCOL_VERSION, id, at: Date.now(), body });
     await jetstream(this.nc).publish(commandSubject(runner), encode(cmd), { msgID: `${id}:again` });
+  }
+
+  /** A request to `runner` (core NATS request/reply), its reply checked against the protocol. */
+  async request(runner: string, body: RequestBody): Promise<Reply> {
+    const m = await this.nc.request(`${requestSubject(runner)}.${body.type}`, JSON.stringify({ v: PROTOCOL_VERSION, body }), { timeout: 20_000 });
+    const r = decode(reply, m.data);
+    if (isDecodeError(r)) throw new Error(`bad reply: ${r.error}`);
+    return r;
   }
 
   /** Commands waiting in `runner`'s queue (not yet acknowledged by it). */

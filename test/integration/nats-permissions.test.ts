@@ -80,5 +80,8 @@ describe.skipIf(!hasNats)('NATS permissions and streams (real nats-server)', () 
     const after = (await (await jetstreamManager(hub)).streams.info(EVENTS_STREAM)).state.messages;
     expect(after).toBe(before); // nothing forged reached the stream
     expect(server.output()).toMatch(/Publish Violation - User "runner-a", Subject "cdb\.runner\.b\.evt"/);
+    a.subscribe('cdb.runner.b.req.>'); // would see b's requests; the server refuses the subscription
+    await a.flush();
+    expect(server.output()).toMatch(/Subscription Violation - User "runner-a", Subject "cdb\.runner\.b\.req\.>"/);
   });
 });

@@ -37,6 +37,7 @@ describe('runner names and permissions', () => {
       expect(s, s).not.toMatch(/cdb\.runner\.\*|cdb\.>|^>$|^\$JS\.API\.>$/);
       if (s.includes('CDB_CMD_')) expect(s, s).toContain(commandStream('a'));
     }
-    expect(p.subscribe.allow).toEqual(['_INBOX_a.>']);
+    expect(p.subscribe.allow).toEqual(['_INBOX_a.>', 'cdb.runner.a.req.>']);
+    expect(p.allow_responses).toBe(true); // answers go only to the reply subject of a request it got
   });
 });
