@@ -45,7 +45,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
     this.workspace = new Workspace(opts.workspaceRoot ?? opts.defaultCwd, opts.defaultCwd, opts.store, this.now);
     this.spares = new SparePool({
       count: Math.min(opts.spareProcesses ?? 0, opts.maxSessions), log: opts.log, now: this.now,
-      hasRoom: () => this.slots.hasRoom,
+      hasRoom: () => this.slots.hasRoom, changed: () => this.slots.pump(),
       launch: {
         backend: opts.backend, claudeBin: opts.claudeBin, env: opts.env, claudeConfigDir: opts.claudeConfigDir,
         permissionMode: opts.permissionMode, mcpConfig: opts.mcpConfig, workspaceRoot: this.workspace.root,
@@ -195,7 +195,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       backend: this.opts.backend, store: this.opts.store, claudeBin: this.opts.claudeBin, env: this.opts.env,
       permissionMode: this.opts.permissionMode, permissionTimeoutMs: this.opts.permissionTimeoutMs, mcpConfig: this.opts.mcpConfig,
       claudeConfigDir: this.opts.claudeConfigDir, workspaceRoot: this.workspace.root, log: this.opts.log, now: this.now,
-      takeSpare: (claudeSessionId) => this.spares.take(record.id, claudeSessionId),
+      takeSpare: () => this.spares.take(session.record),
       ...(this.opts.sendFiles ? { sendFiles: this.opts.sendFiles } : {}),
       requestSlot: () => this.slots.request(session),
       releaseSlot: () => this.slots.release(session),

@@ -12,11 +12,15 @@ export interface RestoredTurn {
   turn: Turn;
 }
 
-/** Ends every process of the backend (tmux `cdb-*` sessions) that no stored session owns. */
+/**
+ * Ends every process of the backend (tmux `cdb-*` sessions) that no stored session owns — or whose
+ * session's record says it has none (`backend` null: a spare a new session had claimed but not yet
+ * used when the bot died; restore would never reattach it, and it would run uncounted).
+ */
 export async function endOrphans(store: SessionStore, backend: ProcessBackend, log: Logger): Promise<void> {
   const known = store.listIds();
   for (const name of await backend.list()) {
-    if (known.has(name)) continue;
+    if (known.has(name) && store.get(name as BridgeSessionId)?.backend != null) continue;
     log.warn({ name }, 'ending an orphaned process the store does not know');
     await backend.end(name);
   }

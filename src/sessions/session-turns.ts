@@ -75,7 +75,7 @@ export abstract class SessionTurns extends SessionLoop {
   protected async startProcess(): Promise<boolean> {
     this.setState('starting');
     try {
-      const spare = this.deps.takeSpare?.(this.rec.claudeSessionId) ?? null;
+      const spare = this.deps.takeSpare?.() ?? null;
       const { handle, kind, freshId } = spare
         ? { handle: spare, kind: 'new' as const, freshId: null }
         : await launchClaude(this.deps, this.rec, { expectNew: this.freshConversation });

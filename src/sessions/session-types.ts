@@ -69,9 +69,9 @@ export interface SessionDeps {
   cancelSlot: () => void;
   /**
    * A process started ahead of need for this session ({@link SparePool}), handed over once at its
-   * first start; `null` when there is none. Called with the Claude session id it must have.
+   * first start; `null` when there is none, or when it does not fit the session's record any more.
    */
-  takeSpare?: (claudeSessionId: string) => ProcessHandle | null;
+  takeSpare?: () => ProcessHandle | null;
   /** The session's mailbox is empty again (it may have become evictable: room for a waiter). */
   settled?: () => void;
 }

@@ -43,6 +43,8 @@ export interface SparePoolOptions {
   launch: LaunchDeps;
   /** Whether a process may start now without taking anyone's room (a slot is free, nobody waits). */
   hasRoom: () => boolean;
+  /** A spare started, ended or expired: the room the slot pool counted may have changed (it pumps its queue). */
+  changed?: () => void;
   log: Logger;
   now: () => number;
   /** Working directories remembered as "recently used", most recent first. Default 8. */
@@ -91,28 +93,33 @@ export class SparePool {
   }
 
   /**
-   * The live process claimed for session `id`, handed over once; `null` when none, when it died, or
-   * when the session now wants another conversation than `claudeSessionId` (the spare is ended).
+   * The live process claimed for session `rec.id`, handed over once; `null` when none, when it died,
+   * or when the session now wants another process than the spare is (another conversation, a model
+   * or permission mode of its own, another directory): that spare is ended.
    */
-  take(id: BridgeSessionId, claudeSessionId: string): ProcessHandle | null {
-    const i = this.spares.findIndex((s) => s.id === id && s.claimedAt !== null);
+  take(rec: Pick<SessionRecord, 'id' | 'claudeSessionId' | 'cwd' | 'model' | 'permissionMode'>): ProcessHandle | null {
+    const i = this.spares.findIndex((s) => s.id === rec.id && s.claimedAt !== null);
     if (i < 0) return null;
     const spare = this.spares.splice(i, 1)[0]!;
     this.refill();
     if (spare.dead) return null;
-    if (spare.claudeSessionId !== claudeSessionId) return void spare.handle?.kill(), null;
+    const fits = spare.claudeSessionId === rec.claudeSessionId && spare.cwd === rec.cwd && rec.model == null && rec.permissionMode == null;
+    if (!fits) return void spare.handle?.kill(), null;
     this.failures = 0;
     return spare.handle;
   }
 
-  /** Ends one unclaimed spare (of the least recently used directory) to make room; `false` if none. */
+  /**
+   * Ends one unclaimed spare (of the least recently used directory) to make room, a starting one
+   * included (its process is ended as soon as it is there); `false` if none.
+   */
   async dropOne(): Promise<boolean> {
     const rank = (s: Spare) => { const r = this.recent.indexOf(s.cwd); return r < 0 ? Infinity : r; };
-    const victim = this.spares.filter((s) => s.claimedAt === null && !s.dead && s.handle).sort((a, b) => rank(b) - rank(a))[0];
+    const victim = this.spares.filter((s) => s.claimedAt === null && !s.dead).sort((a, b) => rank(b) - rank(a))[0];
     if (!victim) return false;
     this.spares.splice(this.spares.indexOf(victim), 1);
     this.o.log.info({ spare: victim.id, cwd: victim.cwd }, 'ending a spare process to make room');
-    await victim.handle!.kill();
+    await victim.handle?.kill();
     return true;
   }
 
@@ -121,10 +128,12 @@ export class SparePool {
    * session never started within {@link CLAIM_TTL_MS} (it failed before its first turn). Never throws.
    */
   refill(): void {
-    for (const s of this.spares.filter((x) => x.claimedAt !== null && this.o.now() - x.claimedAt > CLAIM_TTL_MS)) {
+    const expired = this.spares.filter((x) => x.claimedAt !== null && this.o.now() - x.claimedAt > CLAIM_TTL_MS);
+    for (const s of expired) {
       this.spares.splice(this.spares.indexOf(s), 1);
       void s.handle?.kill();
     }
+    if (expired.length > 0) this.o.changed?.();
     if (this.closed || this.o.count <= 0 || this.failures >= 3 || this.recent.length === 0) return;
     const want = Array.from({ length: this.o.count }, (_, i) => this.recent[i] ?? this.recent[0]!);
     for (const s of this.spares) {
@@ -157,6 +166,7 @@ export class SparePool {
         void handle.write(encodeInitialize(`spare-${spare.id}`)).catch(() => { /* its exit is reported below */ });
         this.o.log.debug({ spare: spare.id, cwd, ms: this.o.now() - t }, 'spare process started');
         void handle.exited.then((exit) => this.died(spare, exit));
+        this.o.changed?.(); // a request that waited while it started may now end it to make room
       },
       (err) => {
         this.o.log.warn({ err, cwd }, 'could not start a spare process');
@@ -171,6 +181,7 @@ export class SparePool {
     if (!this.spares.includes(spare)) return; // taken (the session owns its end) or dropped
     if (spare.claimedAt === null) this.spares.splice(this.spares.indexOf(spare), 1);
     this.failures++;
+    this.o.changed?.();
     this.o.log.warn({ spare: spare.id, exit, failures: this.failures }, 'a spare process ended before use');
   }
 }

@@ -186,10 +186,13 @@ export class FakeBackend implements ProcessBackend {
   limitResetsAt: number | null = null;
   /** The next start fails with this error. */
   failNextStart: Error | null = null;
+  /** Starts wait for this before they complete (a process that takes its time to start). */
+  startGate: Promise<void> | null = null;
 
   async probe(): Promise<string | null> { return null; }
 
   async start(spec: ProcessSpec): Promise<ProcessHandle> {
+    if (this.startGate) await this.startGate;
     if (this.failNextStart) {
       const err = this.failNextStart;
       this.failNextStart = null;

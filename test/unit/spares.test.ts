@@ -60,6 +60,33 @@ describe('spare processes', () => {
     expect(seams.manager.liveCount()).toBe(2);
   });
 
+  it('with one slot, a spare still starting is ended for a message to another session: nothing waits for ever', async () => {
+    makeManager({ max: 1, perUser: 1, spares: 1 });
+    let open!: () => void;
+    seams.backend.startGate = new Promise<void>((resolve) => (open = resolve));
+    await seams.manager.initialize(); // the spare's start is under way, held at the gate
+    const s = seams.manager.createSession(alice, chan(1), null, { claudeSessionId: parseClaudeSessionId('0b6c3b0e-8d1f-4e5a-9c2d-1f2e3d4c5b6a') });
+    const turn = s.sendMessage('needs the only slot');
+    await new Promise((r) => setImmediate(r));
+    open();
+    expect((await turn.done).outcome).toBe('success');
+    await until(() => seams.backend.started.length === 2 && seams.backend.started.every((p) => p.ended || p.written.some((l) => l.includes('needs the only slot'))), 'the spare ended');
+    expect(seams.manager.liveCount()).toBe(1);
+  });
+
+  it('a session given a model before its first turn does not take the spare (which has the default model)', async () => {
+    makeManager({ max: 4, spares: 1 });
+    await seams.manager.initialize();
+    await until(() => seams.backend.started.length === 1, 'spare started');
+    const s = seams.manager.createSession(alice, chan(1));
+    await s.setModel('opus');
+    await s.sendMessage('with opus').done;
+    const own = seams.backend.started.find((p) => p.written.some((l) => l.includes('with opus')))!;
+    expect(own).not.toBe(seams.backend.started[0]);
+    expect(argAfter(own.spec.args, '--model')).toBe('opus');
+    expect(seams.backend.started[0]!.ended).toBe(true);
+  });
+
   it('a claimed spare that died before the first turn is not used: the turn starts a process of its own', async () => {
     makeManager({ max: 4, spares: 1 });
     await seams.manager.initialize();
