@@ -50,7 +50,9 @@ function realDir(value: string, key: string): string {
  */
 export async function startRunner(config: Config, name: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<RunningRunner> {
   const log = createLogger(config.LOG_LEVEL);
-  const runner = parseRunnerName(name ?? config.RUNNER_NAME ?? '');
+  const given = name ?? config.RUNNER_NAME;
+  if (!given) throw new BridgeError('CONFIG_INVALID', { detail: 'a runner needs a name: claude-bridge runner --name <name> (or RUNNER_NAME)' });
+  const runner = parseRunnerName(given);
   if (!config.NATS_URL) throw new BridgeError('CONFIG_INVALID', { detail: 'NATS_URL is not set: a runner reaches its hub through NATS (e.g. nats://hub.example:4222)' });
   if (env.DISCORD_TOKEN) log.warn('DISCORD_TOKEN is set on a runner, which never uses it: remove it from this machine (the hub alone holds it)');
   const cwd = realDir(config.CLAUDE_WORKDIR, 'CLAUDE_WORKDIR');
@@ -96,7 +98,11 @@ export async function startRunner(config: Config, name: string | undefined, env:
   try {
     store.pruneCommands(Date.now() - COMMAND_RECORD_MS);
     await manager.initialize(); // owed turns are published as they are restored; commands wait meanwhile
-    await service.start();
+    await service.start().catch((err: Error) => {
+      throw new BridgeError('CONFIG_INVALID', {
+        detail: `NATS: runner ${runner} could not set up its command queue (${err.message}); its NATS user needs the permissions of runnerPermissions('${runner}') (docs/design.md)`,
+      }, { cause: err });
+    });
   } catch (err) {
     await service.stop().catch(() => undefined);
     await manager.shutdown({ keepProcesses: true });

@@ -72,6 +72,7 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     nats = await startNatsServer([
       { user: 'hub', password: 'pw-hub' },
       { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
+      { user: 'runner-x', password: 'pw-x', permissions: runnerPermissions('b') }, // runner b's rights
     ]);
     stub = await startAnthropicStub({ slowDelayMs: 100, slowPieces: 30 });
     cenv = makeClaudeTestEnv(stub.url);
@@ -86,11 +87,21 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     try { execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
   });
 
-  it('a runner with wrong NATS credentials does not start, and says why', async () => {
+  it('a runner with wrong NATS credentials, no name or no NATS_URL does not start, and says why', async () => {
     const bad = startBotProcess(runnerEnv('wrong'), ['runner', '--name', 'a']);
     await until(() => bad.proc.exitCode !== null, 'the refused runner to exit');
     expect(bad.proc.exitCode).toBe(1);
     expect(bad.output()).toMatch(/claude-bridge runner could not start: NATS at nats:\/\/127\.0\.0\.1:\d+: the server refused the credentials/);
+    const env = runnerEnv();
+    const nameless = startBotProcess(env, ['runner']);
+    const { NATS_URL: _, ...noUrl } = env;
+    const urlless = startBotProcess(noUrl, ['runner', '--name', 'a']);
+    await until(() => nameless.proc.exitCode !== null && urlless.proc.exitCode !== null, 'both to exit');
+    expect(nameless.output()).toContain('claude-bridge runner could not start: a runner needs a name: claude-bridge runner --name <name> (or RUNNER_NAME)');
+    expect(urlless.output()).toContain('claude-bridge runner could not start: NATS_URL is not set');
+    const impostor = startBotProcess({ ...env, NATS_USER: 'runner-x', NATS_PASSWORD: 'pw-x' }, ['runner', '--name', 'a']);
+    await until(() => impostor.proc.exitCode !== null, 'the runner with b\'s rights to exit');
+    expect(impostor.output()).toMatch(/could not start: NATS: runner a could not set up its command queue \(.*\); its NATS user needs the permissions of runnerPermissions\('a'\)/);
   });
 
   it('answers a message: every event once, the text rebuilt from deltas equals the result, presence online', async () => {
