@@ -18,7 +18,8 @@ export interface ConversationEntry {
 
 export class TranscriptTail {
   private offset = 0;
-  private partial = '';
+  /** Bytes of an incomplete last line (kept as bytes: a read may end inside a UTF-8 character). */
+  private partial: Buffer = Buffer.alloc(0);
   private last: ConversationEntry | null = null;
 
   constructor(private readonly file: string) {}
@@ -33,7 +34,7 @@ export class TranscriptTail {
     if (size < this.offset) this.reset();
     if (size === this.offset) return this.last;
     let start = this.offset;
-    if (size - start > TAIL_BYTES) { start = size - TAIL_BYTES; this.partial = ''; }
+    if (size - start > TAIL_BYTES) { start = size - TAIL_BYTES; this.partial = Buffer.alloc(0); }
     const buf = Buffer.alloc(size - start);
     let fd: number | null = null;
     try {
@@ -44,8 +45,10 @@ export class TranscriptTail {
     } finally {
       if (fd !== null) fs.closeSync(fd);
     }
-    const lines = (this.partial + buf.toString('utf8')).split('\n');
-    this.partial = lines.pop() ?? ''; // an incomplete last line waits for the rest
+    const all = Buffer.concat([this.partial, buf]);
+    const end = all.lastIndexOf(0x0a) + 1; // past the last complete line; the rest waits for more
+    this.partial = Buffer.from(all.subarray(end));
+    const lines = all.subarray(0, end).toString('utf8').split('\n');
     const cut = start > this.offset; // the first line may be cut
     for (let i = cut ? 1 : 0; i < lines.length; i++) {
       const e = parseEntry(lines[i]!);
@@ -58,7 +61,7 @@ export class TranscriptTail {
 
   private reset(): null {
     this.offset = 0;
-    this.partial = '';
+    this.partial = Buffer.alloc(0);
     this.last = null;
     return null;
   }

@@ -2,7 +2,10 @@
  * Who may drive the bot: users in `ALLOWED_USER_IDS`, members with a role in `ALLOWED_ROLE_IDS`,
  * and admins (`ADMIN_USER_IDS`), who may also act on any session and set a channel's directory.
  */
-import type { BaseInteraction, Message } from 'discord.js';
+import type { BaseInteraction, Message, Typing } from 'discord.js';
+
+/** What a person's access is judged from: an interaction, a message, or a typing event. */
+type Source = BaseInteraction | Message | Pick<Typing, 'user' | 'member'>;
 import { BridgeError } from '../core/errors.js';
 
 export interface AccessPolicy {
@@ -12,13 +15,13 @@ export interface AccessPolicy {
 }
 
 /** The role ids of the member behind an interaction or message (cached GuildMember or the raw API member). */
-function memberRoleIds(source: BaseInteraction | Message): string[] {
+function memberRoleIds(source: Source): string[] {
   const member = source.member;
   if (!member) return [];
   return Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
 }
 
-function userOf(source: BaseInteraction | Message) {
+function userOf(source: Source) {
   return 'author' in source ? source.author : source.user;
 }
 
@@ -26,7 +29,7 @@ export function isAdmin(userId: string, policy: AccessPolicy): boolean {
   return policy.adminUserIds.includes(userId);
 }
 
-export function isAllowed(source: BaseInteraction | Message, policy: AccessPolicy): boolean {
+export function isAllowed(source: Source, policy: AccessPolicy): boolean {
   const id = userOf(source).id;
   if (policy.allowedUserIds.includes(id) || isAdmin(id, policy)) return true;
   return memberRoleIds(source).some((r) => policy.allowedRoleIds.includes(r));

@@ -57,10 +57,11 @@ describe('transcripts', () => {
     const file = write(`${TRANSCRIPT}\n`);
     const tail = new TranscriptTail(file);
     expect(tail.newest()).toEqual({ type: 'assistant', uuid: 'r2' });
-    const prompt = line({ type: 'user', uuid: 'u3', message: { role: 'user', content: 'typed in a terminal' } });
-    fs.appendFileSync(file, prompt.slice(0, 20)); // Claude Code is mid-write
+    const prompt = Buffer.from(line({ type: 'user', uuid: 'u3', message: { role: 'user', content: 'typed in a terminal: 日本' } }));
+    const cut = prompt.indexOf(Buffer.from('日')) + 1; // inside a 3-byte UTF-8 character
+    fs.appendFileSync(file, prompt.subarray(0, cut)); // Claude Code is mid-write
     expect(tail.newest()).toEqual({ type: 'assistant', uuid: 'r2' });
-    fs.appendFileSync(file, `${prompt.slice(20)}\n${line({ type: 'attachment', uuid: 'a9' })}\n`);
+    fs.appendFileSync(file, Buffer.concat([prompt.subarray(cut), Buffer.from(`\n${line({ type: 'attachment', uuid: 'a9' })}\n`)]));
     expect(tail.newest()).toEqual({ type: 'user', uuid: 'u3' });
     fs.writeFileSync(file, `${line({ type: 'assistant', uuid: 'new', message: { role: 'assistant', content: [] } })}\n`);
     expect(tail.newest()).toEqual({ type: 'assistant', uuid: 'new' });
