@@ -25,6 +25,20 @@ const MIN_WAIT_MS = 5_000;
 const QUERY_TIMEOUT_MS = 15_000;
 
 export abstract class SessionLimits extends SessionTurns {
+  /** Cancels turn `turnId` while it waits for a usage limit to reset. `false` when it no longer waits. */
+  async cancelParked(turnId: string): Promise<boolean> {
+    return (await this.post({ type: 'cancelParked', turnId })) as boolean;
+  }
+
+  /**
+   * The live process's answer to `get_usage` (sdk.d.ts `SDKControlGetUsageResponse`) or `get_context_usage`
+   * (`SDKControlGetContextUsageResponse`); `null` without one. @throws Error on an error answer or none in 15 s
+   */
+  async ask(subtype: UsageQuery): Promise<unknown> {
+    const asked = (await this.post({ type: 'query', subtype })) as { reply: Promise<unknown> } | null;
+    return asked ? asked.reply : null;
+  }
+
   private readonly queries = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
   /** The newest usage-limit report of this session's processes (`rate_limit_event`), if any. */
   get rateLimit(): RateLimitInfo | null {

@@ -8,11 +8,35 @@
 import { transcriptMentions } from '../claude/transcript.js';
 import type { TurnRecord } from '../store/types.js';
 import { BridgeError } from '../core/errors.js';
+import { makeClaudeSessionId } from '../core/ids.js';
 import { decodeResult, EMPTY_STATS } from './session-loop.js';
 import { SessionLimits } from './session-limits.js';
 import type { Turn } from './turn.js';
 
 export abstract class SessionRestore extends SessionLimits {
+  /** Turns already sent again to a fresh conversation after a failed `--resume` (once each). */
+  private readonly recovered = new Set<string>();
+
+  /** `--resume` found no conversation: the turn goes back to the inbox for a fresh conversation. */
+  protected recover(): void {
+    const turn = this.current;
+    if (!turn) return;
+    this.current = null;
+    this.setState('idle');
+    if (this.recovered.has(turn.id)) {
+      const error = new BridgeError('TURN_FAILED', { reason: 'the conversation could not be resumed or started afresh' });
+      return this.endTurn(turn, { outcome: 'error', error, ...EMPTY_STATS });
+    }
+    this.recovered.add(turn.id);
+    this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
+    this.patch({ claudeSessionId: makeClaudeSessionId() });
+    this.freshConversation = true; // deliberately new: no second "transcript missing" notice
+    turn.resetOutput();
+    turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
+    this.deps.store.setTurnState(turn.id, 'queued');
+    this.inbox.unshift(turn);
+  }
+
   /** @returns the owed turns, each shown (`turn` event) once */
   protected async restoreOwed(attach: boolean): Promise<Turn[]> {
     const rows = this.deps.store.listTurns(this.rec.id);

@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BridgeError, makeErrorRef } from '../core/errors.js';
-import { makeClaudeSessionId } from '../core/ids.js';
 import { encodeSetModel, encodeUserMessage } from '../claude/input.js';
 import type { KnownMessage } from '../claude/stream-json.js';
 import type { ExitInfo, ProcessHandle } from '../backends/types.js';
@@ -18,8 +17,6 @@ import { replayedUuid, type Steer } from './steering.js';
 import { Turn, type TurnResult } from './turn.js';
 
 export abstract class SessionTurns extends SessionLoop {
-  /** Turns already sent again to a fresh conversation after a failed `--resume` (once each). */
-  private readonly recovered = new Set<string>();
 
   /** A slot was asked for to start the process ahead of a message (the owner is typing). */
   private warming = false;
@@ -247,24 +244,7 @@ export abstract class SessionTurns extends SessionLoop {
   }
 
   /** `--resume` found no conversation: the turn goes back to the inbox for a fresh conversation. */
-  private recover(): void {
-    const turn = this.current;
-    if (!turn) return;
-    this.current = null;
-    this.setState('idle');
-    if (this.recovered.has(turn.id)) {
-      const error = new BridgeError('TURN_FAILED', { reason: 'the conversation could not be resumed or started afresh' });
-      return this.endTurn(turn, { outcome: 'error', error, ...EMPTY_STATS });
-    }
-    this.recovered.add(turn.id);
-    this.log.warn({ claudeSessionId: this.rec.claudeSessionId }, 'resume failed: no conversation; starting a fresh one');
-    this.patch({ claudeSessionId: makeClaudeSessionId() });
-    this.freshConversation = true; // deliberately new: no second "transcript missing" notice
-    turn.resetOutput();
-    turn.notice('Claude Code could not find the previous conversation, so this starts a fresh one.');
-    this.deps.store.setTurnState(turn.id, 'queued');
-    this.inbox.unshift(turn);
-  }
+  protected abstract recover(): void;
 
   /** Kills the live process and handles its end here (its own exit input is then stale). */
   protected async endProcess(): Promise<void> {

@@ -11,7 +11,6 @@ import { BridgeError } from '../core/errors.js';
 import type { SessionRecord, SessionState } from '../store/types.js';
 import type { SessionInput, SuspendReason } from './machine.js';
 import type { PermissionDecision } from './permissions.js';
-import type { UsageQuery } from './session-limits.js';
 import { EMPTY_STATS } from './session-loop.js';
 import { SessionAsks } from './session-asks.js';
 import { Turn } from './turn.js';
@@ -140,20 +139,6 @@ export class Session extends SessionAsks {
    */
   async warm(): Promise<boolean> {
     return (await this.post({ type: 'warm' })) as boolean;
-  }
-
-  /** Cancels turn `turnId` while it waits for a usage limit to reset. `false` when it no longer waits. */
-  async cancelParked(turnId: string): Promise<boolean> {
-    return (await this.post({ type: 'cancelParked', turnId })) as boolean;
-  }
-
-  /**
-   * The live process's answer to `get_usage` (sdk.d.ts `SDKControlGetUsageResponse`) or `get_context_usage`
-   * (`SDKControlGetContextUsageResponse`); `null` without one. @throws Error on an error answer or none in 15 s
-   */
-  async ask(subtype: UsageQuery): Promise<unknown> {
-    const asked = (await this.post({ type: 'query', subtype })) as { reply: Promise<unknown> } | null;
-    return asked ? asked.reply : null;
   }
 
   /** `true` when a turn waited longer than `stallMs` for any output; its process is then ended. */
