@@ -8,6 +8,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { BridgeError } from '../core/errors.js';
+import { claudeEnvironment } from '../claude-env.js';
 
 export interface Check {
   name: string;
@@ -44,10 +45,9 @@ export function checkNode(version: string = process.versions.node): Check {
   };
 }
 
-/** The environment the `claude` processes get: the bot's own minus DISCORD_TOKEN (as src/main.ts). */
+/** The environment the `claude` processes get: the bot's own minus its secrets ({@link claudeEnvironment}). */
 export function claudeEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { DISCORD_TOKEN: _token, ...rest } = env;
-  return rest;
+  return claudeEnvironment(env);
 }
 
 /**

@@ -148,7 +148,9 @@ export const configSchema = z.object({
   /** Directory for each live session's FIFO and output file. */
   RUN_DIR: z.string().min(1).default('data/run'),
   /** Several machines (issue 12): the NATS server hub and runners meet at (`nats://host:4222`); unset: all in one process. */
-  NATS_URL: optionalString.refine((v) => v === undefined || /^(nats|tls):\/\/[^\s]+$/.test(v), { message: 'expected a URL such as nats://127.0.0.1:4222' }),
+  NATS_URL: optionalString
+    .refine((v) => v === undefined || /^(nats|tls):\/\/[^\s]+$/.test(v), { message: 'expected a URL such as nats://127.0.0.1:4222' })
+    .refine((v) => v === undefined || !/^[a-z]+:\/\/[^/]*@/.test(v), { message: 'put the user and password in NATS_USER and NATS_PASSWORD, not in the URL (it is logged)' }),
   /** NATS user and password of this hub or runner (else NATS_CREDS). */
   NATS_USER: optionalString,
   NATS_PASSWORD: optionalString,

@@ -45,6 +45,8 @@ describe('config', () => {
     ['ALLOWED_ROLE_IDS', '12,abc', /ALLOWED_ROLE_IDS: expected comma-separated Discord ids/],
     ['DISCORD_API_URL', 'not a url', /DISCORD_API_URL: expected a URL/],
     ['LOG_LEVEL', 'loud', /LOG_LEVEL: expected one of/],
+    ['SPARE_PROCESSES', '-1', /SPARE_PROCESSES: expected a whole number of at least 0/],
+    ['NATS_URL', 'nats://runner:hunter2@127.0.0.1:4222', /NATS_URL: put the user and password in NATS_USER and NATS_PASSWORD/],
   ])('refuses %s=%s naming the variable and the expected form', (name, value, message) => {
     let error: unknown;
     try { loadConfig({ env: { [name]: value }, envFile: noFile }); } catch (e) { error = e; }

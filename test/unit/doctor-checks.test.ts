@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { resolveClaudeBinary } from '../../src/claude/binary.js';
 import {
   BUILD_TOOLS_APT, checkClaudeLogin, checkNativeModules, checkWritableDir, credentialsPresent, LOGIN_FIX, nativeLoadFailure,
-  checkNode,
+  checkNode, claudeEnv,
 } from '../../src/cli/doctor-checks.js';
 
 const tmp: string[] = [];
@@ -113,5 +113,12 @@ describe('Node.js', () => {
     const old = checkNode('20.20.2');
     expect(old).toMatchObject({ status: 'warn', detail: expect.stringContaining('past end of life') });
     expect(old.fix).toContain('npm rebuild');
+  });
+});
+
+describe('the environment doctor and login give claude', () => {
+  it('is the bot\'s own minus its secrets: the Discord token and every NATS setting', () => {
+    const env = claudeEnv({ PATH: '/bin', DISCORD_TOKEN: 't', NATS_URL: 'nats://h', NATS_USER: 'u', NATS_PASSWORD: 'p', NATS_CREDS: '/c', ANTHROPIC_API_KEY: 'k' });
+    expect(env).toEqual({ PATH: '/bin', ANTHROPIC_API_KEY: 'k' });
   });
 });
