@@ -106,3 +106,23 @@ describe('per-session MCP config', () => {
     expect(mcpArgs([], ['/etc/mcp.json'])).toEqual(['--mcp-config', '/etc/mcp.json']);
   });
 });
+
+describe('files sent with an answer', () => {
+  it('re-checks each file, names the ones that fail, and keeps the total within the upload limit', async () => {
+    const { loadSentFiles } = await import('../../src/discord/render/sent-files.js');
+    const cwd = tmp();
+    fs.writeFileSync(path.join(cwd, 'a.txt'), 'a'.repeat(60));
+    fs.writeFileSync(path.join(cwd, 'b.txt'), 'b'.repeat(60));
+    fs.writeFileSync(path.join(cwd, 'c.txt'), 'c'.repeat(30));
+    const sent = (name: string, p = path.join(cwd, name)) => ({ id: name, path: p, name, size: 0, at: 0 });
+    const { files, lines } = await loadSentFiles([sent('a.txt'), sent('b.txt'), sent('c.txt'), sent('gone.txt'), { ...sent('x'), path: '/etc/hostname', caption: 'hi' }], cwd, 100);
+    expect(files.map((f) => f.name)).toEqual(['a.txt', 'c.txt']);
+    expect(lines).toEqual([
+      '📎 `a.txt`',
+      '📎 `b.txt` not attached: with the files before it, the answer would exceed the 100 B upload limit.',
+      '📎 `c.txt`',
+      "📎 `gone.txt` not attached: `" + path.join(cwd, 'gone.txt') + "` is not a file in this session's directory.",
+      "📎 `x` not attached: `/etc/hostname` is outside this session's directory (symlinks resolved); only files inside it can be sent.",
+    ]);
+  });
+});
