@@ -43,7 +43,6 @@ const MESSAGES = {
   FILE_TOO_LARGE: (p: { path: string | number; size: string | number; limit: string | number }) => `\`${p.path}\` is ${p.size}, over the ${p.limit} upload limit.`,
   NOT_ADMIN: () => 'Only the bot\'s admins (ADMIN_USER_IDS) can do that.',
   THREAD_OWNER: (p: { ownerId: string | number }) => `This thread is <@${p.ownerId}>'s Claude session; start your own with \`/claude ask\` in the channel.`,
-  PROMPT_FILE_INVALID: (p: { limit: string | number; name: string | number }) => `The prompt file must be a text file (.txt or .md) of at most ${p.limit}; \`${p.name}\` is not.`,
   CLAUDE_NOT_LOGGED_IN: () =>
     'Claude Code is not logged in on the bot\'s host. The bot\'s admin can run `npm run login` there (or set ANTHROPIC_API_KEY for the bot), then send your message again.',
   CLAUDE_AUTH_FAILED: () =>

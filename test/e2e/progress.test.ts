@@ -64,9 +64,12 @@ describe('turns in Discord', () => {
     const empty = await h.reply(command(alice, 'ask', { prompt: '   ' }), () => true, 'usage');
     expect(empty.flags & 64).toBe(64);
     expect(empty.content).toContain('Usage: `/claude ask prompt:');
-    const binary = await h.reply(command(alice, 'ask', { file: { attachment: { name: 'photo.png', content: 'PNG' } } }), () => true, 'file refusal');
+    // Named as an image, but its bytes are not one (issue 11: checked by its bytes, after the download).
+    const i = command(alice, 'ask', { file: { attachment: { name: 'photo.png', content: 'PNG' } } });
+    const binary = await h.reply(i, (m) => m.content.includes('photo.png'), 'file refusal');
     expect(binary.flags & 64).toBe(64);
-    expect(binary.content).toContain('must be a text file');
+    expect(binary.content).toBe('`photo.png` was not sent to Claude: its content is not a PNG, JPEG, GIF or WebP image.');
+    await h.discord.waitFor(() => h.discord.responsesTo(i).every((m) => (m.flags & 64) === 64), 10_000, 'the public "thinking…" reply gone');
     expect(h.stub.requests.length).toBe(before);
   });
 

@@ -7,7 +7,7 @@ import { ChannelType, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.js';
 import { placeOf } from '../context.js';
 import { answer, whenDeferred } from '../operations/answer.js';
-import { promptSource, tellRefused, type PromptInput } from '../operations/prompt.js';
+import { promptOrRefuse, promptSource, tellRefused, type PromptInput } from '../operations/prompt.js';
 import { askInThread, excerpt, threadName } from '../operations/thread.js';
 import { sessionWithWorktree } from '../operations/worktree.js';
 import type { Command } from './types.js';
@@ -44,7 +44,8 @@ async function askHere(bot: BotContext, interaction: ChatInputCommandInteraction
   });
   let refused: PromptInput['refused'] = [];
   await answer(bot, interaction, find, async (session, replyRef) => {
-    const prompt = await getPrompt(session.record.cwd);
+    const prompt = await promptOrRefuse(interaction, () => getPrompt(session.record.cwd));
+    if (!prompt) return null; // refused privately
     refused = prompt.refused;
     const sent = await session.steer(prompt.text, { replyRef, images: prompt.images });
     if (sent.kind === 'turn') return sent.turn;

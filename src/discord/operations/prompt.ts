@@ -9,6 +9,7 @@ import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import type { ImageBlock } from '../../claude/input.js';
 import { BridgeError } from '../../core/errors.js';
 import { composePrompt, precheck, refusalText, takeAttachments, type Refusal } from '../attachments/intake.js';
+import { whenDeferred } from './answer.js';
 
 /** What a command's options become once its file is taken. */
 export interface PromptInput {
@@ -43,6 +44,24 @@ export function promptSource(interaction: ChatInputCommandInteraction, required 
     }
     return { text, images: intake.images, refused: intake.refused };
   };
+}
+
+/**
+ * Runs `getPrompt` after the public deferral; when it ends in a refusal of what the user sent (its
+ * only file refused, nothing else left), the public "thinking…" reply is deleted and the refusal
+ * goes to the user alone. `null` then: nothing is sent to Claude.
+ * @throws anything else `getPrompt` throws
+ */
+export async function promptOrRefuse(interaction: ChatInputCommandInteraction, getPrompt: () => Promise<PromptInput>): Promise<PromptInput | null> {
+  try {
+    return await getPrompt();
+  } catch (err) {
+    if (!(err instanceof BridgeError) || (err.code !== 'ATTACHMENT_REFUSED' && err.code !== 'PROMPT_EMPTY')) throw err;
+    await whenDeferred(interaction);
+    await interaction.deleteReply().catch(() => undefined);
+    await interaction.followUp({ content: err.userMessage, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    return null;
+  }
 }
 
 /** Tells the user privately which files were not sent and why (after the prompt was taken). */

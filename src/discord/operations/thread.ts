@@ -16,7 +16,7 @@ import { placeOf, type BotContext } from '../context.js';
 import { nonceOf } from '../nonce.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { sessionWithWorktree } from './worktree.js';
-import { promptShown, tellRefused, type PromptInput } from './prompt.js';
+import { promptOrRefuse, promptShown, tellRefused, type PromptInput } from './prompt.js';
 
 /** A thread name from a prompt: its first 90 chars on one line, or "Claude session". */
 export function threadName(prompt: string): string {
@@ -50,7 +50,8 @@ export async function askInThread(ctx: BotContext, interaction: ChatInputCommand
   const deferred = await interaction.deferReply({ withResponse: true });
   const place = placeOf(interaction);
   // The thread's session will work in the channel's directory: other files are saved there.
-  const input = await getPrompt(ctx.manager.workspace.cwdFor(place.channelId));
+  const input = await promptOrRefuse(interaction, () => getPrompt(ctx.manager.workspace.cwdFor(place.channelId)));
+  if (!input) return; // refused privately
   const prompt = input.text;
   const messageId = deferred.resource?.message?.id;
   if (!messageId) throw new Error('the deferred reply has no message id');
