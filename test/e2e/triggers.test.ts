@@ -84,6 +84,19 @@ it('refuses an unsigned, a wrongly signed and a replayed request, audits each, a
   expect(h.stub.requests.length).toBe(asked);
 });
 
+it('a run whose announcement Discord refuses with 500 (past discord.js\'s own 3 retries) is retried, and answered once', async () => {
+  // Discord's 5xx in an incident (API docs, "HTTP Response Codes"): the bot retries the run's steps
+  // with backoff instead of dropping a run the sender was told was accepted (202).
+  const fault = h.discord.failNext(/^POST \/channels\/\d+\/messages$/, 4, { when: (c) => String(c.body?.content).includes('(delivery delivery-6)') });
+  expect((await post(BODY, { 'X-Signature-256': sign(secret, BODY), 'X-GitHub-Delivery': 'delivery-6' })).status).toBe(202);
+  const announced = () => h.discord.channelMessages().filter((m) => m.content.includes('(delivery delivery-6)'));
+  const thread = await h.discord.waitFor(() => h.discord.threads().find((t) => announced().some((m) => m.id === t.id)), 45_000, 'the run\'s thread');
+  await h.discord.waitFor(() => h.discord.channelMessages(thread.id).find((m) => m.content.includes('echo: Summarize this CI result') && hasButton(m, 'continue')), 45_000, 'the answer');
+  expect(fault.times).toBe(0);
+  expect(announced()).toHaveLength(1);
+  expect(h.discord.channelMessages().some((m) => m.content.includes('could not start its run'))).toBe(false);
+});
+
 it('a run whose owner may no longer use the bot is not started, and the channel is told', async () => {
   await h.bot!.stop();
   const mallory = h.discord.addUser('mallory');

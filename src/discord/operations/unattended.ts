@@ -8,11 +8,13 @@
  */
 import { ThreadAutoArchiveDuration, type Message } from 'discord.js';
 import { makeErrorRef } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
 import { parseSnowflake } from '../../core/ids.js';
 import { RUN_INTENT, unattendedRunSchema, type UnattendedRun } from '../../sessions/unattended.js';
 import { isAdmin } from '../access.js';
 import type { BotContext } from '../context.js';
 import { nonceOf } from '../nonce.js';
+import { classifyFault, DEFAULT_RETRY_POLICY, deliver } from '../render/delivery.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { excerpt, threadName } from './thread.js';
 import { sessionWithWorktree } from './worktree.js';
@@ -31,7 +33,8 @@ export function runHeader(run: UnattendedRun): string {
 
 /**
  * Starts a recorded run; never throws. A run whose intent is gone (finished meanwhile) is skipped.
- * A run that cannot be started is dropped with a message in its channel (and the log's detail).
+ * A run that cannot be started is dropped with a message in its channel (and the log's detail),
+ * unless Discord's fault may pass: then it is retried, and kept for the next start after 15 min.
  */
 export async function startRun(ctx: BotContext, intentId: string, run: UnattendedRun): Promise<void> {
   if (inFlight.has(intentId)) return;
@@ -44,40 +47,14 @@ export async function startRun(ctx: BotContext, intentId: string, run: Unattende
       log.warn({ owner: run.ownerId }, 'the owner of this run may no longer use the bot; not started');
       throw new Error('owner no longer allowed');
     }
-    const mode = run.threadMode === 'new' && ctx.threads ? 'new' : 'this';
-    const channel = await ctx.client.channels.fetch(run.channelId);
-    if (!channel?.isSendable() || !('messages' in channel)) throw new Error(`channel ${run.channelId} cannot take messages`);
-    let header: Message | null = run.messageId ? await channel.messages.fetch(run.messageId).catch(() => null) : null;
-    if (!header) {
-      header = await channel.send({ content: runHeader(run), nonce: nonceOf('run', intentId), enforceNonce: true, allowedMentions: { parse: [] } });
-      run = { ...run, messageId: header.id };
-      ctx.manager.rewriteIntent(intentId, RUN_INTENT, run, pending.createdAt);
-    }
-    const guildId = run.guildId ? parseSnowflake(run.guildId) : null;
-    const owner = parseSnowflake(run.ownerId);
-    let turn;
-    if (mode === 'new') {
-      const threadId = parseSnowflake(header.id);
-      const existing = await ctx.client.channels.fetch(threadId).catch(() => null);
-      if (!existing?.isThread()) {
-        await header.startThread({ name: threadName(`${run.source === 'schedule' ? '⏰' : '🪝'} ${run.sourceId}: ${run.prompt}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
-      }
-      // A channel whose sessions work in worktrees (`/claude project worktrees:true`) gives this one a worktree too.
-      const session = await sessionWithWorktree(ctx, {
-        ownerId: owner, channelId: threadId, guildId, parentId: parseSnowflake(run.channelId), name: `${run.sourceId} ${run.label}`, worktree: false, fresh: true,
-      });
-      turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId } });
-    } else {
-      const parentId = channel.isThread() && channel.parentId ? parseSnowflake(channel.parentId) : null;
-      const session = await sessionWithWorktree(ctx, {
-        ownerId: owner, channelId: parseSnowflake(run.channelId), guildId, parentId, name: `${run.sourceId} ${run.label}`, worktree: false,
-      });
-      turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: run.channelId, replyTo: header.id }), intentId });
-    }
-    if (run.late) turn.notice(`This run was due <t:${Math.floor(run.dueAt / 1000)}:f>, while the bot was down; it runs now, once.`);
-    log.info({ turn: turn.id, mode }, 'unattended run started');
+    // Every step can be repeated (nonce, stored message id, existing thread, the intent's id): a
+    // Discord fault that may pass (5xx, 429, network) is retried with backoff, here and at the next start.
+    await deliver('unattended run', async () => void (run = await startStep(ctx, intentId, pending.createdAt, run, log)), { policy: RUN_RETRY_POLICY, log });
   } catch (err) {
     const ref = makeErrorRef();
+    if (classifyFault(err).kind === 'retry') {
+      return void log.error({ err, ref }, 'an unattended run could not be started yet; kept, tried again at the next start');
+    }
     log.error({ err, ref }, 'an unattended run could not be started');
     ctx.manager.dropIntent(intentId);
     const channel = await ctx.client.channels.fetch(run.channelId).catch(() => null);
@@ -90,6 +67,46 @@ export async function startRun(ctx: BotContext, intentId: string, run: Unattende
   } finally {
     inFlight.delete(intentId);
   }
+}
+
+/** Retries of a run's start on Discord faults that may pass: backoff up to 30 s, for at most 15 min. */
+const RUN_RETRY_POLICY = { ...DEFAULT_RETRY_POLICY, deadlineMs: 15 * 60_000 };
+
+/** One attempt at starting a run (see {@link startRun}); returns the run with its announcement's id. */
+async function startStep(ctx: BotContext, intentId: string, createdAt: number, run: UnattendedRun, log: Logger): Promise<UnattendedRun> {
+  const mode = run.threadMode === 'new' && ctx.threads ? 'new' : 'this';
+  const channel = await ctx.client.channels.fetch(run.channelId);
+  if (!channel?.isSendable() || !('messages' in channel)) throw new Error(`channel ${run.channelId} cannot take messages`);
+  let header: Message | null = run.messageId ? await channel.messages.fetch(run.messageId).catch(() => null) : null;
+  if (!header) {
+    header = await channel.send({ content: runHeader(run), nonce: nonceOf('run', intentId), enforceNonce: true, allowedMentions: { parse: [] } });
+    run = { ...run, messageId: header.id };
+    ctx.manager.rewriteIntent(intentId, RUN_INTENT, run, createdAt);
+  }
+  const guildId = run.guildId ? parseSnowflake(run.guildId) : null;
+  const owner = parseSnowflake(run.ownerId);
+  let turn;
+  if (mode === 'new') {
+    const threadId = parseSnowflake(header.id);
+    const existing = await ctx.client.channels.fetch(threadId).catch(() => null);
+    if (!existing?.isThread()) {
+      await header.startThread({ name: threadName(`${run.source === 'schedule' ? '⏰' : '🪝'} ${run.sourceId}: ${run.prompt}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+    }
+    // A channel whose sessions work in worktrees (`/claude project worktrees:true`) gives this one a worktree too.
+    const session = await sessionWithWorktree(ctx, {
+      ownerId: owner, channelId: threadId, guildId, parentId: parseSnowflake(run.channelId), name: `${run.sourceId} ${run.label}`, worktree: false, fresh: true,
+    });
+    turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: threadId }), intentId, cursor: { channelId: threadId, messageId: threadId } });
+  } else {
+    const parentId = channel.isThread() && channel.parentId ? parseSnowflake(channel.parentId) : null;
+    const session = await sessionWithWorktree(ctx, {
+      ownerId: owner, channelId: parseSnowflake(run.channelId), guildId, parentId, name: `${run.sourceId} ${run.label}`, worktree: false,
+    });
+    turn = session.sendMessage(run.prompt, { replyRef: makeReplyRef({ channelId: run.channelId, replyTo: header.id }), intentId });
+  }
+  if (run.late) turn.notice(`This run was due <t:${Math.floor(run.dueAt / 1000)}:f>, while the bot was down; it runs now, once.`);
+  log.info({ turn: turn.id, mode }, 'unattended run started');
+  return run;
 }
 
 /**
