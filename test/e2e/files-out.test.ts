@@ -39,6 +39,13 @@ describe('files out', () => {
     expect(answer.content).toContain('📎 `report.txt` — the Q3 report');
     expect(attached(answer)).toEqual([expect.objectContaining({ filename: 'report.txt', text: 'quarterly numbers: 42\n' })]);
     expect(h.discord.responsesTo(i).some((m) => hasButton(m, 'allow'))).toBe(false);
+    // The server runs beside the live claude process, with no bot secret in its environment.
+    const environ = (pid: string) => { try { return fs.readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0'); } catch { return []; } };
+    const servers = fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((pid) => {
+      try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('send-file-server.js') && environ(pid).includes(`CDB_SESSION_DIR=${h.cenv.workDir}`); } catch { return false; }
+    });
+    expect(servers.length).toBeGreaterThan(0);
+    for (const pid of servers) expect(environ(pid).filter((kv) => kv.includes(h.discord.token) || kv.startsWith('DISCORD_TOKEN='))).toEqual([]);
     const outbox = path.join(h.runDir, 'outbox', String(h.rows()[0]!.id));
     await h.discord.waitFor(() => fs.readdirSync(outbox).length === 0, 10_000, 'the delivered turn\'s outbox to be cleared');
   });
