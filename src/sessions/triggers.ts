@@ -114,13 +114,14 @@ export class Triggers {
 
     const t = this.now();
     const runId = randomUUID();
-    const file = this.saveBody(trigger, deliveryId, body);
+    const file = this.saveBody(trigger, deliveryId, runId, body);
     const run: UnattendedRun = {
       source: 'trigger', sourceId: name, label: `delivery ${deliveryId}`, ownerId: trigger.ownerId, guildId: trigger.guildId,
       channelId: trigger.channelId, threadMode: 'new', prompt: triggerPrompt(trigger, deliveryId, file, body.length, headers['content-type']),
       dueAt: t, late: false,
     };
     if (!this.opts.store.recordTriggerDelivery(name, deliveryId, t, { id: runId, kind: RUN_INTENT, payload: JSON.stringify(run), createdAt: t })) {
+      fs.rmSync(file, { force: true }); // this run's own copy; the first delivery's file stays
       return refuse(409, 'this delivery was taken already', `replay of delivery ${deliveryId}`);
     }
     this.recent.get(name)!.push(t);
@@ -139,17 +140,34 @@ export class Triggers {
     return Math.max(1, Math.ceil((times[0]! + 60_000 - t) / 1000));
   }
 
-  /** `<cwd>/.claude-bridge/triggers/<name>/<delivery>.txt`, where a session of the channel can read it. */
-  private saveBody(trigger: TriggerRecord, deliveryId: string, body: Buffer): string {
-    const dir = path.join(this.opts.cwdFor(trigger.channelId), '.claude-bridge', 'triggers', trigger.name);
-    fs.mkdirSync(dir, { recursive: true });
-    const file = path.join(dir, `${deliveryId.replace(/[^A-Za-z0-9_-]/g, '_')}.txt`);
-    // `wx`: a replayed delivery (refused just after) never overwrites the file of the one taken.
+  /**
+   * `<cwd>/.claude-bridge/triggers/<name>/<delivery>-<run>.txt`, where a session of the channel can
+   * read it: one file per run (two deliveries whose ids sanitize alike, or a trigger removed and
+   * added again, never share one), confined to the directory (a symlinked `.claude-bridge` is
+   * refused), never written through a link, and kept out of `git status` (`.claude-bridge/.gitignore`).
+   * @throws BridgeError `FILE_OUTSIDE`; Error on a failed write
+   */
+  private saveBody(trigger: TriggerRecord, deliveryId: string, runId: string, body: Buffer): string {
+    const root = fs.realpathSync(this.opts.cwdFor(trigger.channelId));
+    const confined = (p: string) => {
+      fs.mkdirSync(p, { recursive: true });
+      if (fs.realpathSync(p) !== p) throw new BridgeError('FILE_OUTSIDE', { path: path.relative(root, p) });
+      return p;
+    };
+    const base = confined(path.join(root, '.claude-bridge')); // checked before anything is made below it
+    const real = confined(path.join(base, 'triggers', trigger.name));
+    const write = (file: string, data: Buffer | string, excl: boolean) => {
+      const flags = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NOFOLLOW | (excl ? fs.constants.O_EXCL : fs.constants.O_TRUNC);
+      const fd = fs.openSync(file, flags, 0o600);
+      try { fs.writeFileSync(fd, data); } finally { fs.closeSync(fd); }
+    };
     try {
-      fs.writeFileSync(file, body, { mode: 0o600, flag: 'wx' });
+      write(path.join(base, '.gitignore'), '# files of claude-discord-bridge\n*\n', true);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
+    const file = path.join(real, `${deliveryId.replace(/[^A-Za-z0-9_-]/g, '_')}-${runId.slice(0, 8)}.txt`);
+    write(file, body, true);
     return file;
   }
 }

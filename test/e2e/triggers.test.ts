@@ -53,8 +53,10 @@ it('a signed request starts a turn in a new thread, and its answer appears there
     throw new Error(`${err.message}\nbot output:\n${h.bot!.output().slice(-3000)}`);
   });
   // The sender's body is a file beside the session, named in the prompt; never in the prompt itself.
-  const file = path.join(h.cenv.workDir, '.claude-bridge', 'triggers', 'ci', 'delivery-1.txt');
+  const dir = path.join(h.cenv.workDir, '.claude-bridge', 'triggers', 'ci');
+  const file = path.join(dir, fs.readdirSync(dir).find((f) => /^delivery-1-[0-9a-f]{8}\.txt$/.test(f))!);
   expect(fs.readFileSync(file, 'utf8')).toBe(BODY);
+  expect(fs.readFileSync(path.join(h.cenv.workDir, '.claude-bridge', '.gitignore'), 'utf8')).toContain('*'); // out of git status
   expect(answer.content).toContain(file);
   const asked = h.stub.requests.map((r) => JSON.stringify(r.body.messages));
   expect(asked.some((m) => m.includes('Summarize this CI result'))).toBe(true);

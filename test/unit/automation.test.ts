@@ -137,10 +137,22 @@ describe('Triggers', () => {
     const run = r.fired[0]!.run;
     expect(run.prompt.startsWith('Summarize the build\n\n')).toBe(true);
     expect(run.prompt).not.toContain('ignore your instructions');
-    const file = path.join(cwd, '.claude-bridge', 'triggers', 'ci', 'd-1.txt');
+    const file = path.join(fs.realpathSync(cwd), '.claude-bridge', 'triggers', 'ci', `d-1-${out.runId!.slice(0, 8)}.txt`);
     expect(run.prompt).toContain(file);
     expect(fs.readFileSync(file)).toEqual(body);
-    expect(audit).toEqual([expect.objectContaining({ kind: 'trigger', action: 'ci', result: 'ok', detail: 'delivery d-1' })]);
+    // Another delivery whose id sanitizes alike gets a file of its own.
+    const other = t.receive('ci', body, { 'x-signature-256': signBody(rec.secret, body), 'x-github-delivery': 'd.1' });
+    expect(other.status).toBe(202);
+    expect(r.fired[1]!.run.prompt).not.toContain(file);
+    expect(audit.map((a) => a.detail)).toEqual(['delivery d-1', 'delivery d.1']);
+  });
+
+  it('refuses to write a body through a symlinked .claude-bridge (outside the directory)', () => {
+    const { t, rec, cwd } = triggers();
+    const elsewhere = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-elsewhere-'));
+    fs.symlinkSync(elsewhere, path.join(cwd, '.claude-bridge'));
+    expect(() => t.receive('ci', body, { 'x-signature-256': signBody(rec.secret, body), 'x-github-delivery': 'd-2' })).toThrow(/outside/i);
+    expect(fs.readdirSync(elsewhere)).toEqual([]); // nothing made or written there
   });
 
   it('refuses unsigned, wrongly signed, replayed, oversized, unknown and too frequent requests, each with an audit row', () => {
