@@ -58,6 +58,7 @@ const MESSAGES = {
   ASK_NOT_TAKEN: (p: { ref: string }) => `Your prompt was not sent to Claude: the thread for it could not be set up (ref ${p.ref}). Please send it again.`,
   SCHEDULE_INVALID: (p: { when: string }) =>
     `\`${p.when}\` is neither a cron pattern (\`0 9 * * 1-5\`, or 6 fields with seconds first) nor a phrase like \`every weekday at 9:00\`, \`every day at 18:30\`, \`every 15 minutes\`.`,
+  SCHEDULE_TOO_OFTEN: (p: { when: string }) => `\`${p.when}\` runs more often than once a minute; only an admin may add such a schedule.`,
   SCHEDULE_NOT_FOUND: (p: { id: string }) => `There is no schedule \`${p.id}\`. \`/claude schedule list\` shows yours.`,
   TRIGGER_NAME_INVALID: (p: { name: string }) => `\`${p.name}\` cannot name a trigger: use 1–32 lowercase letters, digits, \`-\` or \`_\`.`,
   TRIGGER_EXISTS: (p: { name: string }) => `A trigger named \`${p.name}\` exists already; remove it first or pick another name.`,

@@ -28,6 +28,9 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
+/** The shortest time between two runs of a schedule a non-admin may add, ms. */
+export const MIN_GAP_MS = 60_000;
+
 export class Scheduler {
   private timer: NodeJS.Timeout | null = null;
   private started = false;
@@ -50,14 +53,17 @@ export class Scheduler {
   }
 
   /**
-   * A new schedule of `owner` in `channelId`.
-   * @throws BridgeError `SCHEDULE_INVALID`
+   * A new schedule of `owner` in `channelId`. Runs closer together than {@link MIN_GAP_MS} (each one
+   * a turn, a thread, API spend) need `often` (the transport sets it for admins).
+   * @throws BridgeError `SCHEDULE_INVALID`, `SCHEDULE_TOO_OFTEN`
    */
-  add(s: Pick<ScheduleRecord, 'ownerId' | 'guildId' | 'channelId' | 'threadMode' | 'spec' | 'prompt'>): ScheduleRecord {
+  add(s: Pick<ScheduleRecord, 'ownerId' | 'guildId' | 'channelId' | 'threadMode' | 'spec' | 'prompt'>, o: { often?: boolean } = {}): ScheduleRecord {
     const spec = parseScheduleSpec(s.spec, this.opts.timeZone);
     const t = this.now();
     const nextDueAt = spec.nextAfter(t);
     if (nextDueAt === null) throw new BridgeError('SCHEDULE_INVALID', { when: s.spec.slice(0, 100) });
+    const after = spec.nextAfter(nextDueAt);
+    if (!o.often && after !== null && after - nextDueAt < MIN_GAP_MS) throw new BridgeError('SCHEDULE_TOO_OFTEN', { when: s.spec.slice(0, 100) });
     const record: ScheduleRecord = {
       ...s, id: randomBytes(4).toString('hex'), cron: spec.cron, tz: this.opts.timeZone, paused: false, nextDueAt, lastRunAt: null, createdAt: t,
     };

@@ -40,7 +40,7 @@ const waitFor = <T>(probe: () => T | undefined | null | false, what: string, ms 
 it('fires every few seconds, survives a restart without firing twice, and runs missed while down once, late', async () => {
   h = await Harness.create();
   const alice = h.discord.addUser('alice');
-  await h.startBot([alice], ENV);
+  await h.startBot([alice], { ...ENV, ADMIN_USER_IDS: alice.id }) /* every few seconds: an admin's schedule */;
   const id = await addSchedule(alice);
 
   // It fires, and each run is answered as a turn of alice's session, replying to its announcement.
@@ -53,7 +53,7 @@ it('fires every few seconds, survives a restart without firing twice, and runs m
   const missedFrom = Number(row!.next_due_at);
   await waitFor(() => Date.now() > missedFrom + 2 * PERIOD_S * 1000 + 500, 'two due times to pass while down');
   const before = runs(id).length;
-  await h.startBot([alice], ENV);
+  await h.startBot([alice], { ...ENV, ADMIN_USER_IDS: alice.id }) /* every few seconds: an admin's schedule */;
 
   const late = await waitFor(() => runs(id).slice(before).find((r) => r.late), 'the late run');
   expect(late.due * 1000).toBe(missedFrom); // the first time missed, announced as late …
@@ -78,7 +78,7 @@ it('fires every few seconds, survives a restart without firing twice, and runs m
 it('a crash between recording a run and taking its prompt: after restart the run is answered once', async () => {
   h = await Harness.create();
   const alice = h.discord.addUser('alice');
-  await h.startBot([alice], ENV);
+  await h.startBot([alice], { ...ENV, ADMIN_USER_IDS: alice.id }) /* every few seconds: an admin's schedule */;
   // The first announcement is held: the run is recorded (an intent), its prompt not yet taken.
   const hold = h.discord.holdNext(/^POST \/channels\/\d+\/messages$/, 1, (c) => String(c.body?.content ?? '').startsWith('⏰ Schedule'));
   const id = await addSchedule(alice, 15); // one run in the window this test looks at
@@ -88,7 +88,7 @@ it('a crash between recording a run and taking its prompt: after restart the run
   await h.bot!.crash();
   hold.release(); // Discord finishes the post the dead bot asked for
 
-  await h.startBot([alice], ENV);
+  await h.startBot([alice], { ...ENV, ADMIN_USER_IDS: alice.id }) /* every few seconds: an admin's schedule */;
   const first = await waitFor(() => runs(id)[0], 'the first run');
   await waitFor(() => answersTo(first.m).length === 1, 'the first run answered');
   await new Promise((r) => setTimeout(r, 1500)); // a second copy would be posted by now

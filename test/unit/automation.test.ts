@@ -83,6 +83,17 @@ describe('Scheduler', () => {
     expect(r.fired).toHaveLength(1);
   });
 
+  it('a schedule more often than once a minute needs an admin (`often`); once a minute is anyone\'s', () => {
+    const now = { t: Date.parse('2026-01-05T10:00:00Z') };
+    const r = rig(now);
+    const s = new Scheduler({ store: r.store, events: r.events, timeZone: 'UTC', log, now: () => now.t });
+    const base = { ownerId: '1', guildId: null, channelId: '2', threadMode: 'this' as const, prompt: 'p' };
+    expect(() => s.add({ ...base, spec: 'every second' })).toThrow(/more often than once a minute/);
+    expect(() => s.add({ ...base, spec: '*/30 * * * * *' })).toThrow(/more often than once a minute/);
+    expect(s.add({ ...base, spec: '*/30 * * * * *' }, { often: true }).cron).toBe('*/30 * * * * *');
+    expect(s.add({ ...base, spec: 'every minute' }).cron).toBe('* * * * *');
+  });
+
   it('a paused schedule owes nothing; resumed, it goes on from its next time', () => {
     const now = { t: Date.parse('2026-01-05T10:00:00Z') };
     const r = rig(now);

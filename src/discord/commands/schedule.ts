@@ -63,7 +63,7 @@ const add = {
     const s = automationOf(bot).schedules.add({
       ownerId: p.userId, guildId: p.guildId, channelId, threadMode,
       spec: interaction.options.getString('when', true).trim(), prompt: interaction.options.getString('prompt', true),
-    });
+    }, { often: isAdmin(p.userId, bot.policy) });
     await interaction.reply({ content: `⏰ Schedule added: ${describeSchedule(s)}\n-# \`/claude schedule pause id:${s.id}\` or \`remove\` to stop it.`, allowedMentions: { parse: [] } });
   },
 } satisfies Command;
