@@ -85,7 +85,7 @@ export class Scheduler {
     return s;
   }
 
-  /** Pauses (no runs, none owed later) or resumes (from the next time after now). */
+  /** Pauses (no runs, none owed later) or resumes (from the next time after now). @throws BridgeError `SCHEDULE_NOT_FOUND` */
   setPaused(id: string, paused: boolean): ScheduleRecord {
     const s = this.get(id);
     const next = paused ? null : parseScheduleSpec(s.cron, s.tz).nextAfter(this.now());
@@ -94,6 +94,7 @@ export class Scheduler {
     return { ...s, paused, nextDueAt: next };
   }
 
+  /** Deletes schedule `id`; a run already recorded still runs. @throws BridgeError `SCHEDULE_NOT_FOUND` */
   remove(id: string): void {
     this.get(id);
     this.opts.store.deleteSchedule(id);

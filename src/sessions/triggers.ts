@@ -75,6 +75,7 @@ export class Triggers {
     return record;
   }
 
+  /** Every trigger, as stored (secrets included: the transport shows names only). */
   list(): TriggerRecord[] {
     return this.opts.store.listTriggers();
   }
@@ -86,6 +87,7 @@ export class Triggers {
     return t;
   }
 
+  /** Deletes trigger `name` (its past deliveries stay recorded). @throws BridgeError `TRIGGER_NOT_FOUND` */
   remove(name: string): void {
     this.get(name);
     this.opts.store.deleteTrigger(name);

@@ -27,6 +27,11 @@ export async function handleAskModal(interaction: ModalSubmitInteraction, id: As
   await handleAsk(interaction, id, session);
 }
 
+/**
+ * Carries out a click or modal on a question, plan or form (`id.action`) for `session`, whose owner
+ * or an admin the caller has checked: the answer goes to the session's loop, the message shows it.
+ * @throws BridgeError when the request no longer waits or the value is refused
+ */
 export async function handleAsk(interaction: Answering, id: AskId, session: Session): Promise<void> {
   const user = interaction.user.id;
   switch (id.action) {

@@ -18,6 +18,7 @@ const MAX_BUTTONS = 5;
 /** Longest free-text answer, chars. */
 export const OTHER_MAX = 2000;
 
+/** `text` cut to at most `max` characters, with `…` when cut. */
 export function clip(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

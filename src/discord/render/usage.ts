@@ -21,6 +21,7 @@ export interface UsageFacts {
 
 type Window = { type: string; percent: number; resetsAt: number | null };
 
+/** `/claude usage`'s text: context use (% of the model's window), cost (USD), and the plan's windows with their resets (Discord timestamps). */
 export function renderUsage(f: UsageFacts): string {
   const r = f.record;
   const lines = [`📊 **Usage** · session \`${r.id}\``];
