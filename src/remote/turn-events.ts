@@ -54,15 +54,14 @@ function forwardTurn(session: Session, turn: Turn, outbox: EventOutbox, log: Log
   for (const n of turn.notices) void send('notice', { type: 'notice', ...ref, text: n }, hash(n));
   if (turn.isStarted) void send('started', { type: 'started', ...ref });
   if (turn.text) onText(turn.text);
-  turn.on('queued', (position) => void send('queued', { type: 'queued', ...ref, position }, ++seq.queued));
-  turn.on('started', () => void send('started', { type: 'started', ...ref }));
-  turn.on('notice', (text) => void send('notice', { type: 'notice', ...ref, text }, hash(text)));
-  turn.on('text', onText);
-  turn.on('activity', onActivity);
+  const onQueued = (position: number) => void send('queued', { type: 'queued', ...ref, position }, ++seq.queued);
+  const onStarted = () => void send('started', { type: 'started', ...ref });
+  const onNotice = (text: string) => void send('notice', { type: 'notice', ...ref, text }, hash(text));
+  turn.on('queued', onQueued).on('started', onStarted).on('notice', onNotice).on('text', onText).on('activity', onActivity);
   void turn.done.then(async (r) => {
     onText(r.text);
+    turn.off('queued', onQueued).off('started', onStarted).off('notice', onNotice).off('text', onText).off('activity', onActivity);
     const stored = await send('result', resultBody(ref, r));
-    turn.removeAllListeners();
     if (stored) await session.delivered(turn);
   }).catch((err: unknown) => log.error({ err, session: session.id, turn: turn.id }, 'could not forward a turn result'));
 }
