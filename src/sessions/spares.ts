@@ -36,6 +36,8 @@ interface Spare extends SpareClaim {
 
 /** How long a claimed spare waits for its session's first start before it is ended, ms. */
 export const CLAIM_TTL_MS = 120_000;
+/** How long after a spare was taken the next one is started, ms (see `refillSoon`). */
+export const REFILL_DELAY_MS = 3_000;
 
 export interface SparePoolOptions {
   /** How many spares to keep (`SPARE_PROCESSES`); 0 turns the pool off. */
@@ -101,7 +103,7 @@ export class SparePool {
     const i = this.spares.findIndex((s) => s.id === rec.id && s.claimedAt !== null);
     if (i < 0) return null;
     const spare = this.spares.splice(i, 1)[0]!;
-    this.refill();
+    this.refillSoon();
     if (spare.dead) return null;
     const fits = spare.claudeSessionId === rec.claudeSessionId && spare.cwd === rec.cwd && rec.model == null && rec.permissionMode == null;
     if (!fits) return void spare.handle?.kill(), null;
@@ -146,9 +148,21 @@ export class SparePool {
     }
   }
 
+  /**
+   * Refills after {@link REFILL_DELAY_MS}: starting a `claude` (and its MCP server) takes a core for
+   * about a second, which the turn that just took a spare should not have to share.
+   */
+  private refillSoon(): void {
+    if (this.refillTimer || this.closed) return;
+    this.refillTimer = setTimeout(() => { this.refillTimer = null; this.refill(); }, REFILL_DELAY_MS);
+    this.refillTimer.unref();
+  }
+  private refillTimer: NodeJS.Timeout | null = null;
+
   /** Ends every spare (bot shutdown: spares are never kept across a restart). */
   async close(): Promise<void> {
     this.closed = true;
+    if (this.refillTimer) clearTimeout(this.refillTimer);
     const all = this.spares.splice(0);
     await Promise.all(all.map((s) => s.handle?.kill()));
   }

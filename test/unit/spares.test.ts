@@ -9,8 +9,8 @@ import { alice, chan, makeManager, seams, started, useSeams } from '../helpers/s
 useSeams();
 afterEach(() => seams.manager.shutdown({ keepProcesses: false }));
 
-const until = async (cond: () => boolean, what: string) => {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
+const until = async (cond: () => boolean, what: string, limitMs = 1000) => {
+  for (let i = 0; i < limitMs / 2 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
   if (!cond()) throw new Error(`never happened: ${what}`);
 };
 const argAfter = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
@@ -29,7 +29,7 @@ describe('spare processes', () => {
 
     expect(r.text).toBe('echo: hello (turn 1)');
     expect(spare.written.map((l) => JSON.parse(l).request?.subtype ?? JSON.parse(l).message?.content)).toEqual(['initialize', 'hello']);
-    await until(() => seams.backend.started.length === 2, 'next spare');
+    await until(() => seams.backend.started.length === 2, 'next spare', 10_000); // started REFILL_DELAY_MS after the take
     expect(seams.backend.started[1]!.name).not.toBe(s.id);
     expect(seams.manager.liveCount()).toBe(2); // the session and the new spare
   });
