@@ -7,7 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { createLogger } from '../../src/core/logger.js';
+import { HubLink } from '../../src/remote/hub-link.js';
 import { connectNats, ensureCommandStream, ensureEventsStream, presenceBucket } from '../../src/remote/jetstream.js';
+import { EventOutbox } from '../../src/remote/outbox.js';
 import { commandStream, commandSubject, eventSubject, EVENTS_STREAM, RUNNER_CONSUMER, runnerInboxPrefix, runnerPermissions } from '../../src/remote/subjects.js';
 import { natsServerBinary, NO_NATS_SERVER, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
 
@@ -83,5 +86,31 @@ describe.skipIf(!hasNats)('NATS permissions and streams (real nats-server)', () 
     a.subscribe('cdb.runner.b.req.>'); // would see b's requests; the server refuses the subscription
     await a.flush();
     expect(server.output()).toMatch(/Subscription Violation - User "runner-a", Subject "cdb\.runner\.b\.req\.>"/);
+  });
+
+  it('the hub acknowledges an event only once handled: one whose handling failed comes again; handled ones leave the stream', async () => {
+    const log = createLogger('silent');
+    const link = await HubLink.connect({ url: server.url, user: 'hub', password: 'pw-hub', name: 'hub link', log });
+    const seen: string[] = [];
+    let failed = false;
+    await link.consume((e) => {
+      seen.push(e.id);
+      if (e.id === 'ev-fail' && !failed) {
+        failed = true;
+        throw new Error('Discord answered 500'); // as a hub whose Discord post failed
+      }
+    }, { retryMs: 100 });
+    const outbox = new EventOutbox({ js: jetstream(a), runner: 'a', log });
+    const note = { type: 'notice' as const, sessionId: '0123456789ab', turnId: 't1', text: 'hi' };
+    await outbox.publish('ev-fail', note);
+    await outbox.publish('ev-ok', note);
+    const jsm = await jetstreamManager(hub);
+    for (let i = 0; seen.filter((id) => id === 'ev-fail').length < 2 || !seen.includes('ev-ok') || (await jsm.streams.info(EVENTS_STREAM)).state.messages > 0; i++) {
+      if (i > 300) throw new Error(`timed out; seen ${seen.join(', ')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(seen.filter((id) => id === 'ev-fail')).toHaveLength(2);
+    expect(seen.filter((id) => id === 'ev-ok')).toHaveLength(1);
+    await link.close();
   });
 });
