@@ -88,6 +88,12 @@ export class RunnerService {
       // Never executed: acknowledged, so the work queue drops it. (Observed on nats-server 2.9.10: a
       // `term` with a reason was delivered again after the ack wait.) The log says what it was.
       this.log.error({ seq: m.seq, reason: cmd.error }, 'a command that is not valid protocol was dropped from the queue');
+      const id = commandIdOf(m.data);
+      if (id) { // the hub can tell its user (e.g. a newer hub's command this runner cannot read)
+        await this.outbox.publish(`${id}:refused`, {
+          type: 'refused', commandId: id, code: 'BAD_COMMAND', message: `The runner ${this.o.name} could not read that request; it may need an update.`,
+        });
+      }
       await m.ackAck().catch((err: unknown) => this.log.warn({ err, seq: m.seq }, 'ack not confirmed'));
       return;
     }
@@ -100,5 +106,15 @@ export class RunnerService {
     }
     const acked = await m.ackAck().catch((err: unknown) => (this.log.warn({ err, command: cmd.id }, 'ack not confirmed'), false));
     if (!acked) this.log.warn({ command: cmd.id }, 'command may be delivered again (it is recognized then)');
+  }
+}
+
+/** The `id` of a command that did not parse, when it has a usable one (a string of at most 100 characters). */
+function commandIdOf(data: Uint8Array): string | null {
+  try {
+    const id = (JSON.parse(new TextDecoder().decode(data)) as { id?: unknown } | null)?.id;
+    return typeof id === 'string' && id.length > 0 && id.length <= 100 ? id : null;
+  } catch {
+    return null;
   }
 }

@@ -191,9 +191,12 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     const refused = await until(() => hub.of('refused').find((r) => r.commandId === stale), 'the refusal');
     expect(refused).toMatchObject({ code: 'SESSION_NOT_FOUND', message: 'This session has ended. Start a new one with `/claude ask`.' });
     await jetstream(hub.nc).publish(commandSubject('a'), 'not json', { msgID: 'garbage-1' });
+    const future = { v: 2, id: 'b8c9d7a2-3f1e-4c5b-9a6d-0e1f2a3b4c5d', at: Date.now(), body: { type: 'teleport' } };
+    await jetstream(hub.nc).publish(commandSubject('a'), JSON.stringify(future), { msgID: future.id });
     const next = await ask('still listening?');
     expect((await resultOf(next)).text).toMatch(/^echo: still listening\? \(turn \d+\)$/);
     expect(runner!.output()).toContain('a command that is not valid protocol was dropped from the queue');
+    expect(hub.of('refused').find((r) => r.commandId === future.id)).toMatchObject({ code: 'BAD_COMMAND', message: 'The runner a could not read that request; it may need an update.' });
     expect(await hub.queued('a')).toBe(0);
   });
 
