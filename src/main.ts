@@ -83,7 +83,7 @@ export async function startBridge(config: Config, env: NodeJS.ProcessEnv = proce
     healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
     autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
     permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, mcpConfig: config.MCP_CONFIG ? path.resolve(config.MCP_CONFIG) : undefined, log,
-    sendFiles: {
+    sendFiles: !config.SEND_FILES ? undefined : {
       outbox: new Outbox(path.join(runDir, 'outbox')), command: process.execPath,
       script: fileURLToPath(new URL('./mcp/send-file-server.js', import.meta.url)), maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
     },

@@ -117,6 +117,11 @@ export const configSchema = z.object({
    * Discord's limit for a bot in a server without boosts is 10 MiB; raise it for boosted servers.
    */
   MAX_UPLOAD_MB: positiveInt(10),
+  /**
+   * false: sessions get no `send_file` tool. Its MCP server is a process per live session (~65 MiB),
+   * and Claude Code waits for it at each start and checks it each turn (BENCHMARKS.md).
+   */
+  SEND_FILES: bool(true),
   /** Messages of answer text at most; a longer answer is attached whole as `answer.md`. */
   MAX_INLINE_CHUNKS: positiveInt(4),
   LOG_LEVEL: z
