@@ -76,6 +76,8 @@ export const eventBody = z.discriminatedUnion('type', [
   /** Claude Code asks to use a tool; answer with a `permission` command. */
   z.object({ type: z.literal('permission'), sessionId, key: z.string(), turnId: z.string().nullable(), kind: z.enum(['tool', 'question', 'plan']), tool: z.string(), input: z.record(z.string(), z.unknown()) }),
   z.object({ type: z.literal('permissionSettled'), sessionId, key: z.string(), decision: z.enum(['allow', 'deny']), by: z.string(), userId: z.string().nullable() }),
+  /** The session's state changed; `suspended`, `stopped` and `failed` mean its process is gone (an exit). */
+  z.object({ type: z.literal('state'), sessionId, state: z.enum(['starting', 'idle', 'running', 'suspended', 'stopped', 'failed']), previous: z.string() }),
   /** The turn ended: the runner forgets it once this event is stored by JetStream (the stream is its outbox). */
   z.object({
     type: z.literal('result'), ...turnRef, outcome: z.enum(['success', 'error', 'interrupted', 'process-exited']), text,

@@ -10,8 +10,10 @@
  * which JetStream drops as duplicates (within its duplicate window): `<turn>:turn`, `:started`,
  * `:result` once per turn; `:text:<length after it>` for appended text (the text up to a length is
  * the same in every replay), `:text:<length>:<hash>` for a text that changed otherwise,
- * `:notice:<hash>`, and `:activity:<n>` / `:queued:<n>` (snapshots: a later one supersedes).
+ * `:notice:<hash>`, and `:activity:<n>` / `:queued:<n>` (snapshots: a later one supersedes);
+ * session `state` changes get fresh ids.
  */
+import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { Session } from '../sessions/session.js';
@@ -24,6 +26,10 @@ export function forwardSessionEvents(manager: SessionManager, outbox: EventOutbo
   manager.on('turn', (session, turn) => forwardTurn(session, turn, outbox, log));
   manager.on('permission', (session, req) => void outbox.publish(`${session.id}:perm:${req.key}`, {
     type: 'permission', sessionId: session.id, key: req.key, turnId: req.turnId, kind: req.kind, tool: req.toolName, input: req.input,
+  }));
+  // A live fact, never replayed as such: a fresh id (a restart's own transitions are new facts).
+  manager.on('state', (session, state, previous) => void outbox.publish(`${session.id}:state:${randomUUID()}`, {
+    type: 'state', sessionId: session.id, state, previous,
   }));
   manager.on('permissionSettled', (session, req, outcome) => void outbox.publish(`${session.id}:perm:${req.key}:settled`, {
     type: 'permissionSettled', sessionId: session.id, key: req.key, decision: outcome.decision, by: outcome.by, userId: outcome.userId,

@@ -8,7 +8,7 @@ import { EventEmitter } from 'eventemitter3';
 import { BridgeError } from '../core/errors.js';
 import { makeBridgeSessionId, makeClaudeSessionId, type BridgeSessionId, type Snowflake } from '../core/ids.js';
 import { TranscriptIndex } from '../claude/transcript-index.js';
-import type { AuditEntry, SessionRecord } from '../store/types.js';
+import type { AuditEntry, SessionRecord, SessionState } from '../store/types.js';
 import type { ElicitationOutcome, ElicitationRequest } from './elicitations.js';
 import type { PermissionOutcome, PermissionRequest } from './permissions.js';
 import { Session } from './session.js';
@@ -25,6 +25,8 @@ export interface ManagerEvents {
   permissionSettled: (session: Session, req: PermissionRequest, outcome: PermissionOutcome) => void;
   elicitation: (session: Session, req: ElicitationRequest) => void;
   elicitationSettled: (session: Session, req: ElicitationRequest, outcome: ElicitationOutcome) => void;
+  /** A loaded session's state changed (its process started, ended, was suspended…). */
+  state: (session: Session, state: SessionState, previous: SessionState) => void;
 }
 
 export class SessionRegistry extends EventEmitter<ManagerEvents> {
@@ -214,6 +216,7 @@ export class SessionRegistry extends EventEmitter<ManagerEvents> {
       else this.emit('elicitation', session, req);
     });
     session.on('elicitationSettled', (req, outcome) => this.emit('elicitationSettled', session, req, outcome));
+    session.on('state', (state, previous) => this.emit('state', session, state, previous));
     this.sessions.set(record.id, session);
     return session;
   }

@@ -200,7 +200,7 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     expect(await hub.queued('a')).toBe(0);
   });
 
-  it('steer, suspend and stop commands: a steered message is answered (in the turn or right after it), a suspended session resumes with its context', async () => {
+  it('steer, suspend and stop commands: a steered message is answered (in the turn or right after it), a suspended session (state event) resumes with its context', async () => {
     const running = await ask('SLOW keep going');
     await until(() => hub.of('text', running).length >= 2, 'streaming text');
     const sessionId = hub.of('turn', running)[0]!.sessionId;
@@ -211,8 +211,11 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     // Claude Code folds it in (the answer says `steered: …`) or answers it as a follow-up turn of its own.
     await until(() => hub.of('result').find((r) => r.text.includes('steer me too')), 'an answer to the steered message');
 
+    const mark = hub.events.length;
+    const stateAfter = (state: string) => hub.events.slice(mark).find((e) => e.body.type === 'state' && e.body.sessionId === sessionId && e.body.state === state);
     const suspend = await hub.send('a', { type: 'suspend', sessionId });
     expect(await until(() => hub.of('accepted').find((a) => a.commandId === suspend), 'the suspend')).toMatchObject({ sessionId, turnId: null });
+    await until(() => stateAfter('suspended'), 'the suspended state (its process ended)');
     const resumed = await ask('are you back');
     expect((await resultOf(resumed)).text).toMatch(/^echo: are you back \(turn (\d+)\)$/);
     const turnNo = Number(/\(turn (\d+)\)/.exec((await resultOf(resumed)).text)![1]);
@@ -220,6 +223,7 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
 
     const stop = await hub.send('a', { type: 'stop', sessionId });
     expect(await until(() => hub.of('accepted').find((a) => a.commandId === stop), 'the stop')).toMatchObject({ sessionId, turnId: null });
+    await until(() => stateAfter('stopped'), 'the stopped state');
   });
 
   it("lists the owner's sessions on request (request/reply), and refuses a directory outside the runner's workspace", async () => {
