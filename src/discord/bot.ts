@@ -115,9 +115,9 @@ export class DiscordBot {
       await loginAndWait(this.current, this.opts.token);
     }
     const registration = await registerCommands(this.current.application!, [buildClaudeCommand()], this.opts.guildId, this.opts.commandStamp, this.log);
+    await this.restored; // ready means: logged in, registered, and sessions restored
     this.log.info({ user: this.current.user?.tag, guild: this.opts.guildId ?? 'global', threads: this.ctx.threads, plainMessages: this.plainMessages, registration },
       `ready; /${COMMAND_NAME} registered`);
-    await this.restored;
     this.markStarted();
     await reconcileThreadAsks(this.ctx);
     await reconcileRuns(this.ctx); // schedule and trigger runs recorded but not yet taken
