@@ -83,7 +83,7 @@ async function carryOut(cmd: Command, c: CommandContext): Promise<{ sessionId: s
     case 'permission': {
       const session = c.manager.getSession(parseBridgeSessionId(b.sessionId));
       if (!session) throw new BridgeError('SESSION_NOT_FOUND');
-      if (b.type === 'interrupt') await session.interrupt();
+      if (b.type === 'interrupt') await session.interrupt(b.turnId);
       else if (b.type === 'stop') await session.stop();
       else if (b.type === 'suspend') await session.suspend('operator');
       else if (!(await session.decidePermission(b.key, b.decision, b.userId))) throw new BridgeError('PERMISSION_SETTLED');

@@ -33,7 +33,8 @@ export const commandBody = z.discriminatedUnion('type', [
   place.extend({ type: z.literal('send'), text: text.min(1), replyRef: z.string().max(4_000).nullable().default(null) }),
   /** A message into the running turn (steering), else the next turn. */
   place.extend({ type: z.literal('steer'), text: text.min(1), replyRef: z.string().max(4_000).nullable().default(null) }),
-  z.object({ type: z.literal('interrupt'), sessionId }),
+  /** With `turnId`, only that turn is interrupted: a Stop that waited in the queue never hits a later turn. */
+  z.object({ type: z.literal('interrupt'), sessionId, turnId: z.string().min(1).max(100).optional() }),
   z.object({ type: z.literal('stop'), sessionId }),
   z.object({ type: z.literal('suspend'), sessionId }),
   /** An answer to a `permission` event (`key`), by the Discord user who pressed the button. */

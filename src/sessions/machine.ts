@@ -27,7 +27,8 @@ export type SessionInput =
   | { type: 'message'; turnId: string }
   /** An accepted message goes into the running turn when one runs (steering), else as `message`. */
   | { type: 'steer'; turnId: string }
-  | { type: 'interrupt' }
+  /** Interrupts the running turn; with `turnId`, only if that is the turn running (a late Stop must not hit the next one). */
+  | { type: 'interrupt'; turnId?: string }
   | { type: 'setModel'; model: string | null }
   | { type: 'suspend'; reason: SuspendReason; idleSince?: number }
   /** Ends the process, drops what waits; a later message wakes the session again. */

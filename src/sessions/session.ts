@@ -103,9 +103,12 @@ export class Session extends SessionAsks {
     await this.post({ type: 'setModel', model });
   }
 
-  /** Interrupts the running turn (stream-json `interrupt` control request). `false` when nothing runs. */
-  async interrupt(): Promise<boolean> {
-    return (await this.post({ type: 'interrupt' })) as boolean;
+  /**
+   * Interrupts the running turn (stream-json `interrupt` control request) — only turn `turnId` when
+   * given. `false` when nothing (or another turn) runs.
+   */
+  async interrupt(turnId?: string): Promise<boolean> {
+    return (await this.post({ type: 'interrupt', turnId })) as boolean;
   }
 
   /** Interrupts, ends the process, ends waiting messages, and marks the session `stopped`. */
@@ -176,7 +179,7 @@ export class Session extends SessionAsks {
       }
       case 'interrupt': {
         const turn = this.current;
-        if (!turn || turn.isEnded || !this.link) return false;
+        if (!turn || turn.isEnded || !this.link || (input.turnId && input.turnId !== turn.id)) return false;
         turn.interruptRequested = true;
         await this.link.handle.write(encodeInterrupt(randomUUID()));
         return true;

@@ -182,7 +182,12 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
 
     const slow = await ask('SLOW stop me');
     await until(() => hub.of('text', slow).length >= 2, 'streaming text');
-    await hub.send('a', { type: 'interrupt', sessionId: req.sessionId });
+    // A Stop meant for the earlier turn (it waited in the queue) does not hit this one: it goes on.
+    const late = await hub.send('a', { type: 'interrupt', sessionId: req.sessionId, turnId });
+    await until(() => hub.of('accepted').find((a) => a.commandId === late), 'the late Stop taken');
+    const streamed = hub.of('text', slow).length;
+    await until(() => hub.of('text', slow).length > streamed, 'the turn going on after the late Stop');
+    await hub.send('a', { type: 'interrupt', sessionId: req.sessionId, turnId: slow });
     expect((await resultOf(slow)).outcome).toBe('interrupted');
   });
 
