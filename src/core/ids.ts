@@ -80,6 +80,8 @@ export function makeComponentId(action: 'clean', token: string): string;
 export function makeComponentId(action: 'resume'): string;
 /** Cancel of a turn waiting for a usage limit to reset: `arg` = session id, then the turn's id (a UUID). */
 export function makeComponentId(action: 'unpark', sessionId: BridgeSessionId, turnId: string): string;
+/** Stop of one turn: `arg` = session id, then the turn's id (a late tap never stops the next turn). */
+export function makeComponentId(action: 'stop', sessionId: BridgeSessionId, turnId: string): string;
 export function makeComponentId(action: ComponentAction, ...args: string[]): string {
   return [COMPONENT_PREFIX, action, ...args].join(':');
 }
@@ -90,7 +92,9 @@ export type ParsedComponentId =
   | { action: AskAction; sessionId: BridgeSessionId; key: string; arg: string }
   | { action: 'clean'; token: string }
   | { action: 'resume' }
-  | { action: 'unpark'; sessionId: BridgeSessionId; turnId: string };
+  | { action: 'unpark'; sessionId: BridgeSessionId; turnId: string }
+  /** Stop of one turn (a Stop made before turns were named has no `turnId`: whatever runs). */
+  | { action: 'stop'; sessionId: BridgeSessionId; turnId?: string };
 
 const TURN_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -106,6 +110,9 @@ export function parseComponentId(customId: string): ParsedComponentId | null {
   if (action === 'allow' || action === 'deny' || action === 'always') {
     return arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && BRIDGE_ID.test(key)
       ? { action, sessionId: arg as BridgeSessionId, key } : null;
+  }
+  if (action === 'stop' && key !== undefined) {
+    return arg !== undefined && BRIDGE_ID.test(arg) && TURN_ID.test(key) ? { action, sessionId: arg as BridgeSessionId, turnId: key } : null;
   }
   if (action === 'unpark') {
     return arg !== undefined && key !== undefined && BRIDGE_ID.test(arg) && TURN_ID.test(key) ? { action, sessionId: arg as BridgeSessionId, turnId: key } : null;

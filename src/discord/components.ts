@@ -54,7 +54,7 @@ export async function handleComponent(
     return;
   }
   switch (id.action) {
-    case 'stop': return stopSession(interaction, session);
+    case 'stop': return stopSession(interaction, session, 'turnId' in id ? id.turnId : undefined);
     case 'continue': return continueSession(ctx, interaction, session);
     case 'regenerate': return regenerateAnswer(ctx, interaction, session);
     case 'branch': return branchSession(ctx, interaction, session);

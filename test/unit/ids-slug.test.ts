@@ -17,6 +17,16 @@ describe('ids', () => {
       expect(parseComponentId(bad)).toBeNull();
     }
   });
+  it('a Stop names its turn (a late tap must not stop the next one); a Stop from before that still parses', () => {
+    const id = makeBridgeSessionId();
+    const turn = '0b6c3b0e-8d1f-4e5a-9c2d-1f2e3d4c5b6a';
+    const custom = makeComponentId('stop', id, turn);
+    expect(custom.length).toBeLessThanOrEqual(100);
+    expect(parseComponentId(custom)).toEqual({ action: 'stop', sessionId: id, turnId: turn });
+    expect(parseComponentId(`cdb:stop:${id}`)).toEqual({ action: 'stop', sessionId: id });
+    expect(parseComponentId(`cdb:stop:${id}:not-a-turn`)).toBeNull();
+  });
+
   it('parses UUIDs and snowflakes strictly', () => {
     expect(() => parseClaudeSessionId('../../etc/passwd')).toThrow(/not a valid Claude session id/);
     expect(parseClaudeSessionId('11111111-2222-4333-8444-55555555555A')).toBe('11111111-2222-4333-8444-55555555555a');

@@ -21,10 +21,11 @@ export async function regenerateAnswer(ctx: BotContext, interaction: Interaction
   await answer(ctx, interaction, session, (s, replyRef) => regenerate(s, { replyRef }));
 }
 
-/** Interrupts the running turn. */
-export async function stopSession(interaction: Interaction, session: Session): Promise<void> {
-  const stopped = await session.interrupt();
-  await interaction.reply({ content: stopped ? '⏹️ Stopping.' : 'Nothing is running in this session.', flags: MessageFlags.Ephemeral });
+/** Interrupts the running turn (only `turnId`, when the button named one). */
+export async function stopSession(interaction: Interaction, session: Session, turnId?: string): Promise<void> {
+  const stopped = await session.interrupt(turnId);
+  const nothing = turnId ? 'That answer has already finished; nothing was stopped.' : 'Nothing is running in this session.';
+  await interaction.reply({ content: stopped ? '⏹️ Stopping.' : nothing, flags: MessageFlags.Ephemeral });
 }
 
 /**

@@ -4,10 +4,10 @@ import { makeComponentId, type BridgeSessionId } from '../../core/ids.js';
 
 export type ButtonRow = ActionRowBuilder<ButtonBuilder>;
 
-/** Under an answer while it streams. */
-export function streamingRow(sessionId: BridgeSessionId): ButtonRow {
+/** Under an answer while it streams: Stop for that turn (`turnId`) only. */
+export function streamingRow(sessionId: BridgeSessionId, turnId: string): ButtonRow {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(makeComponentId('stop', sessionId)).setLabel('Stop').setStyle(ButtonStyle.Danger),
+    new ButtonBuilder().setCustomId(makeComponentId('stop', sessionId, turnId)).setLabel('Stop').setStyle(ButtonStyle.Danger),
   );
 }
 

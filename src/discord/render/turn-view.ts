@@ -187,7 +187,7 @@ export class TurnView {
   }
 
   private renderStreaming(): RenderedMessage {
-    const components = [streamingRow(this.sessionId)];
+    const components = [streamingRow(this.sessionId, this.turn.id)];
     const head = this.notices() + renderSteers(this.turn.steers);
     const parked = this.turn.parkedUntil;
     if (parked !== null) return { content: `${head}${parkedNote(parked)}`, components: [parkedRow(this.sessionId, this.turn.id)] };
