@@ -35,14 +35,18 @@ function act<A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<st
 
 const program = new Command().name('claude-bridge').description('Drive Claude Code on this machine from Discord');
 
-program.command('start').description('Run the bot (configuration from the environment and .env)').action(async () => {
-  let config: Config;
+/** The configuration, or its error printed (after `prefix`) and the process ended with `code`. */
+function configOrExit(prefix: string, code: number): Config {
   try {
-    config = loadConfig();
+    return loadConfig();
   } catch (err) {
-    process.stderr.write(`${(err as Error).message}\n`);
-    process.exit(2);
+    process.stderr.write(`${prefix}${(err as Error).message}\n`);
+    process.exit(code);
   }
+}
+
+program.command('start').description('Run the bot (configuration from the environment and .env)').action(async () => {
+  const config = configOrExit('', 2);
   if (!config.DISCORD_TOKEN) {
     const { missingTokenHelp } = await import('./setup-help.js');
     process.stderr.write(`${missingTokenHelp(config.THREADS)}\n`);
@@ -84,13 +88,7 @@ program.command('start').description('Run the bot (configuration from the enviro
 program.command('runner').description('Run the session side of this machine for a hub over NATS (several machines, in progress)')
   .option('-n, --name <name>', 'this runner\'s name (default RUNNER_NAME)')
   .action(async (o: { name?: string }) => {
-    let config: Config;
-    try {
-      config = loadConfig();
-    } catch (err) {
-      process.stderr.write(`${(err as Error).message}\n`);
-      process.exit(2);
-    }
+    const config = configOrExit('', 2);
     try {
       const { startRunner } = await import('../runner-main.js');
       const runner = await startRunner(config, o.name);
@@ -150,13 +148,7 @@ program.command('import').argument('<file>', 'a .jsonl transcript or a JSON expo
 program.command('doctor').description('Check the installation and say how to fix what is wrong')
   .option('--try-claude', 'also send Claude Code one real prompt (spends a few tokens)')
   .action(async (o: { tryClaude?: boolean }) => {
-    let config: Config;
-    try {
-      config = loadConfig();
-    } catch (err) {
-      process.stderr.write(`❌ configuration\n${(err as Error).message}\n`);
-      process.exit(1);
-    }
+    const config = configOrExit('❌ configuration\n', 1);
     const { formatChecks, runDoctor } = await import('./doctor.js');
     const checks = await runDoctor(config, { tryClaude: o.tryClaude === true });
     process.stdout.write(`${formatChecks(checks)}\n`);
