@@ -18,6 +18,8 @@ it('a new session takes the spare process; another spare starts; after a restart
   const alice = rig.discord.addUser('alice');
   await rig.startBot([alice], { SPARE_PROCESSES: '1' });
   const [spare] = await rig.discord.waitFor(() => (bridgeSessions(rig).length === 1 ? bridgeSessions(rig) : null), 30_000, 'a spare process');
+  // Claimable once its start has completed (the tmux session exists a moment before): the bot logs it.
+  await rig.discord.waitFor(() => rig.bot!.output().includes('spare process started'), 30_000, 'the spare ready');
 
   await rig.final(rig.ask(alice, 'first'), 'echo: first (turn 1)');
   const [row] = rig.rows();
