@@ -5,7 +5,7 @@
  */
 import type { KV } from '@nats-io/kv';
 import type { Logger } from '../core/logger.js';
-import { encode, type Presence } from './protocol.js';
+import { decode, encode, isDecodeError, presence, type Presence } from './protocol.js';
 
 export interface PresenceOptions {
   /** Opens the bucket; retried at each heartbeat until it works (the hub creates the bucket). */
@@ -54,4 +54,22 @@ export class PresenceHeartbeat {
     this.kv ??= await this.o.bucket();
     await this.kv.put(this.o.name, encode(entry));
   }
+}
+
+/**
+ * Every runner's presence entry in the bucket, by name (keys listed, then each read). Entries that
+ * are not protocol are skipped; a runner gone longer than the bucket's TTL has no entry. Hub side,
+ * and `doctor`.
+ */
+export async function readPresence(kv: KV): Promise<Presence[]> {
+  const names: string[] = [];
+  for await (const k of await kv.keys()) names.push(k);
+  const entries: Presence[] = [];
+  for (const name of names.sort()) {
+    const e = await kv.get(name);
+    if (!e || e.operation !== 'PUT') continue;
+    const p = decode(presence, e.value);
+    if (!isDecodeError(p)) entries.push(p);
+  }
+  return entries;
 }
