@@ -103,12 +103,12 @@ export function runnerPermissions(runner: string): NatsPermissions {
  * runners' stream names (`CDB_CMD_<n>`) cannot be matched by prefix: stream info and create are
  * allowed for any stream of the account (it holds only the bridge's). Subjects as sent by
  * `@nats-io/jetstream` / `@nats-io/kv` 3.x and checked against nats-server 2.9.10: a named
- * consumer is created on `$JS.API.CONSUMER.CREATE.<stream>.<name>[.<filter>]` (the client uses
+ * consumer is created on `$JS.API.CONSUMER.CREATE.<stream>.<name>` (`.<filter>` appended when it has one; the client uses
  * `…DURABLE.CREATE…` only before nats-server 2.9, which is not supported), a KV `get` is a direct get
  * (`$JS.API.DIRECT.GET.KV_<bucket>.…`) or `STREAM.MSG.GET`, and `keys()` creates an ordered push
  * consumer on the bucket's stream delivering to an inbox, with flow-control replies on
- * `$JS.FC.KV_<bucket>.>`. Every entry but the flow-control one is needed by the suite
- * (test/integration/nats-permissions.test.ts): take one out and it fails.
+ * `$JS.FC.KV_<bucket>.>`. Every entry is needed: take one out and the suite
+ * (test/integration/nats-permissions.test.ts) fails.
  */
 export function hubPermissions(): NatsPermissions {
   const kv = `KV_${PRESENCE_BUCKET}`;
@@ -122,17 +122,15 @@ export function hubPermissions(): NatsPermissions {
         '$JS.API.STREAM.CREATE.*',
         `$JS.API.CONSUMER.INFO.${EVENTS_STREAM}.${HUB_CONSUMER}`,
         `$JS.API.CONSUMER.CREATE.${EVENTS_STREAM}.${HUB_CONSUMER}`,
-        `$JS.API.CONSUMER.CREATE.${EVENTS_STREAM}.${HUB_CONSUMER}.>`,
         `$JS.API.CONSUMER.MSG.NEXT.${EVENTS_STREAM}.${HUB_CONSUMER}`,
         `$JS.ACK.${EVENTS_STREAM}.${HUB_CONSUMER}.>`,
         `$JS.API.CONSUMER.INFO.*.${RUNNER_CONSUMER}`,
         `$JS.API.CONSUMER.CREATE.*.${RUNNER_CONSUMER}`,
-        `$JS.API.CONSUMER.CREATE.*.${RUNNER_CONSUMER}.>`,
         `$JS.API.DIRECT.GET.${kv}.>`,
         `$JS.API.STREAM.MSG.GET.${kv}`,
         `$JS.API.CONSUMER.CREATE.${kv}.>`,
         `$JS.API.CONSUMER.INFO.${kv}.*`,
-        `$JS.FC.${kv}.>`, // flow-control replies of a long keys() listing
+        `$JS.FC.${kv}.>`,
       ],
     },
     subscribe: { allow: [`${HUB_INBOX_PREFIX}.>`] },

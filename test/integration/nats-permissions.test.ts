@@ -34,8 +34,6 @@ describe.skipIf(!hasNats)('NATS permissions and streams (real nats-server)', () 
       { user: 'hub', password: 'pw-hub' },
       { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
       { user: 'runner-b', password: 'pw-b', permissions: runnerPermissions('b') },
-      { user: 'runner-c', password: 'pw-c', permissions: runnerPermissions('c') },
-      { user: 'hub-scoped', password: 'pw-hs', permissions: hubPermissions() },
     ]);
     hub = await connectNats({ url: server.url, user: 'hub', password: 'pw-hub', name: 'hub' });
     conns.push(hub);
@@ -118,71 +116,94 @@ describe.skipIf(!hasNats)('NATS permissions and streams (real nats-server)', () 
     expect(seen.filter((id) => id === 'ev-ok')).toHaveLength(1);
     await link.close();
   });
+});
 
-  describe('a hub confined by hubPermissions()', () => {
-    const log = createLogger('silent');
-    const scoped = () => HubLink.connect({ url: server.url, user: 'hub-scoped', password: 'pw-hs', name: 'scoped hub', inboxPrefix: HUB_INBOX_PREFIX, log });
-    const violations = () => server.output().split('\n').filter((l) => /Violation - User "hub-scoped"/.test(l));
+describe.skipIf(!hasNats)('a hub confined by hubPermissions() (real nats-server, empty at start)', () => {
+  let server: NatsServer;
+  let admin: NatsConnection;
+  const conns: NatsConnection[] = [];
+  const log = createLogger('silent');
+  const runner = (name: string) =>
+    connectNats({ url: server.url, user: `runner-${name}`, password: `pw-${name}`, name: `runner ${name}`, inboxPrefix: runnerInboxPrefix(name) })
+      .then((nc) => (conns.push(nc), nc));
+  beforeAll(async () => {
+    server = await startNatsServer([
+      { user: 'admin', password: 'pw-admin' }, // only to look at the streams
+      { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
+      { user: 'runner-c', password: 'pw-c', permissions: runnerPermissions('c') },
+      { user: 'hub-scoped', password: 'pw-hs', permissions: hubPermissions() },
+    ]);
+    admin = await connectNats({ url: server.url, user: 'admin', password: 'pw-admin', name: 'admin' });
+    conns.push(admin);
+  });
+  afterAll(async () => {
+    for (const nc of conns) await nc.close().catch(() => undefined);
+    await server?.stop();
+  });
+  const scoped = () => HubLink.connect({ url: server.url, user: 'hub-scoped', password: 'pw-hs', name: 'scoped hub', inboxPrefix: HUB_INBOX_PREFIX, log });
+  const violations = () => server.output().split('\n').filter((l) => /Violation - User "hub-scoped"/.test(l));
 
-    it('sets up, sends a command, reads the queue and presence, asks a runner and consumes events — with no violation', async () => {
-      const link = await scoped();
-      try {
-        const id = await link.send('c', { type: 'interrupt', sessionId: '0123456789ab' }); // a runner that never connected
-        expect(await link.queued('c')).toBe(1);
-        const c = await runner('c');
-        const consumer = await jetstream(c).consumers.get(commandStream('c'), RUNNER_CONSUMER);
-        const m = await consumer.next({ expires: 10_000 });
-        expect(JSON.parse(m!.string())).toMatchObject({ id, body: { type: 'interrupt' } });
-        m!.ack();
+  it('sets up, sends a command, reads the queue and presence, asks a runner and consumes events — with no violation', async () => {
+    const link = await scoped(); // on an empty server: it creates the events stream, its consumer and the bucket itself
+    const jsm = await jetstreamManager(admin);
+    try {
+      expect((await jsm.consumers.info(EVENTS_STREAM, 'hub')).config.durable_name).toBe('hub');
+      const id = await link.send('c', { type: 'interrupt', sessionId: '0123456789ab' }); // a runner that never connected
+      expect(await link.queued('c')).toBe(1);
+      const c = await runner('c');
+      const consumer = await jetstream(c).consumers.get(commandStream('c'), RUNNER_CONSUMER);
+      const m = await consumer.next({ expires: 10_000 });
+      expect(JSON.parse(m!.string())).toMatchObject({ id, body: { type: 'interrupt' } });
+      m!.ack();
 
-        const kv = await presenceBucket(c, { create: false });
-        await kv.put('c', JSON.stringify({ name: 'c', online: true, live: 1, max: 4, version: '9.9.9', startedAt: 1, lastSeen: 2 }));
-        expect(await link.presence('c')).toMatchObject({ online: true, live: 1, max: 4 });
-        const all = await readPresence(await presenceBucket(link.nc, { create: false })); // keys listing + gets
-        expect(all.map((p) => p.name)).toContain('c');
+      const kv = await presenceBucket(c, { create: false });
+      await kv.put('c', JSON.stringify({ name: 'c', online: true, live: 1, max: 4, version: '9.9.9', startedAt: 1, lastSeen: 2 }));
+      expect(await link.presence('c')).toMatchObject({ online: true, live: 1, max: 4 });
+      const all = await readPresence(await presenceBucket(link.nc, { create: false })); // keys listing + gets
+      expect(all.map((p) => p.name)).toContain('c');
 
-        const sub = c.subscribe('cdb.runner.c.req.>', { callback: (_e, msg) => { msg.respond('{"pong":true}'); } });
-        const r = await link.nc.request('cdb.runner.c.req.ping', '{}', { timeout: 10_000 }); // reply on _INBOX_hub.>
-        expect(r.string()).toBe('{"pong":true}');
-        sub.unsubscribe();
+      const sub = c.subscribe('cdb.runner.c.req.>', { callback: (_e, msg) => { msg.respond('{"pong":true}'); } });
+      const r = await link.nc.request('cdb.runner.c.req.ping', '{}', { timeout: 10_000 }); // reply on _INBOX_hub.>
+      expect(r.string()).toBe('{"pong":true}');
+      sub.unsubscribe();
 
-        const seen: string[] = [];
-        await link.consume((e) => { seen.push(e.id); });
-        await new EventOutbox({ js: jetstream(c), runner: 'c', log }).publish('ev-scoped', { type: 'notice', sessionId: '0123456789ab', turnId: 't9', text: 'hi' });
-        for (let i = 0; !seen.includes('ev-scoped'); i++) {
-          if (i > 300) throw new Error(`timed out; seen ${seen.join(', ')}`);
-          await new Promise((res) => setTimeout(res, 100));
-        }
-      } finally {
-        await link.close();
+      const seen: string[] = [];
+      await link.consume((e) => { seen.push(e.id); });
+      await new EventOutbox({ js: jetstream(c), runner: 'c', log }).publish('ev-scoped', { type: 'notice', sessionId: '0123456789ab', turnId: 't9', text: 'hi' });
+      // handled, then acknowledged: it leaves the stream (interest retention, the hub's consumer is its only interest)
+      for (let i = 0; !seen.includes('ev-scoped') || (await jsm.streams.info(EVENTS_STREAM)).state.messages > 0; i++) {
+        if (i > 300) throw new Error(`timed out; seen ${seen.join(', ')}`);
+        await new Promise((res) => setTimeout(res, 100));
       }
-      expect(violations()).toEqual([]);
-    });
+    } finally {
+      await link.close();
+    }
+    expect(violations()).toEqual([]);
+  });
 
-    it("is refused the runners' side: publishing events, writing presence, pulling commands, deleting streams, other inboxes", async () => {
-      const link = await scoped();
-      const nc = link.nc;
-      try {
-        const jsm = await jetstreamManager(hub);
-        const before = (await jsm.streams.info(EVENTS_STREAM)).state.messages;
-        await expect(jetstream(nc).publish(eventSubject('a'), '{"forged":true}', { timeout: 5_000 })).rejects.toThrow();
-        await expect((await presenceBucket(nc, { create: false })).put('a', '{"online":true}', { timeout: 5_000 } as never)).rejects.toThrow();
-        await link.send('a', { type: 'interrupt', sessionId: '0123456789ab' });
-        await expect(jetstream(nc).consumers.get(commandStream('a'), RUNNER_CONSUMER).then((c) => c.next({ expires: 2_000 }))).rejects.toThrow();
-        await expect((await jetstreamManager(nc)).streams.delete(commandStream('a'))).rejects.toThrow();
-        nc.subscribe(`${runnerInboxPrefix('a')}.>`);
-        await nc.flush();
-        expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(before);
-        expect(await link.queued('a')).toBeGreaterThan(0); // the command is still there for runner a
-        const out = server.output();
-        expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "cdb\.runner\.a\.evt"/);
-        expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "\$KV\.cdb_runners\.a"/);
-        expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "\$JS\.API\.CONSUMER\.MSG\.NEXT\.CDB_CMD_a\.runner"/);
-        expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "\$JS\.API\.STREAM\.DELETE\.CDB_CMD_a"/);
-        expect(out).toMatch(/Subscription Violation - User "hub-scoped", Subject "_INBOX_a\.>"/);
-      } finally {
-        await link.close();
-      }
-    });
+  it("is refused the runners' side: publishing events, writing presence, pulling commands, deleting streams, other inboxes", async () => {
+    const link = await scoped();
+    const nc = link.nc;
+    try {
+      const jsm = await jetstreamManager(admin);
+      const before = (await jsm.streams.info(EVENTS_STREAM)).state.messages;
+      await expect(jetstream(nc).publish(eventSubject('a'), '{"forged":true}', { timeout: 5_000 })).rejects.toThrow();
+      await expect((await presenceBucket(nc, { create: false })).put('a', '{"online":true}', { timeout: 5_000 } as never)).rejects.toThrow();
+      await link.send('a', { type: 'interrupt', sessionId: '0123456789ab' });
+      await expect(jetstream(nc).consumers.get(commandStream('a'), RUNNER_CONSUMER).then((c) => c.next({ expires: 2_000 }))).rejects.toThrow();
+      await expect((await jetstreamManager(nc)).streams.delete(commandStream('a'))).rejects.toThrow();
+      nc.subscribe(`${runnerInboxPrefix('a')}.>`);
+      await nc.flush();
+      expect((await jsm.streams.info(EVENTS_STREAM)).state.messages).toBe(before);
+      expect(await link.queued('a')).toBeGreaterThan(0); // the command is still there for runner a
+      const out = server.output();
+      expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "cdb\.runner\.a\.evt"/);
+      expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "\$KV\.cdb_runners\.a"/);
+      expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "\$JS\.API\.CONSUMER\.MSG\.NEXT\.CDB_CMD_a\.runner"/);
+      expect(out).toMatch(/Publish Violation - User "hub-scoped", Subject "\$JS\.API\.STREAM\.DELETE\.CDB_CMD_a"/);
+      expect(out).toMatch(/Subscription Violation - User "hub-scoped", Subject "_INBOX_a\.>"/);
+    } finally {
+      await link.close();
+    }
   });
 });
