@@ -24,6 +24,7 @@ import { connectNats } from './remote/jetstream.js';
 import { RunnerService } from './remote/runner.js';
 import { parseRunnerName, runnerInboxPrefix } from './remote/subjects.js';
 import { claudeEnvironment } from './claude-env.js';
+import { natsOptions } from './nats-options.js';
 
 export interface RunningRunner {
   name: string;
@@ -71,10 +72,7 @@ export async function startRunner(config: Config, name: string | undefined, env:
   const binary = resolveClaudeBinary(config.CLAUDE_BIN, env);
   log.info({ runner, claude: binary.path, source: binary.source, cwd }, 'claude binary');
 
-  const nc = await connectNats({
-    url: config.NATS_URL, user: config.NATS_USER, password: config.NATS_PASSWORD, creds: config.NATS_CREDS,
-    name: `claude-bridge runner ${runner}`, inboxPrefix: runnerInboxPrefix(runner),
-  });
+  const nc = await connectNats(natsOptions(config, { name: `claude-bridge runner ${runner}`, inboxPrefix: runnerInboxPrefix(runner) }));
   const db = openDatabase(config.ENABLE_PERSISTENCE ? own.DATABASE_PATH : ':memory:');
   const store = new SqliteSessionStore(db);
   const closeAll = async () => { await nc.drain().catch(() => undefined); store.close(); };

@@ -161,6 +161,13 @@ export const configSchema = z.object({
   NATS_PASSWORD: optionalString,
   /** A NATS creds file (JWT + nkey seed) instead of NATS_USER/NATS_PASSWORD. */
   NATS_CREDS: optionalString,
+  /** PEM file of the CA that signed the NATS server's certificate: TLS to it, verified. */
+  NATS_TLS_CA: optionalString,
+  /** PEM files of this hub's or runner's client certificate and key, for a server that verifies clients (both or neither). */
+  NATS_TLS_CERT: optionalString,
+  NATS_TLS_KEY: optionalString,
+  /** `true`: plain TCP to a NATS_URL that is not loopback (a private network such as Docker's); else refused without TLS. */
+  NATS_ALLOW_PLAINTEXT: bool(false),
   /** This runner's name (`claude-bridge runner`; `--name` wins): 1–32 of a-z, 0-9, _ and -. */
   RUNNER_NAME: optionalString.refine((v) => v === undefined || /^[a-z0-9][a-z0-9_-]{0,31}$/.test(v), { message: 'expected 1–32 of a-z, 0-9, _ and -, starting with a letter or digit' }),
 });

@@ -24,6 +24,60 @@ export interface NatsOptions {
   name: string;
   /** Reply inboxes under this prefix (a runner's permissions allow only its own). @default `_INBOX` */
   inboxPrefix?: string;
+  /**
+   * TLS: PEM files of the CA that signed the server's certificate (`NATS_TLS_CA`) and of this
+   * client's certificate and key (`NATS_TLS_CERT` + `NATS_TLS_KEY`, for a server that verifies
+   * clients). An empty object (a `tls://` URL) requires TLS verified against the system's CAs.
+   * @default none: plain TCP, allowed only to a loopback address or with {@link NatsOptions.allowPlaintext}
+   */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+  /** How long the first connect may take, ms (nats.js `timeout`). @default 20 000 */
+  connectTimeoutMs?: number;
+  /** Allows plain TCP to a host that is not loopback (a private network, e.g. Docker's: `NATS_ALLOW_PLAINTEXT`). @default false */
+  allowPlaintext?: boolean;
+}
+
+/** Whether `url`'s host is this machine: `localhost`, 127.0.0.0/8 or `::1`. */
+export function isLoopbackUrl(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname.replace(/^\[|\]$/g, '');
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/**
+ * The TLS options `connect` gets, after checking the configuration: the files exist, a client
+ * certificate comes with its key, and plain TCP goes only to loopback unless allowed. A `tls://`
+ * URL asks for TLS (`@nats-io/transport-node` ignores the scheme; `tls: {}` makes it required).
+ * @throws BridgeError `CONFIG_INVALID` naming the variable to fix
+ */
+export function natsTls(o: Pick<NatsOptions, 'url' | 'tls' | 'allowPlaintext'>): NatsOptions['tls'] {
+  const tls = o.tls ?? (o.url.startsWith('tls://') ? {} : undefined);
+  if (!tls) {
+    if (!o.allowPlaintext && !isLoopbackUrl(o.url)) {
+      throw new BridgeError('CONFIG_INVALID', {
+        detail: `NATS_URL ${o.url} is another machine, and no TLS is set: passwords and sessions would cross the network in clear. `
+          + 'Set NATS_TLS_CA to the CA file of the server\'s certificate (or use tls:// with a certificate from a public CA); '
+          + 'on a private network only (e.g. Docker\'s), NATS_ALLOW_PLAINTEXT=true',
+      });
+    }
+    return undefined;
+  }
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) {
+    throw new BridgeError('CONFIG_INVALID', { detail: 'NATS_TLS_CERT and NATS_TLS_KEY go together (this client\'s certificate and its private key): set both or neither' });
+  }
+  for (const [key, file] of [['NATS_TLS_CA', tls.caFile], ['NATS_TLS_CERT', tls.certFile], ['NATS_TLS_KEY', tls.keyFile]] as const) {
+    if (file === undefined) continue;
+    try {
+      fs.accessSync(file, fs.constants.R_OK);
+    } catch (err) {
+      throw new BridgeError('CONFIG_INVALID', { detail: `${key}: ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'})` }, { cause: err });
+    }
+  }
+  return tls;
 }
 
 /** @default JetStream's duplicate window of the streams: a republish within it is stored once, ms. */
@@ -32,21 +86,40 @@ export const DUPLICATE_WINDOW_MS = 10 * 60_000;
 export const COMMAND_ACK_WAIT_MS = 30_000;
 const NS = 1_000_000;
 
+/** Node's TLS verification failures (`tls.TLSSocket.authorizationError` codes): the server's certificate is not trusted. */
+const UNTRUSTED = /SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|CERT_HAS_EXPIRED|ERR_TLS_CERT_ALTNAME|self[- ]signed|unable to verify|does not match certificate/i;
+
+/** Why a connect failed, in the operator's terms (the raw error stays the BridgeError's cause, for the log). */
+function connectFailure(err: Error, tls: NatsOptions['tls']): string {
+  const text = `${err.message} ${(err.cause as Error | undefined)?.message ?? ''} ${(err as NodeJS.ErrnoException).code ?? ''} ${((err.cause as NodeJS.ErrnoException | undefined)?.code) ?? ''}`;
+  if (/authoriz|authentic/i.test(text)) return 'the server refused the credentials (NATS_USER/NATS_PASSWORD or NATS_CREDS)';
+  if (UNTRUSTED.test(text)) return `TLS: the server's certificate is not trusted (${err.message}); set NATS_TLS_CA to the CA file that signed it`;
+  if (/does not support 'tls'/.test(text)) return 'TLS is configured here, but the server does not offer it (add a tls { } block to its configuration, or unset NATS_TLS_*)';
+  // A server that verifies clients ends the handshake of one without a certificate; over TLS 1.3 the
+  // client learns it only as a connection that never answers (observed: nats.js "timeout", nats-server
+  // 2.9.10 logging "client didn't provide a certificate").
+  if (tls && !tls.certFile && /timeout|certificate required|bad certificate/i.test(text)) {
+    return `no answer over TLS (${err.message}); if the server verifies clients (tls { verify: true }), set NATS_TLS_CERT and NATS_TLS_KEY`;
+  }
+  return err.message;
+}
+
 /**
  * Connects (and keeps reconnecting forever once connected; the first connect is tried once).
- * Credentials go through an authenticator, never argv or a URL.
- * @throws BridgeError `CONFIG_INVALID` when the server refuses the credentials or cannot be reached
+ * Credentials go through an authenticator, never argv or a URL; TLS as {@link natsTls} decides.
+ * @throws BridgeError `CONFIG_INVALID` on a configuration {@link natsTls} refuses, when the server
+ *   refuses the credentials or this client's certificate, its certificate is not trusted, or it cannot be reached
  */
 export async function connectNats(o: NatsOptions): Promise<NatsConnection> {
+  const tls = natsTls(o);
   const authenticator = o.creds ? credsAuthenticator(fs.readFileSync(o.creds)) : undefined;
   try {
     return await connect({
       servers: o.url, name: o.name, user: o.creds ? undefined : o.user, pass: o.creds ? undefined : o.password, authenticator,
-      inboxPrefix: o.inboxPrefix, maxReconnectAttempts: -1, reconnectTimeWait: 1_000,
+      inboxPrefix: o.inboxPrefix, maxReconnectAttempts: -1, reconnectTimeWait: 1_000, tls, timeout: o.connectTimeoutMs ?? 20_000,
     });
   } catch (err) {
-    const reason = /authoriz|authentic/i.test(String((err as Error).message)) ? 'the server refused the credentials (NATS_USER/NATS_PASSWORD or NATS_CREDS)' : (err as Error).message;
-    throw new BridgeError('CONFIG_INVALID', { detail: `NATS at ${o.url}: ${reason}` }, { cause: err });
+    throw new BridgeError('CONFIG_INVALID', { detail: `NATS at ${o.url}: ${connectFailure(err as Error, tls)}` }, { cause: err });
   }
 }
 

@@ -44,7 +44,15 @@ export function natsServerBinary(): string | null {
 /** Why NATS suites skip, when they do (for `describe.skipIf`). */
 export const NO_NATS_SERVER = 'nats-server not found (CI installs it: apt-get install nats-server; or set NATS_SERVER_BIN)';
 
-export async function startNatsServer(users: NatsUser[]): Promise<NatsServer> {
+/** A server-side `tls { }` block (nats-server docs, "TLS"): PEM files; `verify` asks clients for a certificate signed by `ca_file`. */
+export interface NatsServerTls {
+  cert_file: string;
+  key_file: string;
+  ca_file?: string;
+  verify?: boolean;
+}
+
+export async function startNatsServer(users: NatsUser[], o: { tls?: NatsServerTls } = {}): Promise<NatsServer> {
   const bin = natsServerBinary();
   if (!bin) throw new Error(NO_NATS_SERVER);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-nats-'));
@@ -53,6 +61,7 @@ export async function startNatsServer(users: NatsUser[]): Promise<NatsServer> {
     listen: '127.0.0.1:-1',
     jetstream: { store_dir: storeDir },
     accounts: { BRIDGE: { jetstream: 'enabled', users } },
+    ...(o.tls ? { tls: o.tls } : {}),
   };
   const conf = path.join(dir, 'nats.conf');
   let out = '';
