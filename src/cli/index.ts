@@ -109,6 +109,31 @@ program.command('runner').description('Run the session side of this machine for 
     }
   });
 
+program.command('nats-config').description('Write a nats-server configuration with a hub user and one user per runner, and their env files (several machines)')
+  .option('-r, --runner <name>', 'a runner (repeat for each machine)', (v: string, all: string[]) => [...all, v], [] as string[])
+  .requiredOption('-o, --out <dir>', 'directory for nats-server.conf, hub.env and runner-<name>.env')
+  .option('--url <url>', 'the NATS_URL hub and runners will use (written into the env files)')
+  .option('--listen <host:port>', 'the address nats-server listens on', '0.0.0.0:4222')
+  .option('--store-dir <dir>', 'JetStream\'s store directory (default <out>/jetstream)')
+  .option('--tls-cert <file>', 'the server\'s certificate (PEM): writes a tls { } block')
+  .option('--tls-key <file>', 'its private key (PEM)')
+  .option('--tls-verify-ca <file>', 'also require client certificates signed by this CA')
+  .option('-f, --force', 'replace files that exist (new passwords: every machine needs its new env file)')
+  .action(async (o: { runner: string[]; out: string; url?: string; listen: string; storeDir?: string; tlsCert?: string; tlsKey?: string; tlsVerifyCa?: string; force?: boolean }) => {
+    try {
+      if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new BridgeError('CONFIG_INVALID', { detail: '--tls-cert and --tls-key go together' });
+      const { writeNatsConfig } = await import('./nats-config.js');
+      const files = writeNatsConfig({
+        runners: o.runner, out: o.out, force: o.force, url: o.url, listen: o.listen, storeDir: o.storeDir,
+        tls: o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsVerifyCa } : undefined,
+      });
+      process.stdout.write(`${['wrote (the env files hold passwords: mode 0600, copy each to its machine only):', ...files.map((f) => `  ${f}`)].join('\n')}\n`);
+    } catch (err) {
+      process.stderr.write(`${oneLine(err)}\n`);
+      process.exitCode = 1;
+    }
+  });
+
 program.command('deploy-commands').description('Register /claude with Discord (without starting the bot)')
   .option('-g, --guild <id>', 'register in this guild only (instant); default DISCORD_GUILD_ID, else global')
   .action(act(async (config, opts: { guild?: string }) => {

@@ -30,6 +30,43 @@ export interface NatsServer {
   resume(): Promise<void>;
 }
 
+/** Starts `nats-server -c conf`; `port` resolves once it logged the port it listens on and "Server is ready". */
+function spawnUntilReady(bin: string, conf: string, onOutput: (text: string) => void): { child: ChildProcess; exited: Promise<void>; port: Promise<number> } {
+  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  let mine = '';
+  const port = new Promise<number>((resolve, reject) => {
+    const onData = (d: Buffer) => {
+      mine += d.toString();
+      onOutput(d.toString());
+      const m = /Listening for client connections on [^\s]*:(\d+)/.exec(mine);
+      if (m && mine.includes('Server is ready')) resolve(Number(m[1]));
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${mine}`)));
+    setTimeout(() => reject(new Error(`nats-server not ready after 30 s:\n${mine}`)), 30_000).unref();
+  });
+  return { child, exited, port };
+}
+
+/**
+ * Runs nats-server on a configuration file written elsewhere (e.g. by `claude-bridge nats-config`),
+ * as is. Its `listen` should be `127.0.0.1:-1` (a free port, read from the log).
+ */
+export async function startNatsServerWithConfig(conf: string): Promise<Pick<NatsServer, 'url' | 'port' | 'output' | 'stop'>> {
+  const bin = natsServerBinary();
+  if (!bin) throw new Error(NO_NATS_SERVER);
+  let out = '';
+  const run = spawnUntilReady(bin, conf, (d) => { out += d; });
+  const stop = async () => {
+    if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGTERM');
+    await run.exited;
+  };
+  const port = await run.port.catch(async (err: unknown) => { await stop(); throw err; });
+  return { url: `nats://127.0.0.1:${port}`, port, output: () => out, stop };
+}
+
 /** `NATS_SERVER_BIN`, else `nats-server` on PATH (or in /usr/sbin); `null` when there is none. */
 export function natsServerBinary(): string | null {
   if (process.env.NATS_SERVER_BIN) return process.env.NATS_SERVER_BIN;
@@ -69,22 +106,10 @@ export async function startNatsServer(users: NatsUser[], o: { tls?: NatsServerTl
   let exited: Promise<void> = Promise.resolve();
   const launch = async (listen: string): Promise<number> => {
     fs.writeFileSync(conf, JSON.stringify({ ...config, listen }, null, 2), { mode: 0o600 });
-    const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
-    proc = child;
-    exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const from = out.length;
-    return new Promise<number>((resolve, reject) => {
-      const onData = (d: Buffer) => {
-        out += d.toString();
-        const mine = out.slice(from);
-        const m = /Listening for client connections on 127\.0\.0\.1:(\d+)/.exec(mine);
-        if (m && mine.includes('Server is ready')) resolve(Number(m[1]));
-      };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', onData);
-      child.on('exit', (code) => reject(new Error(`nats-server exited (${code}) before it was ready:\n${out}`)));
-      setTimeout(() => reject(new Error(`nats-server not ready after 30 s:\n${out}`)), 30_000).unref();
-    });
+    const run = spawnUntilReady(bin, conf, (d) => { out += d; });
+    proc = run.child;
+    exited = run.exited;
+    return run.port;
   };
   const halt = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
