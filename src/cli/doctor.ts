@@ -13,6 +13,7 @@ import { selectBackend } from '../backends/select.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import { inviteUrl } from '../discord/invite.js';
 import { MIGRATIONS } from '../store/migrations.js';
+import { checkNats, natsRole } from './doctor-nats.js';
 import { checkClaudeLogin, checkMcpConfig, checkNativeModules, checkNode, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
 
 export type { Check } from './doctor-checks.js';
@@ -41,25 +42,13 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
   const add = (c: Check) => checks.push(c);
   add(checkNode());
 
-  const token = config.DISCORD_TOKEN;
-  if (!token) add({ name: 'Discord token', status: 'fail', detail: 'DISCORD_TOKEN is not set', fix: 'Developer portal → your app → Bot → Reset Token; put it in .env as DISCORD_TOKEN=…' });
-  else if (!TOKEN_SHAPE.test(token)) add({ name: 'Discord token', status: 'fail', detail: 'not shaped like a bot token', fix: 'Copy the token again from Bot → Reset Token (not the client secret or the public key)' });
-  else add({ name: 'Discord token', status: 'ok', detail: 'set and well-formed' });
-
-  try {
-    const res = await (deps.fetch ?? fetch)(`${config.DISCORD_API_URL}/v10/gateway/bot`, {
-      headers: token ? { authorization: `Bot ${token}` } : {}, signal: AbortSignal.timeout(5000),
-    });
-    if (res.ok) add({ name: 'Discord API', status: 'ok', detail: `${config.DISCORD_API_URL} answers; token accepted` });
-    else if (res.status === 401) add({ name: 'Discord API', status: 'fail', detail: 'reachable, but the token was rejected (401)', fix: 'Reset the bot token and update DISCORD_TOKEN' });
-    else add({ name: 'Discord API', status: 'fail', detail: `HTTP ${res.status} from ${config.DISCORD_API_URL}`, fix: 'Check DISCORD_API_URL (default https://discord.com/api)' });
-  } catch (err) {
-    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
-    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
-    add({ name: 'Discord API', status: 'fail', detail: `unreachable at ${config.DISCORD_API_URL} (${reason})`, fix: 'Check the network, a proxy (HTTPS_PROXY), or DISCORD_API_URL' });
+  const role = config.NATS_URL ? natsRole(config) : null;
+  if (role?.kind === 'runner') {
+    add({ name: 'Discord', status: 'ok', detail: `not used by runner ${role.name}: the hub alone holds the token` });
+  } else {
+    for (const c of await checkDiscord(config, deps.fetch ?? fetch)) add(c);
   }
-
-  if (token) for (const c of await checkApplication(config, token, deps.fetch ?? fetch)) add(c);
+  for (const c of await checkNats(config)) add(c);
 
   const tmux = await exec('tmux', ['-V']).then((r) => r.stdout.trim(), () => null);
   add(tmux
@@ -113,6 +102,33 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
   } catch (err) {
     add({ name: 'session backend', status: 'fail', detail: (err as Error).message, fix: 'Install tmux, or rebuild node-pty' });
   }
+  return checks;
+}
+
+/** The Discord token (shape, accepted by the API) and the application's settings. */
+async function checkDiscord(config: Config, fetcher: typeof fetch): Promise<Check[]> {
+  const checks: Check[] = [];
+  const add = (c: Check) => checks.push(c);
+  const token = config.DISCORD_TOKEN;
+  if (!token) add({ name: 'Discord token', status: 'fail', detail: 'DISCORD_TOKEN is not set', fix: 'Developer portal → your app → Bot → Reset Token; put it in .env as DISCORD_TOKEN=…' });
+  else if (!TOKEN_SHAPE.test(token)) add({ name: 'Discord token', status: 'fail', detail: 'not shaped like a bot token', fix: 'Copy the token again from Bot → Reset Token (not the client secret or the public key)' });
+  else add({ name: 'Discord token', status: 'ok', detail: 'set and well-formed' });
+
+  try {
+    const res = await fetcher(`${config.DISCORD_API_URL}/v10/gateway/bot`, {
+      headers: token ? { authorization: `Bot ${token}` } : {}, signal: AbortSignal.timeout(5000),
+    });
+    if (res.ok) add({ name: 'Discord API', status: 'ok', detail: `${config.DISCORD_API_URL} answers; token accepted` });
+    else if (res.status === 401) add({ name: 'Discord API', status: 'fail', detail: 'reachable, but the token was rejected (401)', fix: 'Reset the bot token and update DISCORD_TOKEN' });
+    else add({ name: 'Discord API', status: 'fail', detail: `HTTP ${res.status} from ${config.DISCORD_API_URL}`, fix: 'Check DISCORD_API_URL (default https://discord.com/api)' });
+  } catch (err) {
+    const cause = (err as Error).cause as NodeJS.ErrnoException | undefined;
+    const reason = cause?.code ?? cause?.message ?? (err as Error).message;
+    add({ name: 'Discord API', status: 'fail', detail: `unreachable at ${config.DISCORD_API_URL} (${reason})`, fix: 'Check the network, a proxy (HTTPS_PROXY), or DISCORD_API_URL' });
+  }
+
+  if (token) for (const c of await checkApplication(config, token, fetcher)) add(c);
+
   return checks;
 }
 
