@@ -17,6 +17,7 @@ import { loadConfig } from '../../src/config/load.js';
 const root = path.resolve(import.meta.dirname, '../..');
 const compose = parse(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'));
 const bot = compose.services.bot;
+const { nats, hub, runner } = compose.services;
 
 describe('docker-compose.yml and Dockerfile', () => {
   it('names every configuration variable, and what it sets fixed is valid config', () => {
@@ -77,5 +78,65 @@ describe('docker-compose.yml and Dockerfile', () => {
     } finally {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
+  });
+
+  describe('several machines (profile several-machines)', () => {
+    const fixedEnv = (service: { environment: Record<string, string> }) =>
+      Object.fromEntries(Object.entries(service.environment).filter(([, v]) => !String(v).startsWith('${')));
+
+    it('leaves `docker compose up -d` as it was: only the bot has no profile', () => {
+      expect(bot.profiles).toBeUndefined();
+      for (const name of ['nats', 'hub', 'runner']) expect(compose.services[name].profiles, name).toEqual(['several-machines']);
+    });
+
+    it('runs the official nats image with JetStream, the generated config read-only and its data in a volume', () => {
+      expect(nats.image).toMatch(/^nats:2\.\d+/);
+      expect(nats.command).toEqual(['-js', '-c', '/etc/nats/nats-server.conf', '-sd', '/data']);
+      expect(nats.volumes).toContain('./nats/nats-server.conf:/etc/nats/nats-server.conf:ro');
+      expect(nats.volumes).toContain('nats-data:/data');
+      expect(Object.keys(compose.volumes)).toContain('nats-data');
+    });
+
+    it('reads the files nats-config writes, under the names it writes them', async () => {
+      const { writeNatsConfig } = await import('../../src/cli/nats-config.js');
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-compose-'));
+      try {
+        const written = writeNatsConfig({ runners: ['laptop'], out: path.join(tmp, 'nats') }).map((f) => path.relative(tmp, f));
+        expect(written).toContain(/^\.\/([^:]*):/.exec(nats.volumes[0])![1]);
+        expect(written).toContain(hub.env_file.at(-1).path);
+        expect(written).toContain(runner.env_file[0].path.replace('${RUNNER_NAME:-}', 'laptop'));
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
+    });
+
+    it('runs the hub (command hub) with Discord settings from .env and NATS on the compose network', () => {
+      expect(hub.image).toBe(bot.image);
+      expect(hub.command).toEqual(['claude-bridge', 'hub']);
+      expect(hub.env_file[0]).toEqual({ path: '.env', required: false });
+      expect(hub.depends_on).toEqual(['nats']);
+      const env = fixedEnv(hub);
+      expect(env).toMatchObject({ NATS_URL: 'nats://nats:4222', NATS_ALLOW_PLAINTEXT: 'true' });
+      expect(() => loadConfig({ env, envFile: path.join(root, 'no-such.env') })).not.toThrow();
+    });
+
+    it('runs a runner with its own name, env file and volumes, and no Discord token', () => {
+      expect(runner.image).toBe(bot.image);
+      expect(runner.command).toEqual(['claude-bridge', 'runner', '--name', '${RUNNER_NAME:-}']);
+      expect(runner.env_file).toHaveLength(1); // not .env: the bot's Discord token stays off this machine
+      expect(Object.keys(runner.environment)).not.toContain('DISCORD_TOKEN');
+      expect(Object.keys(runner.environment).filter((k) => k.startsWith('NATS_'))).toEqual([]); // they come from its env file
+      const env = fixedEnv(runner);
+      expect(() => loadConfig({ env, envFile: path.join(root, 'no-such.env') })).not.toThrow();
+      const script = fs.readFileSync(path.join(root, 'docker/entrypoint.sh'), 'utf8');
+      const dirs = /BRIDGE_DIRS:-([^}"]+)/.exec(script)![1]!.split(' ');
+      const mounts = (service: { volumes: string[] }) => new Map(service.volumes.map((v) => {
+        const target = /:(\/[^:]*)(:r[ow])?$/.exec(v)![1]!;
+        return [target, v.slice(0, v.lastIndexOf(`:${target}`))];
+      }));
+      const mine = mounts(runner);
+      for (const target of mine.keys()) expect(dirs, target).toContain(target);
+      for (const own of ['/app/data', '/home/node/.claude']) expect(mine.get(own), own).not.toBe(mounts(bot).get(own)); // a runner next to a bot shares no state
+    });
   });
 });
