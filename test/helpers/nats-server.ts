@@ -30,9 +30,9 @@ export interface NatsServer {
   resume(): Promise<void>;
 }
 
-/** Starts `nats-server -c conf`; `port` resolves once it logged the port it listens on and "Server is ready". */
-function spawnUntilReady(bin: string, conf: string, onOutput: (text: string) => void): { child: ChildProcess; exited: Promise<void>; port: Promise<number> } {
-  const child = spawn(bin, ['-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts `nats-server <args>`; `port` resolves once it logged the port it listens on and "Server is ready". */
+function spawnUntilReady(bin: string, args: string[], onOutput: (text: string) => void): { child: ChildProcess; exited: Promise<void>; port: Promise<number> } {
+  const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   let mine = '';
   const port = new Promise<number>((resolve, reject) => {
@@ -52,13 +52,14 @@ function spawnUntilReady(bin: string, conf: string, onOutput: (text: string) => 
 
 /**
  * Runs nats-server on a configuration file written elsewhere (e.g. by `claude-bridge nats-config`),
- * as is. Its `listen` should be `127.0.0.1:-1` (a free port, read from the log).
+ * as is, with `args` (default `-c <conf>`; e.g. the compose service's command). Its `listen` should
+ * be `127.0.0.1:-1` (a free port, read from the log).
  */
-export async function startNatsServerWithConfig(conf: string): Promise<Pick<NatsServer, 'url' | 'port' | 'output' | 'stop'>> {
+export async function startNatsServerWithConfig(conf: string, args: string[] = ['-c', conf]): Promise<Pick<NatsServer, 'url' | 'port' | 'output' | 'stop'>> {
   const bin = natsServerBinary();
   if (!bin) throw new Error(NO_NATS_SERVER);
   let out = '';
-  const run = spawnUntilReady(bin, conf, (d) => { out += d; });
+  const run = spawnUntilReady(bin, args, (d) => { out += d; });
   const stop = async () => {
     if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGTERM');
     await run.exited;
@@ -106,7 +107,7 @@ export async function startNatsServer(users: NatsUser[], o: { tls?: NatsServerTl
   let exited: Promise<void> = Promise.resolve();
   const launch = async (listen: string): Promise<number> => {
     fs.writeFileSync(conf, JSON.stringify({ ...config, listen }, null, 2), { mode: 0o600 });
-    const run = spawnUntilReady(bin, conf, (d) => { out += d; });
+    const run = spawnUntilReady(bin, ['-c', conf], (d) => { out += d; });
     proc = run.child;
     exited = run.exited;
     return run.port;

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
+import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -119,5 +120,24 @@ describe.skipIf(!hasNats)('claude-bridge nats-config (real nats-server)', () => 
     const bad = cli(['nats-config', '--runner', 'Laptop!', '--out', path.join(dir, 'other')], dir);
     expect(bad.stderr).toMatch(/runner name "Laptop!": use 1–32 of a-z/);
     expect(fs.existsSync(path.join(dir, 'other'))).toBe(false);
+  }, 120_000);
+
+  it("runs under the compose nats service's own command line", async () => {
+    const compose = parseYaml(fs.readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'));
+    const composeOut = path.join(dir, 'compose');
+    const store = path.join(dir, 'compose-store'); // stands for the container's /data
+    expect(cli(['nats-config', '--runner', 'laptop', '--out', composeOut, '--listen', '127.0.0.1:-1', '--store-dir', store], dir).status).toBe(0);
+    const conf = path.join(composeOut, 'nats-server.conf');
+    const args = (compose.services.nats.command as string[]).map((a) => (a === '/etc/nats/nats-server.conf' ? conf : a));
+    const s = await startNatsServerWithConfig(conf, args);
+    try {
+      const h = parseDotenv(fs.readFileSync(path.join(composeOut, 'hub.env')));
+      const link = await HubLink.connect({ url: s.url, user: h.NATS_USER, password: h.NATS_PASSWORD, name: 'hub', inboxPrefix: HUB_INBOX_PREFIX, log: createLogger('silent') });
+      await link.send('laptop', { type: 'interrupt', sessionId: '0123456789ab' });
+      await link.close();
+      expect(fs.readdirSync(store)).not.toEqual([]); // JetStream keeps its streams where --store-dir said
+    } finally {
+      await s.stop();
+    }
   }, 120_000);
 });

@@ -163,6 +163,7 @@ describe.skipIf(!hasNats)('a hub confined by hubPermissions() (real nats-server,
       expect(all.map((p) => p.name)).toContain('c');
 
       const sub = c.subscribe('cdb.runner.c.req.>', { callback: (_e, msg) => { msg.respond('{"pong":true}'); } });
+      await c.flush(); // the server has the subscription before the hub asks
       const r = await link.nc.request('cdb.runner.c.req.ping', '{}', { timeout: 10_000 }); // reply on _INBOX_hub.>
       expect(r.string()).toBe('{"pong":true}');
       sub.unsubscribe();
