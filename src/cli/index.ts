@@ -118,16 +118,18 @@ program.command('nats-config').description('Write a nats-server configuration wi
   .option('--tls-cert <file>', 'the server\'s certificate (PEM): writes a tls { } block')
   .option('--tls-key <file>', 'its private key (PEM)')
   .option('--tls-verify-ca <file>', 'also require client certificates signed by this CA')
+  .option('--keep-passwords', 'rewrite nats-server.conf for these runners, keeping the env files that exist and their passwords (add or remove a runner)')
   .option('-f, --force', 'replace files that exist (new passwords: every machine needs its new env file)')
-  .action(async (o: { runner: string[]; out: string; url?: string; listen: string; storeDir?: string; tlsCert?: string; tlsKey?: string; tlsVerifyCa?: string; force?: boolean }) => {
+  .action(async (o: { runner: string[]; out: string; url?: string; listen: string; storeDir?: string; tlsCert?: string; tlsKey?: string; tlsVerifyCa?: string; force?: boolean; keepPasswords?: boolean }) => {
     try {
       if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new BridgeError('CONFIG_INVALID', { detail: '--tls-cert and --tls-key go together' });
       const { writeNatsConfig } = await import('./nats-config.js');
       const files = writeNatsConfig({
-        runners: o.runner, out: o.out, force: o.force, url: o.url, listen: o.listen, storeDir: o.storeDir,
+        runners: o.runner, out: o.out, force: o.force, keepPasswords: o.keepPasswords, url: o.url, listen: o.listen, storeDir: o.storeDir,
         tls: o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey, ca: o.tlsVerifyCa } : undefined,
       });
-      process.stdout.write(`${['wrote (the env files hold passwords: mode 0600, copy each to its machine only):', ...files.map((f) => `  ${f}`)].join('\n')}\n`);
+      const lines = files.map((f) => `  ${f.kept ? 'kept ' : 'wrote'} ${f.file}`);
+      process.stdout.write(`${['The env files hold passwords (mode 0600): copy each new one to its machine only.', ...lines].join('\n')}\n`);
     } catch (err) {
       process.stderr.write(`${oneLine(err)}\n`);
       process.exitCode = 1;

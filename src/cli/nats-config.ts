@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import { parse as parseDotenv } from 'dotenv';
 import { BridgeError } from '../core/errors.js';
 import { hubPermissions, parseRunnerName, runnerPermissions, type NatsPermissions } from '../remote/subjects.js';
 
@@ -20,6 +21,11 @@ export interface NatsConfigOptions {
   out: string;
   /** Replace files that exist. @default false: refuse, writing nothing */
   force?: boolean;
+  /**
+   * Rewrite `nats-server.conf` for this list of runners but keep every env file that exists, and
+   * its password (to add or remove a runner without new passwords for the others). @default false
+   */
+  keepPasswords?: boolean;
   /** nats-server `listen`. @default `0.0.0.0:4222` (other machines connect) */
   listen?: string;
   /** JetStream's store directory. @default `<out>/jetstream`, absolute */
@@ -85,11 +91,25 @@ function envFile(what: string, vars: Record<string, string | undefined>, url: st
 }
 
 /**
- * Writes `nats-server.conf`, `hub.env` and `runner-<n>.env` into `o.out`.
- * @returns the paths written, in that order
- * @throws BridgeError `CONFIG_INVALID` on no runner, a bad or repeated runner name, or files that exist without `force` (nothing is written then)
+ * The password in an env file nats-config wrote for `user`; `null` when the file does not exist.
+ * @throws BridgeError `CONFIG_INVALID` when it exists but holds another user or no password
  */
-export function writeNatsConfig(o: NatsConfigOptions): string[] {
+function keptPassword(file: string, user: string): string | null {
+  if (!fs.existsSync(file)) return null;
+  const vars = parseDotenv(fs.readFileSync(file));
+  if (vars.NATS_USER !== user || !vars.NATS_PASSWORD) {
+    throw new BridgeError('CONFIG_INVALID', { detail: `${file} has no NATS_PASSWORD for user ${user}: fix it, or remove it to get a new one` });
+  }
+  return vars.NATS_PASSWORD;
+}
+
+/**
+ * Writes `nats-server.conf`, `hub.env` and `runner-<n>.env` into `o.out`.
+ * @returns each file, in that order, and whether it was kept as it was (`keepPasswords`)
+ * @throws BridgeError `CONFIG_INVALID` on no runner, a bad or repeated runner name, files that exist
+ *   without `force` or `keepPasswords`, or a kept env file without its password (nothing is written then)
+ */
+export function writeNatsConfig(o: NatsConfigOptions): { file: string; kept: boolean }[] {
   if (o.runners.length === 0) throw new BridgeError('CONFIG_INVALID', { detail: 'name at least one runner: --runner <name> (repeat it for each machine)' });
   const runners = o.runners.map(parseRunnerName);
   const twice = runners.find((r, i) => runners.indexOf(r) !== i);
@@ -102,13 +122,21 @@ export function writeNatsConfig(o: NatsConfigOptions): string[] {
   };
   const all = [files.conf, files.hub, ...files.runners];
   const existing = all.filter((f) => fs.existsSync(f));
-  if (existing.length > 0 && !o.force) {
-    throw new BridgeError('CONFIG_INVALID', { detail: `not overwriting ${existing.join(', ')} (their passwords may be in use): pass --force to replace them, or choose another --out` });
+  if (existing.length > 0 && !o.force && !o.keepPasswords) {
+    throw new BridgeError('CONFIG_INVALID', {
+      detail: `not overwriting ${existing.join(', ')} (their passwords may be in use): pass --keep-passwords to add or remove runners keeping them, --force to replace them all, or choose another --out`,
+    });
   }
+  const kept = (file: string, user: string): string | null => (o.keepPasswords && !o.force ? keptPassword(file, user) : null);
   fs.mkdirSync(out, { recursive: true, mode: 0o700 });
-  const hub: User = { user: HUB_USER, password: password(), permissions: hubPermissions() };
-  const users = runners.map((r): User => ({ user: runnerUser(r), password: password(), permissions: runnerPermissions(r) }));
+  const hub: User = { user: HUB_USER, password: kept(files.hub, HUB_USER) ?? password(), permissions: hubPermissions() };
+  const users = runners.map((r, i): User => ({ user: runnerUser(r), password: kept(files.runners[i]!, runnerUser(r)) ?? password(), permissions: runnerPermissions(r) }));
+  const keptFiles = new Set<string>();
   const write = (file: string, text: string, mode: number) => {
+    if (o.keepPasswords && !o.force && file !== files.conf && fs.existsSync(file)) {
+      keptFiles.add(file); // kept as it is
+      return;
+    }
     fs.writeFileSync(file, text, { mode });
     fs.chmodSync(file, mode); // an overwritten file keeps its old mode otherwise
   };
@@ -118,5 +146,5 @@ export function writeNatsConfig(o: NatsConfigOptions): string[] {
   const tls = o.tls !== undefined;
   write(files.hub, envFile('the hub', { NATS_USER: hub.user, NATS_PASSWORD: hub.password }, o.url, tls), 0o600);
   users.forEach((u, i) => write(files.runners[i]!, envFile(`runner ${runners[i]}`, { NATS_USER: u.user, NATS_PASSWORD: u.password, RUNNER_NAME: runners[i] }, o.url, tls), 0o600));
-  return all;
+  return all.map((file) => ({ file, kept: keptFiles.has(file) }));
 }

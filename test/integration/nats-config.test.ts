@@ -106,7 +106,7 @@ describe.skipIf(!hasNats)('claude-bridge nats-config (real nats-server)', () => 
     await expect(ensureCommandStream(await jetstreamManager(box), 'laptop')).rejects.toThrow();
   });
 
-  it('does not replace existing files without --force; with it, new passwords', () => {
+  it('does not replace existing files without --force; with it, new passwords; --keep-passwords adds a runner and keeps the rest', async () => {
     const before = fs.readFileSync(path.join(out, 'hub.env'), 'utf8');
     const r = cli(['nats-config', '--runner', 'laptop', '--out', out], dir);
     expect(r.status).toBe(1);
@@ -117,6 +117,22 @@ describe.skipIf(!hasNats)('claude-bridge nats-config (real nats-server)', () => 
     expect(forced.status).toBe(0);
     expect(env('hub.env').NATS_PASSWORD).not.toBe(parseDotenv(before).NATS_PASSWORD);
     expect((fs.statSync(path.join(out, 'hub.env')).mode & 0o777).toString(8)).toBe('600');
+    const laptopEnv = fs.readFileSync(path.join(out, 'runner-laptop.env'), 'utf8');
+    const added = cli(['nats-config', '--runner', 'laptop', '--runner', 'ci', '--out', out, '--keep-passwords', '--listen', '127.0.0.1:-1', '--store-dir', path.join(dir, 'store2')], dir);
+    expect(added.status).toBe(0);
+    expect(added.stdout).toMatch(/kept  .*hub\.env\n.*kept  .*runner-laptop\.env\n.*wrote .*runner-ci\.env/);
+    expect(fs.readFileSync(path.join(out, 'runner-laptop.env'), 'utf8')).toBe(laptopEnv); // laptop keeps working as it is
+    expect(fs.readFileSync(path.join(out, 'nats-server.conf'), 'utf8').match(/"user":"(hub|runner-laptop|runner-ci)"/g)).toHaveLength(3);
+    const s2 = await startNatsServerWithConfig(path.join(out, 'nats-server.conf'));
+    try {
+      for (const [name, file] of [['laptop', 'runner-laptop.env'], ['ci', 'runner-ci.env']] as const) {
+        const e = env(file); // the kept password and the new one both open the rewritten server
+        const nc = await connectNats({ url: s2.url, user: e.NATS_USER, password: e.NATS_PASSWORD, name, inboxPrefix: runnerInboxPrefix(name) });
+        await nc.close();
+      }
+    } finally {
+      await s2.stop();
+    }
     const bad = cli(['nats-config', '--runner', 'Laptop!', '--out', path.join(dir, 'other')], dir);
     expect(bad.stderr).toMatch(/runner name "Laptop!": use 1–32 of a-z/);
     expect(fs.existsSync(path.join(dir, 'other'))).toBe(false);

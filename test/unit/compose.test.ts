@@ -101,7 +101,7 @@ describe('docker-compose.yml and Dockerfile', () => {
       const { writeNatsConfig } = await import('../../src/cli/nats-config.js');
       const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-compose-'));
       try {
-        const written = writeNatsConfig({ runners: ['laptop'], out: path.join(tmp, 'nats') }).map((f) => path.relative(tmp, f));
+        const written = writeNatsConfig({ runners: ['laptop'], out: path.join(tmp, 'nats') }).map((f) => path.relative(tmp, f.file));
         expect(written).toContain(/^\.\/([^:]*):/.exec(nats.volumes[0])![1]);
         expect(written).toContain(hub.env_file.at(-1).path);
         expect(written).toContain(runner.env_file[0].path.replace('${RUNNER_NAME:-}', 'laptop'));
