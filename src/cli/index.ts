@@ -136,6 +136,29 @@ program.command('nats-config').description('Write a nats-server configuration wi
     }
   });
 
+program.command('hub').description('Run the Discord side for runners on other machines, over NATS (several machines)')
+  .action(async () => {
+    const config = configOrExit('', 2);
+    try {
+      const { startHub } = await import('../hub-main.js');
+      const hub = await startHub(config);
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) process.exit(1); // a second signal: at once
+        stopping = true;
+        hub.log.info({ signal }, 'stopping');
+        await hub.stop();
+        process.exit(0);
+      };
+      process.on('SIGINT', () => void stop('SIGINT'));
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+    } catch (err) {
+      process.stderr.write(`claude-bridge hub could not start: ${oneLine(err)}\n`);
+      if (!(err instanceof BridgeError) && !nativeLoadFailure(err)) process.stderr.write(`${String((err as Error).stack ?? '')}\n`);
+      process.exit(1);
+    }
+  });
+
 program.command('deploy-commands').description('Register /claude with Discord (without starting the bot)')
   .option('-g, --guild <id>', 'register in this guild only (instant); default DISCORD_GUILD_ID, else global')
   .action(act(async (config, opts: { guild?: string }) => {

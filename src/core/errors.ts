@@ -74,6 +74,12 @@ const MESSAGES = {
     `Discord could not be reached at ${p.url} (${p.reason}). Check the network connection, a proxy (HTTPS_PROXY), or DISCORD_API_URL.`,
   NATIVE_MODULE_FAILED: (p: { module: string; reason: string }) =>
     `The native module ${p.module} does not load (${p.reason}). Build it: sudo apt-get install -y make g++ python3 && npm rebuild ${p.module}`,
+  /** A runner's refusal or failure, already a safe text (it made it with its own BridgeError, issue 12). */
+  REMOTE: (p: { message: string }) => p.message,
+  NO_RUNNER: () => 'No runner is online and none is bound to this channel. Start one with `claude-bridge runner --name <name>` on a machine, then try again; `/claude runners` lists them.',
+  RUNNER_UNKNOWN: (p: { name: string }) => `No runner named \`${p.name}\` has been seen. \`/claude runners\` lists them; a new one shows there once \`claude-bridge runner --name ${p.name}\` has started.`,
+  RUNNER_OFFLINE: (p: { name: string }) => `Runner \`${p.name}\` is offline; try again when it is back (\`/claude runners\`).`,
+  NOT_ON_HUB: (p: { what: string }) => `\`${p.what}\` is not available yet when Claude Code runs on other machines (several-machines mode).`,
 } as const satisfies Record<string, (p: never) => string>;
 
 export type BridgeErrorCode = keyof typeof MESSAGES;

@@ -77,6 +77,11 @@ async function carryOut(cmd: Command, c: CommandContext): Promise<{ sessionId: s
       const outcome = await session.steer(b.text, opts);
       return { sessionId: session.id, turnId: outcome.kind === 'turn' ? outcome.turn.id : outcome.into.id };
     }
+    case 'project': {
+      c.manager.workspace.setChannelDir(parseSnowflake(b.channelId), b.dir, parseSnowflake(b.userId));
+      c.commands.recordCommand(cmd.id, null, c.now());
+      return { sessionId: null, turnId: null };
+    }
     case 'interrupt':
     case 'stop':
     case 'suspend':

@@ -7,14 +7,14 @@
  * mid-handling loses nothing; handlers must be idempotent (event ids are stable, see turn-events.ts).
  */
 import { randomUUID } from 'node:crypto';
-import { jetstream, jetstreamManager, type ConsumerMessages } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import type { KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../core/logger.js';
 import { connectNats, ensureCommandStream, ensureEventsStream, presenceBucket, type NatsOptions } from './jetstream.js';
 import { command, decode, encode, event, isDecodeError, presence, PROTOCOL_VERSION, type CommandBody, type Presence, type RunnerEvent } from './protocol.js';
 import { reply, type Reply, type RequestBody } from './requests.js';
-import { commandStream, commandSubject, EVENTS_STREAM, HUB_CONSUMER, requestSubject } from './subjects.js';
+import { commandStream, commandSubject, EVENTS_STREAM, HUB_CONSUMER, requestSubject, runnerOfEventSubject } from './subjects.js';
 
 export class HubLink {
   private messages: ConsumerMessages | null = null;
@@ -38,13 +38,17 @@ export class HubLink {
     }
   }
 
-  /** Sends a command to `runner` (its queue set up first: a runner that never connected still gets it). @returns the command's id */
-  async send(runner: string, body: CommandBody): Promise<string> {
+  /**
+   * Sends a command to `runner` (its queue set up first: a runner that never connected still gets it).
+   * `id`: the command's id when the caller derived it from what caused it (a Discord interaction or
+   * message), so that sending it again — after a hub restart — is stored once (JetStream's duplicate
+   * window) and taken once (the runner's record of commands). @returns the command's id
+   */
+  async send(runner: string, body: CommandBody, id: string = randomUUID()): Promise<string> {
     if (!this.queues.has(runner)) {
       await ensureCommandStream(await jetstreamManager(this.nc), runner);
       this.queues.add(runner);
     }
-    const id = randomUUID();
     const cmd = command.parse({ v: PROTOCOL_VERSION, id, at: Date.now(), body });
     await jetstream(this.nc).publish(commandSubject(runner), encode(cmd), { msgID: id });
     return id;
@@ -74,32 +78,55 @@ export class HubLink {
     return isDecodeError(p) ? null : p;
   }
 
+  /** Every runner with a presence entry (online now, or gone for less than the bucket's TTL), by name. */
+  async runners(): Promise<Presence[]> {
+    const names: string[] = [];
+    for await (const k of await this.kv.keys()) names.push(k);
+    const all = await Promise.all(names.sort().map((n) => this.presence(n)));
+    return all.filter((p): p is Presence => p !== null);
+  }
+
   /**
-   * Consumes events with `handle`, one at a time in stream order: each is acknowledged once `handle`
-   * resolved; when it throws, the event is delivered again after `retryMs` (events behind it may
-   * come first then: `text` events carry their position for that). An event that is not protocol is
-   * logged and acknowledged (never handled).
+   * Consumes events with `handle`, in stream order: each is acknowledged once `handle` resolved;
+   * when it throws, the event is delivered again after `retryMs` (events behind it may come first
+   * then: `text` events carry their position for that). With `concurrent`, the next event is
+   * handed over as soon as `handle` returned (its synchronous part runs in stream order) and each
+   * is acknowledged when its own promise settles — a turn's final delivery does not hold up the
+   * other sessions; without, one at a time. An event that is not protocol, or whose `runner` is not
+   * the runner of the subject it came on (a runner can publish only its own subject, but writes its
+   * envelope itself), is logged and acknowledged, never handled.
    */
-  async consume(handle: (e: RunnerEvent) => Promise<void> | void, o: { retryMs?: number } = {}): Promise<void> {
+  async consume(handle: (e: RunnerEvent) => Promise<void> | void, o: { retryMs?: number; concurrent?: boolean } = {}): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(EVENTS_STREAM, HUB_CONSUMER);
     const messages = await consumer.consume();
     this.messages = messages;
+    const settle = async (m: JsMsg, e: RunnerEvent, handled: Promise<void> | void) => {
+      try {
+        await handled;
+      } catch (err) {
+        this.log.warn({ err, id: e.id }, 'event not handled; it will be delivered again');
+        m.nak(o.retryMs ?? 1_000);
+        return;
+      }
+      await m.ackAck().catch((err: unknown) => this.log.warn({ err, id: e.id }, 'event ack not confirmed; it may come again'));
+    };
     this.loop = (async () => {
       for await (const m of messages) {
         const e = decode(event, m.data);
-        if (isDecodeError(e)) {
-          this.log.error({ seq: m.seq, reason: e.error }, 'an event that is not protocol was dropped');
+        const from = runnerOfEventSubject(m.subject);
+        if (isDecodeError(e) || e.runner !== from) {
+          this.log.error({ seq: m.seq, subject: m.subject, reason: isDecodeError(e) ? e.error : `sent as runner ${e.runner}` }, 'an event that is not protocol was dropped');
           m.ack();
           continue;
         }
+        let handled: Promise<void> | void;
         try {
-          await handle(e);
+          handled = handle(e);
         } catch (err) {
-          this.log.warn({ err, id: e.id }, 'event not handled; it will be delivered again');
-          m.nak(o.retryMs ?? 1_000);
-          continue;
+          handled = Promise.reject(err);
         }
-        await m.ackAck().catch((err: unknown) => this.log.warn({ err, id: e.id }, 'event ack not confirmed; it may come again'));
+        if (o.concurrent) void settle(m, e, handled);
+        else await settle(m, e, handled);
       }
     })().catch((err: unknown) => this.log.error({ err }, 'the event loop ended'));
   }

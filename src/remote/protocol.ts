@@ -37,6 +37,8 @@ export const commandBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('interrupt'), sessionId, turnId: z.string().min(1).max(100).optional() }),
   z.object({ type: z.literal('stop'), sessionId }),
   z.object({ type: z.literal('suspend'), sessionId }),
+  /** Sets the directory new sessions in `channelId` (and its threads) work in: `dir` inside the runner's workspace, a relative one from its root. */
+  z.object({ type: z.literal('project'), channelId: snowflake, dir: z.string().min(1).max(4_096), userId: snowflake }),
   /** An answer to a `permission` event (`key`), by the Discord user who pressed the button. */
   z.object({ type: z.literal('permission'), sessionId, key: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'always']), userId: snowflake }),
 ]);

@@ -42,6 +42,11 @@ export const commandSubject = (runner: string) => `cdb.runner.${runner}.cmd`;
 export const eventSubject = (runner: string) => `cdb.runner.${runner}.evt`;
 export const requestSubject = (runner: string) => `cdb.runner.${runner}.req`;
 export const commandStream = (runner: string) => `CDB_CMD_${runner}`;
+/** The runner whose events subject this is (`cdb.runner.<n>.evt` → `<n>`), else `null`. */
+export function runnerOfEventSubject(subject: string): string | null {
+  const m = /^cdb\.runner\.([^.]+)\.evt$/.exec(subject);
+  return m ? m[1]! : null;
+}
 /** Every runner's events: the subjects of {@link EVENTS_STREAM}. */
 export const ALL_EVENTS = 'cdb.runner.*.evt';
 /** The reply-inbox prefix of a runner's connection (its permissions allow only this one). */

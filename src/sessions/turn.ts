@@ -84,6 +84,25 @@ export interface TurnEvents {
   end: (result: TurnResult) => void;
 }
 
+/**
+ * What a renderer reads of a turn (`TurnView`, the status line, the todo checklist): a {@link Turn}
+ * of this process, or a turn rebuilt from a runner's events on the hub (`src/hub/remote-turn.ts`).
+ */
+export interface ShownTurn extends Pick<EventEmitter<TurnEvents>, 'on'> {
+  readonly id: string;
+  readonly done: Promise<TurnResult>;
+  readonly isStarted: boolean;
+  readonly text: string;
+  readonly parts: Pick<TurnParts, 'parts' | 'tokens' | 'running'>;
+  readonly notices: readonly string[];
+  readonly steers: readonly SteerMark[];
+  readonly sentFiles: readonly SentFile[];
+  readonly retry: ApiRetry | null;
+  readonly rateLimit: RateLimitInfo | null;
+  readonly todos: readonly TodoItem[] | null;
+  readonly parkedUntil: number | null;
+}
+
 export interface TurnInit {
   /** Stored turn id. */
   id: string;
@@ -100,7 +119,7 @@ export interface TurnInit {
   now?: () => number;
 }
 
-export class Turn extends EventEmitter<TurnEvents> {
+export class Turn extends EventEmitter<TurnEvents> implements ShownTurn {
   readonly done: Promise<TurnResult>;
   readonly id: string;
   readonly seq: number;

@@ -3,7 +3,7 @@
  * changes during the turn and edited in place after that. {@link TurnView} decides when (within its
  * edit budget); this only knows whether the message is behind and how to bring it up to date.
  */
-import type { Turn } from '../../sessions/turn.js';
+import type { ShownTurn } from '../../sessions/turn.js';
 import { nonceOf } from '../nonce.js';
 import { checklist } from './limits.js';
 import type { EditableMessage, ReplyTarget } from './target-types.js';
@@ -17,7 +17,7 @@ export class ChecklistView {
   /** Failed attempts in a row: after {@link MAX_FAILURES} the checklist is given up for this turn. */
   private failures = 0;
 
-  constructor(private readonly target: ReplyTarget, private readonly turn: Turn) {}
+  constructor(private readonly target: ReplyTarget, private readonly turn: ShownTurn) {}
 
   /** The list changed since it was last shown (and this target can show it). */
   get behind(): boolean {

@@ -1,5 +1,5 @@
 /** The status line under a streaming answer, and what it says while Claude Code retries the API. */
-import type { ApiRetry, RateLimitInfo, Turn } from '../../sessions/turn.js';
+import type { ApiRetry, RateLimitInfo, ShownTurn } from '../../sessions/turn.js';
 import { TODO_TOOLS } from '../../sessions/todos.js';
 import { toolSummary } from './activity.js';
 import { limitWarning } from './limits.js';
@@ -10,7 +10,7 @@ import { limitWarning } from './limits.js';
  * retry a failed API request, its reason replaces what Claude is doing
  * (`-# ⏱️ 40 s · ⚠️ Claude's API is overloaded — retry 3 in 8 s`).
  */
-export function statusLine(turn: Turn, o: { now: number; startedAt: number; cwd: string; sessionCostUsd?: number; rateLimit?: RateLimitInfo | null }): string {
+export function statusLine(turn: ShownTurn, o: { now: number; startedAt: number; cwd: string; sessionCostUsd?: number; rateLimit?: RateLimitInfo | null }): string {
   const elapsed = `⏱️ ${((o.now - o.startedAt) / 1000).toFixed(0)} s`;
   const tool = turn.parts.running;
   const doing = turn.retry ? `⚠️ ${retryNote(turn.retry, o.now)}`

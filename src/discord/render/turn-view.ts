@@ -17,7 +17,7 @@
 import { AttachmentBuilder } from 'discord.js';
 import type { BridgeSessionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import type { Turn, TurnResult } from '../../sessions/turn.js';
+import type { ShownTurn, TurnResult } from '../../sessions/turn.js';
 import { activityFiles, renderParts, renderSteers, type OutFile } from './activity.js';
 import { nonceOf } from '../nonce.js';
 import { DISCORD_MESSAGE_LIMIT, splitMessage } from './chunk.js';
@@ -53,6 +53,8 @@ export interface TurnViewOptions {
   sessionCostUsd?: number;
   /** The session's newest usage-limit report before this turn: a warning shows in the status line. */
   rateLimit?: RateLimitInfo | null;
+  /** The buttons under the final answer (Continue, Regenerate, Branch, Export). @default true; the hub shows none yet */
+  answerButtons?: boolean;
   now?: () => number;
   /** Waits between retries of the final delivery, ms (jittered ×0.5–1). @default 1 s, 2 s, 4 s, 8 s, 16 s, then 30 s */
   retryDelaysMs?: readonly number[];
@@ -88,7 +90,7 @@ export class TurnView {
 
   constructor(
     private readonly target: ReplyTarget,
-    private readonly turn: Turn,
+    private readonly turn: ShownTurn,
     private readonly sessionId: BridgeSessionId,
     private readonly opts: TurnViewOptions,
   ) {
@@ -231,7 +233,7 @@ export class TurnView {
     }
     const last = chunks.length - 1;
     const message = (i: number): RenderedMessage => ({
-      content: chunks[i]!, components: i === last ? [answerRow(this.sessionId)] : [], ...(i === last ? { files: [...sent.files, ...bundle(files, MAX_FILES - sent.files.length)] } : {}),
+      content: chunks[i]!, components: i === last && this.opts.answerButtons !== false ? [answerRow(this.sessionId)] : [], ...(i === last ? { files: [...sent.files, ...bundle(files, MAX_FILES - sent.files.length)] } : {}),
       ...(i > 0 ? { nonce: nonceOf(this.turn.id, i) } : {}),
     });
     if (result.error) this.opts.log.warn({ err: result.error, code: result.error.code, params: result.error.params }, 'turn failed');

@@ -1,0 +1,138 @@
+/**
+ * `HubBot`: the Discord side of `claude-bridge hub` (several machines, issue 12). It logs in (with
+ * the Message Content intent when sessions talk in threads, going on without it if Discord refuses),
+ * registers the hub's `/claude`, checks access, routes commands, the Stop and permission buttons and
+ * plain messages in session threads to {@link HubService}, and shows what the runners send through
+ * its {@link HubPresenter}. It never runs `claude`: that happens on the runners.
+ */
+import { Client, Events, MessageFlags, type Interaction, type Message, type RepliableInteraction } from 'discord.js';
+import { BridgeError, makeErrorRef, userFacingMessage } from '../../core/errors.js';
+import { parseComponentId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { HubService } from '../../hub/service.js';
+import { assertAllowed, isAllowed, type AccessPolicy } from '../access.js';
+import { placeOf } from '../context.js';
+import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from '../login.js';
+import { registerCommands } from '../registration.js';
+import { makeReplyRef } from '../reply-ref.js';
+import { assertMayActOn, buildHubCommand, offlineNote, runHubCommand, type HubCommandContext } from './commands.js';
+import { HubPresenter } from './presenter.js';
+
+export interface HubBotOptions extends AccessPolicy {
+  token: string;
+  /** REST base, e.g. `https://discord.com/api`. */
+  apiUrl: string;
+  guildId?: string;
+  /** Plain messages in a thread where the user has a session go on talking to it. */
+  threads: boolean;
+  maxInlineChunks: number;
+  /** Largest file uploaded, bytes. */
+  maxUploadBytes: number;
+  hub: HubService;
+  /** Where the hash of the last registered `/claude` is kept. */
+  commandStamp?: string;
+  log: Logger;
+}
+
+export class HubBot {
+  private client: Client;
+  private readonly log: Logger;
+  private readonly ctx: HubCommandContext;
+  readonly presenter: HubPresenter;
+
+  constructor(private readonly o: HubBotOptions) {
+    this.log = o.log.child({ component: 'hub-discord' });
+    this.ctx = { hub: o.hub, policy: { allowedUserIds: o.allowedUserIds, allowedRoleIds: o.allowedRoleIds, adminUserIds: o.adminUserIds }, log: this.log };
+    this.client = this.makeClient(o.threads);
+    this.presenter = new HubPresenter({ client: () => this.client, hub: o.hub, log: this.log, maxInlineChunks: o.maxInlineChunks, maxUploadBytes: o.maxUploadBytes });
+  }
+
+  /** Logs in, registers `/claude`, then starts showing the runners' events. @throws what login or registration throw */
+  async start(): Promise<void> {
+    try {
+      await loginAndWait(this.client, this.o.token);
+    } catch (err) {
+      if (!(err instanceof DisallowedIntentsError)) throw err;
+      this.log.error(MESSAGE_CONTENT_HELP);
+      await this.client.destroy();
+      this.client = this.makeClient(false);
+      await loginAndWait(this.client, this.o.token);
+    }
+    const registration = await registerCommands(this.client.application!, [buildHubCommand()], this.o.guildId, this.o.commandStamp, this.log);
+    await this.o.hub.start(this.presenter);
+    this.log.info({ user: this.client.user?.tag, guild: this.o.guildId ?? 'global', registration }, 'hub ready; /claude registered');
+  }
+
+  async stop(): Promise<void> {
+    await this.client.destroy();
+  }
+
+  private makeClient(messageContent: boolean): Client {
+    const client = new Client({ intents: intentsFor({ threads: this.o.threads, messageContent }), rest: { api: this.o.apiUrl } });
+    client.on(Events.InteractionCreate, (i) => void this.route(i));
+    if (this.o.threads) client.on(Events.MessageCreate, (m) => void this.onMessage(m));
+    client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
+    return client;
+  }
+
+  private async route(interaction: Interaction): Promise<void> {
+    try {
+      if (interaction.isChatInputCommand() && interaction.commandName === 'claude') {
+        assertAllowed(interaction, this.ctx.policy);
+        await runHubCommand(interaction, this.ctx);
+      } else if (interaction.isButton()) {
+        const id = parseComponentId(interaction.customId);
+        if (!id) return; // not one of ours
+        assertAllowed(interaction, this.ctx.policy);
+        const p = placeOf(interaction);
+        if (id.action === 'stop' && 'turnId' in id) {
+          assertMayActOn(this.ctx, id.sessionId, p.userId);
+          await this.o.hub.interrupt(id.sessionId, p, interaction.id, id.turnId);
+          await interaction.deferUpdate();
+        } else if ((id.action === 'allow' || id.action === 'deny' || id.action === 'always') && 'key' in id) {
+          assertMayActOn(this.ctx, id.sessionId, p.userId);
+          await this.o.hub.answerPermission(id.sessionId, id.key, id.action, p, interaction.id);
+          const tool = this.o.hub.prompt(id.sessionId, id.key)?.tool ?? 'the tool';
+          const said = id.action === 'deny' ? '❌ Denied' : '✅ Allowed';
+          await interaction.update({ content: `${said}: **${tool}**${id.action === 'always' ? ' (always, in this session)' : ''}, by <@${p.userId}>`, components: [], allowedMentions: { parse: [] } });
+        } else {
+          throw new BridgeError('NOT_ON_HUB', { what: `the ${id.action} button` });
+        }
+      }
+    } catch (err) {
+      await this.fail(interaction, err);
+    }
+  }
+
+  /** A plain message in a thread where its author has a session: sent to it, answered in a reply. */
+  private async onMessage(m: Message): Promise<void> {
+    if (m.author.bot || !m.inGuild() || !m.channel.isThread() || !m.content.trim()) return;
+    const p = placeOf(m);
+    if (!this.o.hub.currentSession(p.userId, p.channelId) || !isAllowed(m, this.ctx.policy)) return;
+    try {
+      const sent = await this.o.hub.send(p, m.content, { source: m.id, replyRef: makeReplyRef({ channelId: p.channelId, replyTo: m.id }) });
+      this.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'thread message sent to a runner');
+      if (!sent.online) await m.reply({ content: offlineNote(sent.runner), allowedMentions: { parse: [], repliedUser: false } });
+    } catch (err) {
+      const ref = makeErrorRef();
+      if (!(err instanceof BridgeError)) this.log.error({ err, ref, message: m.id }, 'a thread message could not be sent to its runner');
+      await m.reply({ content: `⚠️ ${userFacingMessage(err, ref)}`, allowedMentions: { parse: [], repliedUser: false } })
+        .catch((e: unknown) => this.log.warn({ err: e, ref }, 'could not tell the user about an error'));
+    }
+  }
+
+  private async fail(interaction: Interaction, err: unknown): Promise<void> {
+    const ref = makeErrorRef();
+    if (err instanceof BridgeError) this.log.info({ code: err.code, user: interaction.user.id }, 'refused');
+    else this.log.error({ err, ref, user: interaction.user.id }, 'interaction failed');
+    if (!interaction.isRepliable()) return;
+    await reply(interaction, userFacingMessage(err, ref)).catch((e: unknown) => this.log.warn({ err: e, ref }, 'could not tell the user about an error'));
+  }
+}
+
+/** Ephemeral when nothing was sent yet; else into the deferred reply. */
+async function reply(interaction: RepliableInteraction, content: string): Promise<void> {
+  if (interaction.deferred && !interaction.replied) await interaction.editReply({ content: `⚠️ ${content}`, components: [] });
+  else if (interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+  else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+}

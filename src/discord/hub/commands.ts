@@ -1,0 +1,117 @@
+/**
+ * The hub's `/claude` (several machines, issue 12): `ask`, `stop`, `sessions`, `project`, `runners`
+ * — what works across machines today. Each handler checks, acknowledges and hands the work to
+ * {@link HubService}; the answer is shown by the hub's presenter when the runner's events come.
+ */
+import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { BridgeError } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { HubService } from '../../hub/service.js';
+import { isOnline } from '../../hub/ui.js';
+import type { SessionListing } from '../../sessions/catalog.js';
+import { assertMayAct, isAdmin, type AccessPolicy } from '../access.js';
+import { age, renderListing } from '../commands/sessions.js';
+/** The command's name, as in the all-in-one bridge. */
+const COMMAND_NAME = 'claude';
+import { placeOf } from '../context.js';
+import { makeReplyRef } from '../reply-ref.js';
+
+export interface HubCommandContext {
+  hub: HubService;
+  policy: AccessPolicy;
+  log: Logger;
+}
+
+/** What a user sees while the runner is away: the message waits in its queue (JetStream). */
+export const offlineNote = (runner: string) => `-# ⏳ Runner \`${runner}\` is offline; your message is queued and will be answered when it is back.`;
+
+export function buildHubCommand(): RESTPostAPIChatInputApplicationCommandsJSONBody {
+  return new SlashCommandBuilder().setName(COMMAND_NAME).setDescription('Drive Claude Code on your machines')
+    .addSubcommand((s) => s.setName('ask').setDescription('Ask Claude (continues your session in this channel)')
+      .addStringOption((o) => o.setName('prompt').setDescription('What you want Claude to do').setRequired(true).setMaxLength(6000)))
+    .addSubcommand((s) => s.setName('stop').setDescription('Stop the answer being written in your session here'))
+    .addSubcommand((s) => s.setName('sessions').setDescription('Your sessions and the terminal sessions on this channel\'s runner(s)')
+      .addStringOption((o) => o.setName('dir').setDescription('Directory on the runner (default: the channel\'s)').setMaxLength(1000)))
+    .addSubcommand((s) => s.setName('project').setDescription('(admins) Bind this channel and its threads to a runner and a directory on it')
+      .addStringOption((o) => o.setName('runner').setDescription('Runner name (`/claude runners`)').setRequired(true).setMaxLength(32))
+      .addStringOption((o) => o.setName('path').setDescription('Directory inside that runner\'s workspace').setRequired(true).setMaxLength(1000)))
+    .addSubcommand((s) => s.setName('runners').setDescription('The machines Claude Code runs on: online, sessions, version'))
+    .toJSON();
+}
+
+/** Runs one hub subcommand. @throws BridgeError with what the user is told */
+export async function runHubCommand(interaction: ChatInputCommandInteraction, c: HubCommandContext): Promise<void> {
+  const p = placeOf(interaction);
+  switch (interaction.options.getSubcommand()) {
+    case 'ask': {
+      const prompt = interaction.options.getString('prompt', true).trim();
+      if (!prompt) throw new BridgeError('PROMPT_EMPTY');
+      const deferred = await interaction.deferReply({ withResponse: true });
+      const messageId = deferred.resource?.message?.id;
+      const replyRef = makeReplyRef({ channelId: p.channelId, ...(messageId ? { messageId } : {}) });
+      const sent = await c.hub.send(p, prompt, { source: interaction.id, replyRef });
+      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'message sent to a runner');
+      if (!sent.online) await interaction.editReply({ content: offlineNote(sent.runner) });
+      return;
+    }
+    case 'stop': {
+      const s = c.hub.currentSession(p.userId, p.channelId);
+      if (!s) throw new BridgeError('NO_SESSION');
+      await c.hub.interrupt(s.sessionId, p, interaction.id);
+      await interaction.reply({ content: '⏹️ Stopping the answer…', flags: MessageFlags.Ephemeral });
+      return;
+    }
+    case 'project': {
+      if (!isAdmin(p.userId, c.policy)) throw new BridgeError('NOT_ADMIN');
+      const runner = interaction.options.getString('runner', true).trim();
+      const dir = interaction.options.getString('path', true).trim();
+      if (!/^[a-z0-9][a-z0-9_-]{0,31}$/.test(runner)) throw new BridgeError('RUNNER_UNKNOWN', { name: runner.slice(0, 32) });
+      await interaction.deferReply();
+      const outcome = await c.hub.bind(p.channelId, runner, dir, p.userId, interaction.id);
+      await interaction.editReply({
+        content: outcome === 'bound'
+          ? `📁 New sessions in <#${p.channelId}> now run on \`${runner}\`, in \`${dir}\`. Sessions already running stay where they are.`
+          : `📁 <#${p.channelId}> is bound to \`${runner}\`; it is offline, so \`${dir}\` applies when it is back (a wrong directory is reported here then).`,
+      });
+      return;
+    }
+    case 'runners': {
+      const now = Date.now();
+      const list = await c.hub.runners();
+      const lines = list.map((r) => `${isOnline(r, now) ? '🟢' : '🔴'} **${r.name}** — ${r.live}/${r.max} sessions · v${r.version} · seen ${age(r.lastSeen, now)}`);
+      await interaction.reply({
+        content: lines.length > 0 ? lines.join('\n') : 'No runner has been seen in the last 30 s. On each machine: `claude-bridge runner --name <name>`.',
+        flags: MessageFlags.Ephemeral,
+      });
+      return;
+    }
+    case 'sessions': {
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const dir = interaction.options.getString('dir')?.trim() || null;
+      const bound = c.hub.place(p.channelId) ?? (p.parentId ? c.hub.place(p.parentId) : null);
+      const runners = bound ? [bound.runner] : (await c.hub.runners()).filter((r) => isOnline(r, Date.now())).map((r) => r.name);
+      if (runners.length === 0) throw new BridgeError('NO_RUNNER');
+      const parts = await Promise.all(runners.map(async (name) => {
+        const reply = await c.hub.sessions(name, p.userId, dir ?? bound?.dir ?? null).catch((err: unknown) => {
+          c.log.info({ err, runner: name }, 'sessions request not answered');
+          return null;
+        });
+        if (!reply) return `**${name}** — offline, or did not answer.`;
+        if (!reply.ok) return `**${name}** — ⚠️ ${reply.message}`;
+        if (reply.body.type !== 'sessions') return `**${name}** — ⚠️ unexpected reply.`;
+        return `**${name}** · \`${reply.body.cwd}\`\n${renderListing(reply.body.sessions as SessionListing[])}`;
+      }));
+      await interaction.editReply({ content: parts.join('\n\n').slice(0, 2000) });
+      return;
+    }
+    default:
+      throw new BridgeError('NOT_ON_HUB', { what: `/claude ${interaction.options.getSubcommand()}` });
+  }
+}
+
+/** The session's owner or an admin may stop it or answer its prompts. @throws BridgeError `SESSION_NOT_FOUND`, `NOT_SESSION_OWNER` */
+export function assertMayActOn(c: HubCommandContext, sessionId: string, userId: string): void {
+  const s = c.hub.session(sessionId);
+  if (!s) throw new BridgeError('SESSION_NOT_FOUND');
+  assertMayAct(userId, s.ownerId, c.policy);
+}

@@ -1,0 +1,115 @@
+/**
+ * `HubPresenter`: the hub's {@link HubUi} in Discord — turns of sessions on runners shown with the
+ * same {@link TurnView} as in the all-in-one bridge, refusals told where the message was sent, and
+ * permission prompts posted and settled. Every message it creates carries a nonce derived from what
+ * it shows (turn, command, prompt) with `enforce_nonce` (Discord API, "Create Message"), and a
+ * turn's answer message is stored once posted (`HubService.setTurnReplyRef`): a hub that restarts
+ * and shows the same thing again edits or finds the same message instead of posting another.
+ */
+import type { Client } from 'discord.js';
+import { parseBridgeSessionId } from '../../core/ids.js';
+import type { Logger } from '../../core/logger.js';
+import type { RemoteTurn } from '../../hub/remote-turn.js';
+import type { HubService } from '../../hub/service.js';
+import type { HubCommand, HubSession, HubTurn, HubUi, PermissionAsk, PermissionSettled } from '../../hub/ui.js';
+import type { PermissionOutcome, PermissionRequest } from '../../sessions/permissions.js';
+import { nonceOf } from '../nonce.js';
+import { DEFAULT_RETRY_POLICY, deliver } from '../render/delivery.js';
+import { renderPermissionOutcome, renderPermissionPrompt } from '../render/permission.js';
+import { channelTarget } from '../render/targets.js';
+import { TurnView, type ReplyTarget } from '../render/turn-view.js';
+import { makeReplyRef, parseReplyRef, type PostedRef } from '../reply-ref.js';
+
+export interface HubPresenterOptions {
+  client: () => Client;
+  hub: HubService;
+  log: Logger;
+  maxInlineChunks: number;
+  maxUploadBytes: number;
+}
+
+export class HubPresenter implements HubUi {
+  constructor(private readonly o: HubPresenterOptions) {}
+
+  async showTurn(turn: RemoteTurn, row: HubTurn): Promise<void> {
+    const log = this.o.log.child({ session: row.sessionId, turn: row.turnId, runner: row.runner });
+    const target = await this.targetFor(row, log);
+    const result = await new TurnView(target, turn, parseBridgeSessionId(row.sessionId), {
+      log, maxInlineChunks: this.o.maxInlineChunks, maxUploadBytes: this.o.maxUploadBytes, answerButtons: false,
+    }).run();
+    log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');
+  }
+
+  async refused(cmd: HubCommand, message: string): Promise<void> {
+    const ref = parseReplyRef(cmd.replyRef);
+    const channelId = ref?.channelId ?? cmd.channelId;
+    if (!channelId) return;
+    const content = `⚠️ ${message}`;
+    await deliver('refusal', async () => {
+      const channel = await this.channel(channelId);
+      if (ref?.messageId) await channel.messages.edit(ref.messageId, { content, components: [] });
+      else {
+        await channel.send({
+          content, nonce: nonceOf('refused', cmd.id), enforceNonce: true, allowedMentions: { parse: [], repliedUser: false },
+          ...(ref?.replyTo ? { reply: { messageReference: ref.replyTo, failIfNotExists: false } } : {}),
+        });
+      }
+    }, { policy: DEFAULT_RETRY_POLICY, log: this.o.log });
+  }
+
+  /** Posts the prompt once (a nonce from its key), mentioning the session's owner; the buttons answer over the protocol. */
+  async permission(ask: PermissionAsk, s: HubSession): Promise<void> {
+    const known = this.o.hub.prompt(ask.sessionId, ask.key);
+    if (known?.messageId) return;
+    const req = requestOf(ask);
+    const message = await (await this.channel(s.channelId)).send({
+      ...renderPermissionPrompt(req, s.ownerId), nonce: nonceOf('perm', ask.sessionId, ask.key), enforceNonce: true,
+    });
+    this.o.hub.setPrompt({ sessionId: ask.sessionId, key: ask.key, tool: ask.tool, channelId: s.channelId, messageId: message.id, settledAt: null });
+  }
+
+  /** Edits a posted prompt to say how it was settled (unless a button press did: its own update said so). */
+  async permissionSettled(settled: PermissionSettled): Promise<void> {
+    const p = this.o.hub.prompt(settled.sessionId, settled.key);
+    if (!p?.messageId || p.settledAt !== null) return;
+    if (settled.by !== 'user') {
+      const req = requestOf({ type: 'permission', sessionId: settled.sessionId, key: settled.key, turnId: null, kind: 'tool', tool: p.tool, input: {} });
+      const outcome = { decision: settled.decision, by: settled.by as PermissionOutcome['by'], userId: settled.userId };
+      await (await this.channel(p.channelId)).messages.edit(p.messageId, { content: renderPermissionOutcome(req, outcome), components: [], allowedMentions: { parse: [] } });
+    }
+    this.o.hub.setPrompt({ ...p, settledAt: Date.now() });
+  }
+
+  /** The turn's answer message: the one it has, else one posted now (retried like a final edit) and stored. */
+  private async targetFor(row: HubTurn, log: Logger): Promise<ReplyTarget> {
+    const ref = parseReplyRef(row.replyRef);
+    if (ref?.messageId) return channelTarget(this.o.client(), ref as PostedRef);
+    const channelId = ref?.channelId ?? row.channelId;
+    let posted: PostedRef | null = null;
+    await deliver('answer message', async () => {
+      const message = await (await this.channel(channelId)).send({
+        content: row.followUp ? '-# ↪️ answering what was sent while Claude was working…' : '-# 💭 …',
+        nonce: nonceOf(row.turnId), enforceNonce: true,
+        ...(ref?.replyTo ? { reply: { messageReference: ref.replyTo, failIfNotExists: false } } : {}),
+        allowedMentions: { parse: [], repliedUser: false },
+      });
+      posted = { channelId, messageId: message.id };
+    }, { policy: DEFAULT_RETRY_POLICY, log });
+    this.o.hub.setTurnReplyRef(row.turnId, makeReplyRef(posted!));
+    return channelTarget(this.o.client(), posted!);
+  }
+
+  private async channel(channelId: string) {
+    const client = this.o.client();
+    const c = client.channels.cache.get(channelId) ?? (await client.channels.fetch(channelId));
+    if (!c?.isSendable()) throw new Error(`channel ${channelId} cannot take messages`);
+    return c;
+  }
+}
+
+/** The prompt's request as the renderer knows it; questions and plans are asked as the tool they are (allow / deny). */
+function requestOf(ask: PermissionAsk): PermissionRequest {
+  return {
+    sessionId: parseBridgeSessionId(ask.sessionId), key: ask.key, requestId: ask.key, toolName: ask.tool, input: ask.input, turnId: ask.turnId, kind: 'tool',
+  };
+}

@@ -1,0 +1,147 @@
+/**
+ * The hub's own store (`claude-bridge hub`, issue 12): which runner each channel is bound to,
+ * which runner each session lives on, the commands it sent, the turns it shows (and whether Discord
+ * has their final state), and the permission prompts it posted. Conversations themselves live on
+ * the runners; nothing here is needed to answer, only to show answers once and in the right place.
+ */
+import type { Db } from './db.js';
+import type { Migration } from './migrations.js';
+
+export const HUB_MIGRATIONS: readonly Migration[] = [{
+  version: 1,
+  name: 'hub',
+  sql: `
+    CREATE TABLE hub_places (channel_id TEXT PRIMARY KEY, runner TEXT NOT NULL, dir TEXT, bound_by TEXT, at INTEGER NOT NULL);
+    CREATE TABLE hub_sessions (session_id TEXT PRIMARY KEY, runner TEXT NOT NULL, owner_id TEXT NOT NULL, channel_id TEXT NOT NULL, last_at INTEGER NOT NULL);
+    CREATE INDEX hub_sessions_place ON hub_sessions (owner_id, channel_id, last_at);
+    CREATE TABLE hub_commands (
+      id TEXT PRIMARY KEY, runner TEXT NOT NULL, type TEXT NOT NULL, owner_id TEXT, channel_id TEXT, reply_ref TEXT,
+      at INTEGER NOT NULL, outcome TEXT, session_id TEXT, turn_id TEXT
+    );
+    CREATE TABLE hub_turns (
+      turn_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, runner TEXT NOT NULL, owner_id TEXT NOT NULL, channel_id TEXT NOT NULL,
+      reply_ref TEXT, follow_up INTEGER NOT NULL, created_at INTEGER NOT NULL, shown_at INTEGER
+    );
+    CREATE TABLE hub_prompts (
+      session_id TEXT NOT NULL, key TEXT NOT NULL, tool TEXT NOT NULL, channel_id TEXT NOT NULL, message_id TEXT, settled_at INTEGER,
+      PRIMARY KEY (session_id, key)
+    );
+  `,
+}];
+
+export interface HubPlace { channelId: string; runner: string; dir: string | null; boundBy: string | null; at: number }
+export interface HubSession { sessionId: string; runner: string; ownerId: string; channelId: string; lastAt: number }
+export interface HubCommand {
+  id: string; runner: string; type: string; ownerId: string | null; channelId: string | null; replyRef: string | null;
+  at: number; outcome: 'accepted' | 'refused' | null; sessionId: string | null; turnId: string | null;
+}
+export interface HubTurn {
+  turnId: string; sessionId: string; runner: string; ownerId: string; channelId: string; replyRef: string | null;
+  followUp: boolean; createdAt: number; shownAt: number | null;
+}
+export interface HubPrompt { sessionId: string; key: string; tool: string; channelId: string; messageId: string | null; settledAt: number | null }
+
+type Row = Record<string, unknown>;
+const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+export class SqliteHubStore {
+  constructor(private readonly db: Db) {}
+
+  place(channelId: string): HubPlace | null {
+    const r = this.db.prepare('SELECT * FROM hub_places WHERE channel_id = ?').get(channelId) as Row | undefined;
+    return r ? { channelId: String(r.channel_id), runner: String(r.runner), dir: str(r.dir), boundBy: str(r.bound_by), at: Number(r.at) } : null;
+  }
+
+  /** Binds `channelId` to `runner` (`dir`: its directory there; `boundBy`: who, `null` when the hub chose the runner). */
+  setPlace(p: HubPlace): void {
+    this.db.prepare(`INSERT INTO hub_places (channel_id, runner, dir, bound_by, at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (channel_id) DO UPDATE SET runner = excluded.runner, dir = excluded.dir, bound_by = excluded.bound_by, at = excluded.at`)
+      .run(p.channelId, p.runner, p.dir, p.boundBy, p.at);
+  }
+
+  session(sessionId: string): HubSession | null {
+    const r = this.db.prepare('SELECT * FROM hub_sessions WHERE session_id = ?').get(sessionId) as Row | undefined;
+    return r ? sessionOf(r) : null;
+  }
+
+  /** The owner's newest session in a channel. */
+  currentSession(ownerId: string, channelId: string): HubSession | null {
+    const r = this.db.prepare('SELECT * FROM hub_sessions WHERE owner_id = ? AND channel_id = ? ORDER BY last_at DESC LIMIT 1').get(ownerId, channelId) as Row | undefined;
+    return r ? sessionOf(r) : null;
+  }
+
+  /** Records (or refreshes) where a session lives; a session never moves to another runner (`false` when it says otherwise). */
+  noteSession(s: HubSession): boolean {
+    const known = this.session(s.sessionId);
+    if (known && known.runner !== s.runner) return false;
+    this.db.prepare(`INSERT INTO hub_sessions (session_id, runner, owner_id, channel_id, last_at) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (session_id) DO UPDATE SET channel_id = excluded.channel_id, last_at = max(last_at, excluded.last_at)`)
+      .run(s.sessionId, s.runner, s.ownerId, s.channelId, s.lastAt);
+    return true;
+  }
+
+  addCommand(c: Omit<HubCommand, 'outcome' | 'sessionId' | 'turnId'>): void {
+    this.db.prepare(`INSERT OR IGNORE INTO hub_commands (id, runner, type, owner_id, channel_id, reply_ref, at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(c.id, c.runner, c.type, c.ownerId, c.channelId, c.replyRef, c.at);
+  }
+
+  command(id: string): HubCommand | null {
+    const r = this.db.prepare('SELECT * FROM hub_commands WHERE id = ?').get(id) as Row | undefined;
+    if (!r) return null;
+    return {
+      id: String(r.id), runner: String(r.runner), type: String(r.type), ownerId: str(r.owner_id), channelId: str(r.channel_id), replyRef: str(r.reply_ref),
+      at: Number(r.at), outcome: str(r.outcome) as HubCommand['outcome'], sessionId: str(r.session_id), turnId: str(r.turn_id),
+    };
+  }
+
+  settleCommand(id: string, outcome: 'accepted' | 'refused', sessionId: string | null, turnId: string | null): void {
+    this.db.prepare('UPDATE hub_commands SET outcome = ?, session_id = ?, turn_id = ? WHERE id = ?').run(outcome, sessionId, turnId, id);
+  }
+
+  /** Records a turn to show (once: a second call keeps the first row). */
+  addTurn(t: Omit<HubTurn, 'shownAt'>): void {
+    this.db.prepare(`INSERT OR IGNORE INTO hub_turns (turn_id, session_id, runner, owner_id, channel_id, reply_ref, follow_up, created_at)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`).run(t.turnId, t.sessionId, t.runner, t.ownerId, t.channelId, t.replyRef, t.followUp ? 1 : 0, t.createdAt);
+  }
+
+  turn(turnId: string): HubTurn | null {
+    const r = this.db.prepare('SELECT * FROM hub_turns WHERE turn_id = ?').get(turnId) as Row | undefined;
+    if (!r) return null;
+    return {
+      turnId: String(r.turn_id), sessionId: String(r.session_id), runner: String(r.runner), ownerId: String(r.owner_id), channelId: String(r.channel_id),
+      replyRef: str(r.reply_ref), followUp: r.follow_up === 1, createdAt: Number(r.created_at), shownAt: r.shown_at === null ? null : Number(r.shown_at),
+    };
+  }
+
+  /** Where the turn's answer is shown, once its message exists. */
+  setTurnReplyRef(turnId: string, replyRef: string): void {
+    this.db.prepare('UPDATE hub_turns SET reply_ref = ? WHERE turn_id = ?').run(replyRef, turnId);
+  }
+
+  /** Discord has the turn's final state. */
+  markShown(turnId: string, at: number): void {
+    this.db.prepare('UPDATE hub_turns SET shown_at = ? WHERE turn_id = ? AND shown_at IS NULL').run(at, turnId);
+  }
+
+  prompt(sessionId: string, key: string): HubPrompt | null {
+    const r = this.db.prepare('SELECT * FROM hub_prompts WHERE session_id = ? AND key = ?').get(sessionId, key) as Row | undefined;
+    return r ? { sessionId: String(r.session_id), key: String(r.key), tool: String(r.tool), channelId: String(r.channel_id), messageId: str(r.message_id), settledAt: r.settled_at === null ? null : Number(r.settled_at) } : null;
+  }
+
+  setPrompt(p: HubPrompt): void {
+    this.db.prepare(`INSERT INTO hub_prompts (session_id, key, tool, channel_id, message_id, settled_at) VALUES (?, ?, ?, ?, ?, ?)
+      ON CONFLICT (session_id, key) DO UPDATE SET message_id = coalesce(excluded.message_id, message_id), settled_at = coalesce(excluded.settled_at, settled_at)`)
+      .run(p.sessionId, p.key, p.tool, p.channelId, p.messageId, p.settledAt);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function sessionOf(r: Row): HubSession {
+  return { sessionId: String(r.session_id), runner: String(r.runner), ownerId: String(r.owner_id), channelId: String(r.channel_id), lastAt: Number(r.last_at) };
+}
+
+/** What the hub's service reads and writes of its store (implemented by {@link SqliteHubStore}). */
+export type HubStore = Omit<SqliteHubStore, 'close'>;

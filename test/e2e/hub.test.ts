@@ -1,0 +1,249 @@
+/**
+ * Issue 12, stage 2: `claude-bridge hub` and two `claude-bridge runner`s as separate processes —
+ * two "machines", each with its own Claude config home, work directory, store and tmux socket —
+ * talking only through a real nats-server; the hub talks to the fake Discord with real discord.js;
+ * each runner runs the real `claude` CLI against the Anthropic stub. Covered: placement by
+ * `/claude project` (a channel on one runner, a thread of it on the other), answers streamed and
+ * shown once, thread messages, `/claude runners` and `/claude sessions` across runners, Stop and
+ * permission buttons over the protocol, `kill -9` of a runner and of the hub mid-answer, a message
+ * to an offline runner (shown as queued, answered when it is back), a 10 s NATS outage mid-answer,
+ * and a runner that claims another runner's session. The tests run in order and build on each other.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connect } from '@nats-io/transport-node';
+import { jetstream } from '@nats-io/jetstream';
+import { encode, PROTOCOL_VERSION } from '../../src/remote/protocol.js';
+import { eventSubject, runnerPermissions } from '../../src/remote/subjects.js';
+import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
+import { FakeDiscord, type FakeUser, type Interaction, type StoredMessage } from '../fakes/discord/server.js';
+import { snowflake } from '../fakes/discord/snowflake.js';
+import { threadPayload } from '../fakes/discord/payloads.js';
+import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
+import { buttonIds, hasButton } from '../helpers/harness.js';
+import { natsServerBinary, NO_NATS_SERVER, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
+
+const hasNats = natsServerBinary() !== null;
+if (!hasNats) console.warn(`skipping the hub suite: ${NO_NATS_SERVER}`);
+
+interface Machine { name: string; cenv: ClaudeTestEnv; proc: BotProcess | null; socket: string; db: string }
+
+describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-server, claude, tmux, discord.js)', () => {
+  let nats: NatsServer;
+  let stub: AnthropicStub;
+  let discord: FakeDiscord;
+  let alice: FakeUser;
+  let mallory: FakeUser;
+  let hub: BotProcess | null = null;
+  let hubDir: string;
+  let thread: string;
+  const machines: Record<'a' | 'b', Machine> = {} as never;
+
+  const waitFor = <T>(probe: () => T | undefined | null | false, what: string, ms = 60_000) =>
+    discord.waitFor(probe, ms, what).catch((err: Error) => {
+      throw new Error(`${err.message}\nhub output:\n${hub?.output().slice(-3000)}\nrunner a:\n${machines.a.proc?.output().slice(-1500)}\nrunner b:\n${machines.b.proc?.output().slice(-1500)}`);
+    }) as Promise<T>;
+  const startRunner = async (m: Machine) => {
+    const before = (m.proc?.output().match(/runner ready/g) ?? []).length;
+    m.proc = startBotProcess({
+      ...m.cenv.env, NATS_URL: nats.url, NATS_USER: `runner-${m.name}`, NATS_PASSWORD: `pw-${m.name}`,
+      CLAUDE_WORKDIR: m.cenv.workDir, DATABASE_PATH: m.db, RUN_DIR: path.join(m.cenv.workDir, '..', 'run'),
+      TMUX_SOCKET: m.socket, SESSION_BACKEND: 'tmux', SPARE_PROCESSES: '0', LOG_LEVEL: 'debug',
+    }, ['runner', '--name', m.name]);
+    const proc = m.proc;
+    await waitFor(() => {
+      if (proc.proc.exitCode !== null) throw new Error(`runner ${m.name} exited:\n${proc.output()}`);
+      return (proc.output().match(/runner ready/g) ?? []).length > before;
+    }, `runner ${m.name} ready`);
+  };
+  const startHub = async () => {
+    const registered = discord.calls.filter((c) => c.method === 'PUT' && c.path.includes('/commands') && c.status === 200).length;
+    hub = startBotProcess({
+      PATH: process.env.PATH ?? '', HOME: hubDir,
+      DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
+      ALLOWED_USER_IDS: [alice.id, mallory.id].join(','), ADMIN_USER_IDS: alice.id,
+      NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
+      DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: 'debug', THREADS: 'true',
+    }, ['hub']);
+    const proc = hub;
+    await waitFor(() => {
+      if (proc.proc.exitCode !== null) throw new Error(`hub exited:\n${proc.output()}`);
+      return discord.calls.filter((c) => c.method === 'PUT' && c.path.includes('/commands') && c.status === 200).length > registered && proc.output().includes('hub ready');
+    }, 'the hub ready');
+  };
+  const command = (user: FakeUser, subcommand: string, options: Record<string, string> = {}, channelId?: string) =>
+    discord.injectCommand({ user, name: 'claude', subcommand, options, ...(channelId ? { channelId } : {}) });
+  const reply = (i: Interaction, match: (m: StoredMessage) => boolean, what: string) => waitFor(() => discord.responsesTo(i).find(match), what);
+  const final = (i: Interaction, text: string) => reply(i, (m) => m.content.includes(text) && !hasButton(m, 'stop'), `final answer "${text}"`);
+  const sessionsOf = (m: Machine) => {
+    const db = new Database(m.db, { readonly: true });
+    try { return db.prepare('SELECT id, channel_id, turn_count FROM sessions').all() as Array<{ id: string; channel_id: string; turn_count: number }>; } finally { db.close(); }
+  };
+  /** Messages anywhere that contain `text` (an answer shown twice would be two). */
+  const shown = (text: string) => [...discord.messages.values()].filter((m) => m.content.includes(text));
+
+  beforeAll(async () => {
+    nats = await startNatsServer([
+      { user: 'hub', password: 'pw-hub' },
+      { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
+      { user: 'runner-b', password: 'pw-b', permissions: runnerPermissions('b') },
+    ]);
+    stub = await startAnthropicStub({ slowDelayMs: 100, slowPieces: 40 });
+    discord = await FakeDiscord.start({ token: 'fake-hub-token' });
+    alice = discord.addUser('alice');
+    mallory = discord.addUser('mallory');
+    for (const name of ['a', 'b'] as const) {
+      const cenv = makeClaudeTestEnv(stub.url);
+      machines[name] = { name, cenv, proc: null, socket: `cdb-hub${process.pid}-${name}`, db: path.join(cenv.workDir, '..', 'runner.db') };
+    }
+    hubDir = fs.mkdtempSync(path.join(path.dirname(machines.a.cenv.workDir), 'hub-'));
+    // A thread of the text channel, as a user would have opened it.
+    thread = snowflake();
+    discord.channels.set(thread, threadPayload({ id: thread, guildId: discord.guildId, parentId: discord.channelId, ownerId: alice.id, name: 'on a', autoArchive: 4320 }));
+    await Promise.all([startRunner(machines.a), startRunner(machines.b)]);
+    await startHub();
+  });
+  afterAll(async () => {
+    await hub?.stop();
+    for (const m of Object.values(machines)) {
+      await m.proc?.stop();
+      try { execFileSync('tmux', ['-L', m.socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+    }
+    await discord?.close();
+    await stub?.close();
+    await nats?.stop();
+  });
+
+  it('/claude runners lists both machines online, with their sessions and version', async () => {
+    const r = await reply(command(alice, 'runners'), () => true, 'runners');
+    expect(r.flags & 64).toBe(64);
+    expect(r.content).toMatch(/🟢 \*\*a\*\* — 0\/10 sessions · v\d/);
+    expect(r.content).toMatch(/🟢 \*\*b\*\* — 0\/10 sessions · v\d/);
+  });
+
+  it('/claude project binds the channel to b and its thread to a; each answer comes from its own machine, once', async () => {
+    const refused = await reply(command(mallory, 'project', { runner: 'b', path: '.' }), () => true, 'refusal');
+    expect(refused.content).toContain('Only the bot\'s admins');
+    const bound = await reply(command(alice, 'project', { runner: 'b', path: '.' }), (m) => m.content.startsWith('📁'), 'binding');
+    expect(bound.content).toContain('now run on `b`');
+    await reply(command(alice, 'project', { runner: 'a', path: '.' }, thread), (m) => m.content.startsWith('📁'), 'thread binding');
+    const outside = await reply(command(alice, 'project', { runner: 'a', path: '/etc' }, thread), (m) => m.content.startsWith('⚠️'), 'refused directory');
+    expect(outside.content).toContain('outside the workspace');
+
+    const inChannel = command(alice, 'ask', { prompt: 'hello hub' });
+    const inThread = command(alice, 'ask', { prompt: 'hello thread' }, thread);
+    expect((await final(inChannel, 'echo: hello hub (turn 1)')).channel_id).toBe(discord.channelId);
+    expect((await final(inThread, 'echo: hello thread (turn 1)')).channel_id).toBe(thread);
+    expect(sessionsOf(machines.b)).toMatchObject([{ channel_id: discord.channelId, turn_count: 1 }]);
+    expect(sessionsOf(machines.a)).toMatchObject([{ channel_id: thread, turn_count: 1 }]);
+    // Each machine's own Claude Code files hold its conversation, and only its own.
+    const transcripts = (m: Machine) => execFileSync('grep', ['-rl', 'hello', path.join(m.cenv.configDir, 'projects')], { encoding: 'utf8' });
+    expect(transcripts(machines.b)).not.toBe('');
+    expect(() => execFileSync('grep', ['-rl', 'hello thread', path.join(machines.b.cenv.configDir, 'projects')])).toThrow();
+    expect(shown('echo: hello hub')).toHaveLength(1);
+    expect(shown('echo: hello thread')).toHaveLength(1);
+  });
+
+  it('a plain message in the thread goes on with the same session on a, answered in a reply', async () => {
+    const msg = discord.injectMessage({ user: alice, channelId: thread, content: 'and more' });
+    const answer = await waitFor(() => discord.channelMessages(thread).find((m) => m.content.includes('echo: and more (turn 2)') && !hasButton(m, 'stop')), 'thread answer');
+    expect(answer.message_reference?.message_id).toBe(msg.id);
+    expect(sessionsOf(machines.a)).toMatchObject([{ turn_count: 2 }]);
+  });
+
+  it('/claude sessions lists each runner\'s sessions', async () => {
+    const r = await reply(command(alice, 'sessions'), (m) => m.content.includes('**a**') && m.content.includes('**b**'), 'listing');
+    expect(r.content).toContain('hello hub');
+    expect(r.content).toContain('hello thread');
+  });
+
+  it('Stop interrupts a slow answer over the protocol; only the owner may press it', async () => {
+    const slow = command(alice, 'ask', { prompt: 'SLOW stop me' });
+    const streaming = await reply(slow, (m) => /\d+ \d+ /.test(m.content) && hasButton(m, 'stop'), 'streaming text');
+    const stopId = buttonIds(streaming).find((id) => id.startsWith('cdb:stop:'))!;
+    const refusal = discord.injectButton({ user: mallory, message: streaming, customId: stopId });
+    expect((await reply(refusal, () => true, 'refusal')).content).toBe('Only the person who started this session can do that.');
+    discord.injectButton({ user: alice, message: streaming, customId: stopId });
+    const stopped = await reply(slow, (m) => m.content.includes('stopped') && !hasButton(m, 'stop'), 'stopped answer');
+    expect(stopped.content).not.toContain('echo: SLOW stop me');
+  });
+
+  it('a permission prompt is posted once in the session\'s channel and answered with a tap', async () => {
+    const file = path.join(machines.b.cenv.workDir, 'allowed.txt');
+    const seen = discord.channelMessages().length;
+    const ask = command(alice, 'ask', { prompt: `TOOL:touch ${file} && echo made` });
+    const prompt = await waitFor(() => discord.channelMessages().slice(seen).find((m) => m.content.includes('Claude wants to use **Bash**') && hasButton(m, 'allow')), 'permission prompt');
+    expect(prompt.content).toContain(`<@${alice.id}>`);
+    discord.injectButton({ user: alice, message: prompt, customId: buttonIds(prompt).find((id) => id.startsWith('cdb:allow:'))! });
+    await final(ask, 'ran: made');
+    expect(fs.existsSync(file)).toBe(true);
+    expect(discord.messages.get(prompt.id)!.content).toMatch(/^✅ Allowed: \*\*Bash\*\*, by <@/);
+    expect(discord.channelMessages().filter((m) => m.content.includes('Claude wants to use **Bash**'))).toHaveLength(1);
+  });
+
+  it('kill -9 of a runner mid-answer: it reattaches to claude under tmux and the answer is shown exactly once', async () => {
+    const slow = command(alice, 'ask', { prompt: 'SLOW:60 runner crash' });
+    await reply(slow, (m) => /\d+ \d+ /.test(m.content), 'streaming text');
+    await machines.b.proc!.crash();
+    await startRunner(machines.b);
+    const answer = await final(slow, 'echo: SLOW:60 runner crash');
+    expect(answer.content).not.toContain('stopped');
+    expect(shown('echo: SLOW:60 runner crash')).toHaveLength(1);
+  });
+
+  it('kill -9 of the hub mid-answer: the restarted hub finishes the same message, shown exactly once', async () => {
+    const slow = command(alice, 'ask', { prompt: 'SLOW:60 hub crash' });
+    await reply(slow, (m) => /\d+ \d+ /.test(m.content), 'streaming text');
+    await hub!.crash();
+    await startHub();
+    // JetStream delivers the dead hub's unacknowledged events again after their ack wait (30 s).
+    const answer = await waitFor(() => discord.responsesTo(slow).find((m) => m.content.includes('echo: SLOW:60 hub crash') && !hasButton(m, 'stop')), 'final answer after the hub restart', 120_000);
+    expect(answer.content).not.toContain('stopped');
+    expect(shown('echo: SLOW:60 hub crash')).toHaveLength(1);
+  });
+
+  it('a message to an offline runner is shown as queued and answered once it is back', async () => {
+    expect(await machines.a.proc!.stop()).toBe(0);
+    const ask = command(alice, 'ask', { prompt: 'while you were away' }, thread);
+    const queued = await reply(ask, (m) => m.content.includes('Runner `a` is offline; your message is queued'), 'queued notice');
+    expect(queued.channel_id).toBe(thread);
+    await startRunner(machines.a);
+    await final(ask, 'echo: while you were away (turn 3)');
+    expect(shown('echo: while you were away')).toHaveLength(1);
+  });
+
+  it('NATS stopped for 10 s mid-answer: the answer is shown whole, once', async () => {
+    const slow = command(alice, 'ask', { prompt: 'SLOW:80 outage' });
+    await reply(slow, (m) => /\d+ \d+ /.test(m.content), 'streaming text');
+    await nats.pause();
+    await new Promise((r) => setTimeout(r, 10_000)); // the outage itself, not a wait for a result
+    await nats.resume();
+    const answer = await waitFor(() => discord.responsesTo(slow).find((m) => m.content.includes('echo: SLOW:80 outage') && !hasButton(m, 'stop')), 'final answer after the outage', 120_000);
+    expect(answer.content).not.toContain('stopped');
+    expect(shown('echo: SLOW:80 outage')).toHaveLength(1);
+  });
+
+  it('a runner cannot speak for another runner\'s session: the hub drops such events', async () => {
+    const aSession = sessionsOf(machines.a)[0]!.id;
+    const nc = await connect({ servers: nats.url, user: 'runner-b', pass: 'pw-b', inboxPrefix: '_INBOX_b' });
+    try {
+      const forged = { type: 'turn', sessionId: aSession, turnId: 'forged-turn', seq: 99, prompt: 'x', replyRef: null, ownerId: alice.id, channelId: thread, followUpOf: null };
+      await jetstream(nc).publish(eventSubject('b'), encode({ v: PROTOCOL_VERSION, id: 'forged:1', runner: 'b', at: Date.now(), body: forged } as never), { msgID: 'forged:1' });
+      const impostor = { ...forged, turnId: 'forged-turn-2' };
+      await jetstream(nc).publish(eventSubject('b'), encode({ v: PROTOCOL_VERSION, id: 'forged:2', runner: 'a', at: Date.now(), body: impostor } as never), { msgID: 'forged:2' });
+    } finally {
+      await nc.close();
+    }
+    await waitFor(() => hub!.output().includes('a turn of a session another runner holds was dropped') && hub!.output().includes('sent as runner a'), 'both forged events dropped');
+    const db = new Database(path.join(hubDir, 'hub.db'), { readonly: true });
+    try {
+      expect(db.prepare("SELECT count(*) AS n FROM hub_turns WHERE turn_id LIKE 'forged%'").get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+    }
+  });
+});
