@@ -81,7 +81,10 @@ export class HubService {
    * @throws BridgeError `NO_RUNNER`
    */
   async send(place: HubPlaceOf, text: string, o: { source: string; replyRef: string | null; type?: 'send' | 'steer' }): Promise<{ commandId: string; runner: string; online: boolean }> {
-    const { runner, online } = await this.runnerFor(place.channelId, place.parentId);
+    const session = o.type === 'steer' ? this.o.store.currentSession(place.userId, place.channelId) : null;
+    const { runner, online } = session
+      ? { runner: session.runner, online: isOnline(await this.o.link.presence(session.runner), this.now()) }
+      : await this.runnerFor(place.channelId, place.parentId);
     const id = commandIdFor(o.source);
     this.o.store.addCommand({ id, runner, type: o.type ?? 'send', ownerId: place.userId, channelId: place.channelId, replyRef: o.replyRef, at: this.now() });
     await this.o.link.send(runner, {
@@ -149,6 +152,21 @@ export class HubService {
 
   currentSession(ownerId: string, channelId: string) {
     return this.o.store.currentSession(ownerId, channelId);
+  }
+
+  /** The newest session in a channel, whoever owns it (a session's thread). */
+  channelSession(channelId: string) {
+    return this.o.store.channelSession(channelId);
+  }
+
+  /** Channel cursors: the newest message taken in each (see `HubInbox`). */
+  cursors() {
+    return this.o.store.cursors();
+  }
+
+  /** A message of `channelId` was taken (sent to its runner, or refused): catch-up starts after it. */
+  messageTaken(channelId: string, messageId: string): void {
+    this.o.store.moveCursor(channelId, messageId);
   }
 
   place(channelId: string) {

@@ -26,23 +26,32 @@ export class PresenceHeartbeat {
   private readonly startedAt: number;
   private readonly now: () => number;
   private kv: KV | null = null;
+  private stopped = false;
 
   constructor(private readonly o: PresenceOptions) {
     this.now = o.now ?? Date.now;
     this.startedAt = this.now();
   }
 
-  /** Writes the entry now and then every interval; failures (no bucket yet, NATS away) are logged and retried. */
+  /**
+   * Writes the entry now and then every interval; failures (no bucket yet, NATS away) are logged and
+   * retried — every second while the bucket cannot be opened (a runner started before its hub first
+   * ran shows up within a second of the hub creating the bucket), else at the next interval.
+   */
   async start(): Promise<void> {
-    const beat = () => this.beat(true).catch((err) => this.o.log.warn({ err }, 'presence heartbeat failed'));
-    await beat();
-    this.timer = setInterval(() => void beat(), this.o.intervalMs ?? 10_000);
-    this.timer.unref();
+    const tick = async () => {
+      await this.beat(true).catch((err) => this.o.log.warn({ err }, 'presence heartbeat failed'));
+      if (this.stopped) return;
+      this.timer = setTimeout(() => void tick(), this.kv ? this.o.intervalMs ?? 10_000 : 1_000);
+      this.timer.unref();
+    };
+    await tick();
   }
 
   /** Stops beating and marks the runner offline (best effort: the TTL ends the entry anyway). */
   async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     await this.beat(false).catch((err) => this.o.log.warn({ err }, 'could not mark the runner offline'));
   }

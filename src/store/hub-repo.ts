@@ -26,6 +26,7 @@ export const HUB_MIGRATIONS: readonly Migration[] = [{
       session_id TEXT NOT NULL, key TEXT NOT NULL, tool TEXT NOT NULL, channel_id TEXT NOT NULL, message_id TEXT, settled_at INTEGER,
       PRIMARY KEY (session_id, key)
     );
+    CREATE TABLE hub_cursors (channel_id TEXT PRIMARY KEY, message_id TEXT NOT NULL);
   `,
 }];
 
@@ -78,6 +79,24 @@ export class SqliteHubStore {
       ON CONFLICT (session_id) DO UPDATE SET channel_id = excluded.channel_id, last_at = max(last_at, excluded.last_at)`)
       .run(s.sessionId, s.runner, s.ownerId, s.channelId, s.lastAt);
     return true;
+  }
+
+  /** The newest session in a channel (a session's thread), whoever owns it. */
+  channelSession(channelId: string): HubSession | null {
+    const r = this.db.prepare('SELECT * FROM hub_sessions WHERE channel_id = ? ORDER BY last_at DESC LIMIT 1').get(channelId) as Row | undefined;
+    return r ? sessionOf(r) : null;
+  }
+
+  /** The newest message taken in each channel (messages after it came while the hub was away). */
+  cursors(): Array<{ channelId: string; messageId: string }> {
+    return (this.db.prepare('SELECT channel_id, message_id FROM hub_cursors').all() as Row[]).map((r) => ({ channelId: String(r.channel_id), messageId: String(r.message_id) }));
+  }
+
+  /** Moves a channel's cursor forward to `messageId` (snowflakes grow with time; never backward). */
+  moveCursor(channelId: string, messageId: string): void {
+    const known = this.db.prepare('SELECT message_id FROM hub_cursors WHERE channel_id = ?').get(channelId) as Row | undefined;
+    if (known && BigInt(String(known.message_id)) >= BigInt(messageId)) return;
+    this.db.prepare('INSERT INTO hub_cursors (channel_id, message_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET message_id = excluded.message_id').run(channelId, messageId);
   }
 
   addCommand(c: Omit<HubCommand, 'outcome' | 'sessionId' | 'turnId'>): void {

@@ -5,17 +5,17 @@
  * plain messages in session threads to {@link HubService}, and shows what the runners send through
  * its {@link HubPresenter}. It never runs `claude`: that happens on the runners.
  */
-import { Client, Events, MessageFlags, type Interaction, type Message, type RepliableInteraction } from 'discord.js';
+import { Client, Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../../core/errors.js';
 import { parseComponentId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { HubService } from '../../hub/service.js';
-import { assertAllowed, isAllowed, type AccessPolicy } from '../access.js';
+import { assertAllowed, type AccessPolicy } from '../access.js';
 import { placeOf } from '../context.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from '../login.js';
 import { registerCommands } from '../registration.js';
-import { makeReplyRef } from '../reply-ref.js';
-import { assertMayActOn, buildHubCommand, offlineNote, runHubCommand, type HubCommandContext } from './commands.js';
+import { assertMayActOn, buildHubCommand, runHubCommand, type HubCommandContext } from './commands.js';
+import { HubInbox } from './inbox.js';
 import { HubPresenter } from './presenter.js';
 
 export interface HubBotOptions extends AccessPolicy {
@@ -39,10 +39,12 @@ export class HubBot {
   private readonly log: Logger;
   private readonly ctx: HubCommandContext;
   readonly presenter: HubPresenter;
+  private readonly inbox: HubInbox;
 
   constructor(private readonly o: HubBotOptions) {
     this.log = o.log.child({ component: 'hub-discord' });
     this.ctx = { hub: o.hub, policy: { allowedUserIds: o.allowedUserIds, allowedRoleIds: o.allowedRoleIds, adminUserIds: o.adminUserIds }, log: this.log };
+    this.inbox = new HubInbox({ client: () => this.client, hub: o.hub, policy: this.ctx.policy, log: this.log });
     this.client = this.makeClient(o.threads);
     this.presenter = new HubPresenter({ client: () => this.client, hub: o.hub, log: this.log, maxInlineChunks: o.maxInlineChunks, maxUploadBytes: o.maxUploadBytes });
   }
@@ -61,6 +63,7 @@ export class HubBot {
     const registration = await registerCommands(this.client.application!, [buildHubCommand()], this.o.guildId, this.o.commandStamp, this.log);
     await this.o.hub.start(this.presenter);
     this.log.info({ user: this.client.user?.tag, guild: this.o.guildId ?? 'global', registration }, 'hub ready; /claude registered');
+    if (this.o.threads) await this.inbox.catchUp(); // messages sent while the hub was away, then live ones
   }
 
   async stop(): Promise<void> {
@@ -70,7 +73,7 @@ export class HubBot {
   private makeClient(messageContent: boolean): Client {
     const client = new Client({ intents: intentsFor({ threads: this.o.threads, messageContent }), rest: { api: this.o.apiUrl } });
     client.on(Events.InteractionCreate, (i) => void this.route(i));
-    if (this.o.threads) client.on(Events.MessageCreate, (m) => void this.onMessage(m));
+    if (this.o.threads) client.on(Events.MessageCreate, (m) => this.inbox.onMessage(m));
     client.on(Events.Error, (err) => this.log.error({ err }, 'discord client error'));
     return client;
   }
@@ -101,23 +104,6 @@ export class HubBot {
       }
     } catch (err) {
       await this.fail(interaction, err);
-    }
-  }
-
-  /** A plain message in a thread where its author has a session: sent to it, answered in a reply. */
-  private async onMessage(m: Message): Promise<void> {
-    if (m.author.bot || !m.inGuild() || !m.channel.isThread() || !m.content.trim()) return;
-    const p = placeOf(m);
-    if (!this.o.hub.currentSession(p.userId, p.channelId) || !isAllowed(m, this.ctx.policy)) return;
-    try {
-      const sent = await this.o.hub.send(p, m.content, { source: m.id, replyRef: makeReplyRef({ channelId: p.channelId, replyTo: m.id }) });
-      this.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'thread message sent to a runner');
-      if (!sent.online) await m.reply({ content: offlineNote(sent.runner), allowedMentions: { parse: [], repliedUser: false } });
-    } catch (err) {
-      const ref = makeErrorRef();
-      if (!(err instanceof BridgeError)) this.log.error({ err, ref, message: m.id }, 'a thread message could not be sent to its runner');
-      await m.reply({ content: `⚠️ ${userFacingMessage(err, ref)}`, allowedMentions: { parse: [], repliedUser: false } })
-        .catch((e: unknown) => this.log.warn({ err: e, ref }, 'could not tell the user about an error'));
     }
   }
 

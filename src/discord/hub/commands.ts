@@ -89,10 +89,12 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
       await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const dir = interaction.options.getString('dir')?.trim() || null;
       const bound = c.hub.place(p.channelId) ?? (p.parentId ? c.hub.place(p.parentId) : null);
-      const runners = bound ? [bound.runner] : (await c.hub.runners()).filter((r) => isOnline(r, Date.now())).map((r) => r.name);
+      // Every online runner (and the channel's own, even offline): the channel's directory on its runner, the default directory elsewhere.
+      const online = (await c.hub.runners()).filter((r) => isOnline(r, Date.now())).map((r) => r.name);
+      const runners = [...new Set([...(bound ? [bound.runner] : []), ...online])];
       if (runners.length === 0) throw new BridgeError('NO_RUNNER');
       const parts = await Promise.all(runners.map(async (name) => {
-        const reply = await c.hub.sessions(name, p.userId, dir ?? bound?.dir ?? null).catch((err: unknown) => {
+        const reply = await c.hub.sessions(name, p.userId, dir ?? (name === bound?.runner ? bound.dir : null)).catch((err: unknown) => {
           c.log.info({ err, runner: name }, 'sessions request not answered');
           return null;
         });

@@ -1,0 +1,106 @@
+/**
+ * `HubInbox`: plain messages in a session's thread, on the hub (several machines). From the
+ * session's owner or an admin they go to the session's runner as `steer` commands (into the running
+ * turn, else the next turn, answered in a reply); anyone else is told once per thread. Each command's
+ * id derives from the message id, so a message taken twice is taken once by the runner.
+ *
+ * Discord does not send a new gateway session the messages it sent a dead one. Each message taken
+ * moves its channel's cursor in the hub's store; at start-up {@link HubInbox.catchUp} reads every
+ * session thread after its cursor (Get Channel Messages, `after`) and takes what it finds, before
+ * live messages, in order — as `ThreadInbox` does in the all-in-one bridge.
+ */
+import type { Client, Message } from 'discord.js';
+import { BridgeError, makeErrorRef, userFacingMessage } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import type { HubService } from '../../hub/service.js';
+import { assertAllowed, assertMayAct, type AccessPolicy } from '../access.js';
+import { placeOf } from '../context.js';
+import { makeReplyRef } from '../reply-ref.js';
+import { offlineNote } from './commands.js';
+
+/** Discord: Get Channel Messages returns at most 100 messages a call. */
+const PAGE = 100;
+const NO_PINGS = { parse: [] as never[], repliedUser: false };
+
+export class HubInbox {
+  private readonly told = new Set<string>();
+  private readonly seen = new Set<string>();
+  private readonly chains = new Map<string, Promise<void>>();
+  private live: Message[] | null = [];
+
+  constructor(private readonly o: { client: () => Client; hub: HubService; policy: AccessPolicy; log: Logger }) {}
+
+  /** A MESSAGE_CREATE; held until start-up has caught up, so older messages go first. */
+  onMessage(message: Message): void {
+    if (this.live) this.live.push(message);
+    else this.enqueue(message);
+  }
+
+  /** Takes the messages sent in session threads while the hub was away, then the live ones held meanwhile. Never throws. */
+  async catchUp(): Promise<void> {
+    let taken = 0;
+    for (const { channelId, messageId } of this.o.hub.cursors()) {
+      try {
+        const channel = await this.o.client().channels.fetch(channelId);
+        if (!channel?.isThread()) continue;
+        let after = messageId;
+        for (let page = 0; page < 5; page++) {
+          const batch = [...(await channel.messages.fetch({ after, limit: PAGE })).values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+          for (const m of batch) { this.enqueue(m); taken++; }
+          if (batch.length < PAGE) break;
+          after = batch.at(-1)!.id;
+        }
+      } catch (err) {
+        this.o.log.warn({ err, channel: channelId }, 'could not read a thread for messages sent while the hub was away');
+      }
+    }
+    this.o.log.info({ messages: taken }, 'caught up on messages sent while the hub was away');
+    const held = this.live ?? [];
+    this.live = null;
+    for (const m of held) this.enqueue(m);
+    await Promise.all(this.chains.values());
+  }
+
+  private enqueue(message: Message): void {
+    if (this.seen.has(message.id)) return;
+    this.seen.add(message.id);
+    const key = message.channelId;
+    const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.take(message));
+    this.chains.set(key, next);
+    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
+  }
+
+  private async take(m: Message): Promise<void> {
+    if (m.author.bot || m.system || !m.inGuild() || !m.channel.isThread()) return;
+    const p = placeOf(m);
+    const session = this.o.hub.channelSession(p.channelId);
+    if (!session) return; // not a session's thread
+    try {
+      assertAllowed(m, this.o.policy);
+      assertMayAct(p.userId, session.ownerId, this.o.policy);
+    } catch (err) {
+      this.o.hub.messageTaken(p.channelId, m.id);
+      const key = `${p.channelId}:${p.userId}`;
+      if (this.told.has(key)) return;
+      this.told.add(key);
+      const code = (err as BridgeError).code;
+      const text = code === 'NOT_SESSION_OWNER' ? new BridgeError('THREAD_OWNER', { ownerId: session.ownerId }).userMessage : (err as BridgeError).userMessage;
+      await m.reply({ content: text, allowedMentions: NO_PINGS }).catch((e: unknown) => this.o.log.warn({ err: e }, 'could not answer a refused message'));
+      return;
+    }
+    if (!m.content.trim()) return void this.o.hub.messageTaken(p.channelId, m.id);
+    try {
+      const sent = await this.o.hub.send({ ...p, userId: session.ownerId }, m.content, {
+        source: m.id, replyRef: makeReplyRef({ channelId: p.channelId, replyTo: m.id }), type: 'steer',
+      });
+      this.o.hub.messageTaken(p.channelId, m.id);
+      this.o.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'thread message sent to a runner');
+      if (!sent.online) await m.reply({ content: offlineNote(sent.runner), allowedMentions: NO_PINGS });
+    } catch (err) {
+      const ref = makeErrorRef();
+      if (!(err instanceof BridgeError)) this.o.log.error({ err, ref, message: m.id }, 'a thread message could not be sent to its runner');
+      await m.reply({ content: `⚠️ ${userFacingMessage(err, ref)}`, allowedMentions: NO_PINGS })
+        .catch((e: unknown) => this.o.log.warn({ err: e, ref }, 'could not tell the user about an error'));
+    }
+  }
+}
