@@ -10,11 +10,10 @@ import { createLogger, type Logger } from './core/logger.js';
 import { HubBot } from './discord/hub/bot.js';
 import { HubService } from './hub/service.js';
 import { HubLink } from './remote/hub-link.js';
+import { HUB_INBOX_PREFIX } from './remote/subjects.js';
+import { natsOptions } from './nats-options.js';
 import { openDatabase } from './store/db.js';
 import { HUB_MIGRATIONS, SqliteHubStore } from './store/hub-repo.js';
-
-/** The reply-inbox prefix of the hub's connection (its NATS permissions may allow only this one). */
-export const HUB_INBOX = '_INBOX_hub';
 
 export interface RunningHub {
   hub: HubService;
@@ -37,9 +36,8 @@ export async function startHub(config: Config, env: NodeJS.ProcessEnv = process.
   }
   // The hub's own store, beside a `start` bot's on the defaults rather than in it.
   const dbPath = env.DATABASE_PATH ? config.DATABASE_PATH : 'data/hub.db';
-  const link = await HubLink.connect({
-    url: config.NATS_URL, user: config.NATS_USER, password: config.NATS_PASSWORD, creds: config.NATS_CREDS, name: 'claude-bridge hub', inboxPrefix: HUB_INBOX, log,
-  });
+  // Reply inboxes under the hub's own prefix: its NATS user (hubPermissions) may receive only there.
+  const link = await HubLink.connect({ ...natsOptions(config, { name: 'claude-bridge hub', inboxPrefix: HUB_INBOX_PREFIX }), log });
   let store: SqliteHubStore;
   try {
     store = new SqliteHubStore(openDatabase(dbPath, HUB_MIGRATIONS));

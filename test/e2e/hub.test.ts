@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from '@nats-io/transport-node';
 import { jetstream } from '@nats-io/jetstream';
 import { encode, PROTOCOL_VERSION } from '../../src/remote/protocol.js';
-import { eventSubject, runnerPermissions } from '../../src/remote/subjects.js';
+import { eventSubject, hubPermissions, runnerPermissions } from '../../src/remote/subjects.js';
 import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
 import { FakeDiscord, type FakeUser, type Interaction, type StoredMessage } from '../fakes/discord/server.js';
 import { snowflake } from '../fakes/discord/snowflake.js';
@@ -87,7 +87,7 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
 
   beforeAll(async () => {
     nats = await startNatsServer([
-      { user: 'hub', password: 'pw-hub' },
+      { user: 'hub', password: 'pw-hub', permissions: hubPermissions() }, // the hub with only what it needs
       { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
       { user: 'runner-b', password: 'pw-b', permissions: runnerPermissions('b') },
     ]);
