@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jetstream } from '@nats-io/jetstream';
-import { commandSubject, runnerPermissions } from '../../src/remote/subjects.js';
+import { commandSubject, hubPermissions, runnerPermissions } from '../../src/remote/subjects.js';
 import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
@@ -70,7 +70,7 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
 
   beforeAll(async () => {
     nats = await startNatsServer([
-      { user: 'hub', password: 'pw-hub' },
+      { user: 'hub', password: 'pw-hub', permissions: hubPermissions() }, // the hub's rights and no more, as nats-config writes them
       { user: 'runner-a', password: 'pw-a', permissions: runnerPermissions('a') },
       { user: 'runner-x', password: 'pw-x', permissions: runnerPermissions('b') }, // runner b's rights
     ]);
@@ -261,5 +261,10 @@ describe.skipIf(!hasNats)('claude-bridge runner over NATS (real nats-server, cla
     const next = await ask('after the outage'); // commands flow again
     expect((await resultOf(next)).text).toMatch(/^echo: after the outage/);
     expect((await hub.presence('a'))?.online).toBe(true);
+  });
+
+  it('the hub, confined by hubPermissions(), was refused nothing through all of the above', () => {
+    expect(nats.output()).toContain('Server is ready');
+    expect(nats.output()).not.toMatch(/Violation - User "hub"/);
   });
 });

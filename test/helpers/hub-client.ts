@@ -8,7 +8,7 @@ import { createLogger } from '../../src/core/logger.js';
 import { HubLink } from '../../src/remote/hub-link.js';
 import { command, encode, PROTOCOL_VERSION, type CommandBody, type Presence, type RunnerEvent } from '../../src/remote/protocol.js';
 import type { Reply, RequestBody } from '../../src/remote/requests.js';
-import { commandSubject } from '../../src/remote/subjects.js';
+import { commandSubject, HUB_INBOX_PREFIX } from '../../src/remote/subjects.js';
 
 export class HubClient {
   /** Every event delivered, in order of delivery. */
@@ -22,7 +22,7 @@ export class HubClient {
   }
 
   static async connect(url: string, user: string, password: string): Promise<HubClient> {
-    const hub = new HubClient(await HubLink.connect({ url, user, password, name: 'test hub', log: createLogger('silent') }));
+    const hub = new HubClient(await HubLink.connect({ url, user, password, name: 'test hub', inboxPrefix: HUB_INBOX_PREFIX, log: createLogger('silent') }));
     await hub.link.consume((e) => {
       hub.events.push(e);
       for (const w of [...hub.waiters]) w(e);
