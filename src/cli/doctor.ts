@@ -12,7 +12,8 @@ import { execFileAsync, type Exec } from '../backends/exec.js';
 import { selectBackend } from '../backends/select.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import { inviteUrl } from '../discord/invite.js';
-import { MIGRATIONS } from '../store/migrations.js';
+import { HUB_MIGRATIONS } from '../store/hub-repo.js';
+import { MIGRATIONS, type Migration } from '../store/migrations.js';
 import { checkNats, natsRole } from './doctor-nats.js';
 import { checkClaudeLogin, checkMcpConfig, checkNativeModules, checkNode, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';
 
@@ -49,6 +50,16 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
     for (const c of await checkDiscord(config, deps.fetch ?? fetch)) add(c);
   }
   for (const c of await checkNats(config)) add(c);
+  if (role?.kind === 'hub') {
+    // A hub runs no claude, tmux or sessions (its runners do): what it needs here is its store.
+    add({ name: 'session side', status: 'ok', detail: 'on the runners: DISCORD_TOKEN and NATS_URL are set, so this is checked as a hub (claude-bridge hub)' });
+    const sqlite = (await checkNativeModules(path.resolve(config.RUN_DIR))).filter((c) => c.name === 'better-sqlite3');
+    for (const c of sqlite) add(c);
+    const file = env.DATABASE_PATH ? config.DATABASE_PATH : 'data/hub.db'; // as startHub (src/hub-main.ts) picks it
+    add(checkWritableDir('data directory', path.dirname(path.resolve(file)), 'Set DATABASE_PATH to a file in a directory the hub\'s user can write'));
+    if (sqlite[0]!.status === 'ok') add(await checkDatabase(file, HUB_MIGRATIONS, true, 'Start the hub: it migrates its store'));
+    return checks;
+  }
 
   const tmux = await exec('tmux', ['-V']).then((r) => r.stdout.trim(), () => null);
   add(tmux
@@ -91,7 +102,7 @@ export async function runDoctor(config: Config, deps: DoctorDeps = {}): Promise<
 
   if (config.WORKSPACE_ROOT) add(checkWorkspace(config.WORKSPACE_ROOT, config.CLAUDE_WORKDIR));
   if (config.MCP_CONFIG) add(checkMcpConfig(config.MCP_CONFIG));
-  if (natives[0]!.status === 'ok') add(await checkDatabase(config));
+  if (natives[0]!.status === 'ok') add(await checkDatabase(config.DATABASE_PATH, MIGRATIONS, config.ENABLE_PERSISTENCE));
 
   try {
     const tmuxBackend = new TmuxBackend({ socket: config.TMUX_SOCKET, runDir });
@@ -176,20 +187,21 @@ function checkWorkspace(root: string, workdir: string): Check {
   }
 }
 
-async function checkDatabase(config: Config): Promise<Check> {
+/** The SQLite file at `file`: integrity, and its schema at the newest of `migrations` (the bot's, or the hub's). */
+async function checkDatabase(file: string, migrations: readonly Migration[], persistent: boolean, migrateFix = 'Run claude-bridge db migrate (or start the bot: it migrates)'): Promise<Check> {
   const name = 'database';
-  if (!config.ENABLE_PERSISTENCE) return { name, status: 'warn', detail: 'ENABLE_PERSISTENCE=false: in memory, nothing survives a restart' };
-  if (!fs.existsSync(config.DATABASE_PATH)) return { name, status: 'ok', detail: `${config.DATABASE_PATH}: none yet; the bot creates it at start (its directory is checked above)` };
+  if (!persistent) return { name, status: 'warn', detail: 'ENABLE_PERSISTENCE=false: in memory, nothing survives a restart' };
+  if (!fs.existsSync(file)) return { name, status: 'ok', detail: `${file}: none yet; the bot creates it at start (its directory is checked above)` };
   try {
     const { default: Database } = await import('better-sqlite3');
-    const db = new Database(config.DATABASE_PATH, { readonly: true, fileMustExist: true });
+    const db = new Database(file, { readonly: true, fileMustExist: true });
     try {
       const integrity = db.pragma('integrity_check', { simple: true });
       const version = db.pragma('user_version', { simple: true }) as number;
-      const latest = MIGRATIONS.at(-1)!.version;
+      const latest = migrations.at(-1)!.version;
       if (integrity !== 'ok') return { name, status: 'fail', detail: `integrity_check: ${String(integrity)}`, fix: 'Restore a backup (claude-bridge db backup makes one)' };
-      if (version < latest) return { name, status: 'fail', detail: `schema version ${version}, current is ${latest}`, fix: 'Run claude-bridge db migrate (or start the bot: it migrates)' };
-      return { name, status: 'ok', detail: `${config.DATABASE_PATH}: integrity ok, schema version ${version}` };
+      if (version < latest) return { name, status: 'fail', detail: `schema version ${version}, current is ${latest}`, fix: migrateFix };
+      return { name, status: 'ok', detail: `${file}: integrity ok, schema version ${version}` };
     } finally {
       db.close();
     }

@@ -5,6 +5,7 @@
  * credentials and an unreachable server fail with the fix. On a runner: its queue, and no Discord
  * token asked for.
  */
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +13,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
 import { runDoctor } from '../../src/cli/doctor.js';
+import { openDatabase } from '../../src/store/db.js';
+import { HUB_MIGRATIONS } from '../../src/store/hub-repo.js';
 import { checkNats } from '../../src/cli/doctor-nats.js';
 import { HubLink } from '../../src/remote/hub-link.js';
 import { connectNats, presenceBucket } from '../../src/remote/jetstream.js';
@@ -96,4 +99,21 @@ describe.skipIf(!hasNats)('doctor: the NATS side (real nats-server)', () => {
     expect(all.some((c) => c.name.startsWith('Discord ') || c.name === 'Message Content intent')).toBe(false);
     expect(all.find((c) => c.name === 'NATS')?.status).toBe('ok');
   }, 120_000);
+
+  it('on a hub: its store and the NATS side, none of the session side (claude, tmux) it does not run', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-hubdoc-'));
+    try {
+      const file = path.join(dir, 'hub.db');
+      openDatabase(file, HUB_MIGRATIONS).close(); // as the hub leaves it
+      const discord = async (url: string | URL | Request) => new Response(JSON.stringify(String(url).endsWith('/applications/@me') ? { id: '123456789012345678', flags: 1 << 18 } : { url: 'wss://x' }));
+      const checks = await runDoctor(hub({ DATABASE_PATH: file }), { fetch: discord as typeof fetch, env: { DATABASE_PATH: file } });
+      const names = checks.map((c) => c.name);
+      expect(names).toEqual(expect.arrayContaining(['Discord token', 'Discord API', 'NATS', 'runners', 'session side', 'better-sqlite3', 'data directory', 'database']));
+      for (const sessionSide of ['tmux', 'claude binary', 'Claude Code login', 'node-pty', 'session backend', 'working directory']) expect(names).not.toContain(sessionSide);
+      expect(checks.find((c) => c.name === 'database')).toMatchObject({ status: 'ok', detail: `${file}: integrity ok, schema version ${HUB_MIGRATIONS.at(-1)!.version}` });
+      expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

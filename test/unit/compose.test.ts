@@ -115,6 +115,7 @@ describe('docker-compose.yml and Dockerfile', () => {
       expect(hub.command).toEqual(['claude-bridge', 'hub']);
       expect(hub.env_file[0]).toEqual({ path: '.env', required: false });
       expect(hub.depends_on).toEqual(['nats']);
+      expect(hub.healthcheck.test).toEqual(['CMD', 'claude-bridge', 'doctor']); // checked as a hub: test/integration/doctor-nats.test.ts
       const env = fixedEnv(hub);
       expect(env).toMatchObject({ NATS_URL: 'nats://nats:4222', NATS_ALLOW_PLAINTEXT: 'true' });
       expect(() => loadConfig({ env, envFile: path.join(root, 'no-such.env') })).not.toThrow();
