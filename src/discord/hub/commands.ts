@@ -3,7 +3,7 @@
  * — what works across machines today. Each handler checks, acknowledges and hands the work to
  * {@link HubService}; the answer is shown by the hub's presenter when the runner's events come.
  */
-import { MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { DiscordAPIError, MessageFlags, SlashCommandBuilder, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { BridgeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { HubService } from '../../hub/service.js';
@@ -15,9 +15,12 @@ import { age, renderListing } from '../commands/sessions.js';
 const COMMAND_NAME = 'claude';
 import { placeOf } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
+import { excerpt, threadName } from '../operations/thread.js';
 
 export interface HubCommandContext {
   hub: HubService;
+  /** `/claude ask` in a channel opens a thread for the session (`THREADS`). */
+  threads: boolean;
   policy: AccessPolicy;
   log: Logger;
 }
@@ -48,10 +51,17 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
       if (!prompt) throw new BridgeError('PROMPT_EMPTY');
       const deferred = await interaction.deferReply({ withResponse: true });
       const messageId = deferred.resource?.message?.id;
-      const replyRef = makeReplyRef({ channelId: p.channelId, ...(messageId ? { messageId } : {}) });
-      const sent = await c.hub.send(p, prompt, { source: interaction.id, replyRef });
-      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'message sent to a runner');
-      if (!sent.online) await interaction.editReply({ content: offlineNote(sent.runner) });
+      const thread = c.threads && messageId && !interaction.channel?.isThread() ? await openThread(interaction, prompt, c) : null;
+      // In a thread of its own, the session lives there and its answer is posted there (with the bot
+      // token, a nonce from the turn id); else the answer is this reply, edited in place.
+      const place = thread ? { ...p, channelId: thread, parentId: p.channelId } : p;
+      const replyRef = makeReplyRef(thread ? { channelId: thread } : { channelId: p.channelId, ...(messageId ? { messageId } : {}) });
+      const sent = await c.hub.send(place, prompt, { source: interaction.id, replyRef });
+      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online, thread }, 'message sent to a runner');
+      if (!sent.online) {
+        if (thread) await interaction.followUp({ content: offlineNote(sent.runner) });
+        else await interaction.editReply({ content: offlineNote(sent.runner) });
+      }
       return;
     }
     case 'stop': {
@@ -108,6 +118,26 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
     }
     default:
       throw new BridgeError('NOT_ON_HUB', { what: `/claude ${interaction.options.getSubcommand()}` });
+  }
+}
+
+/** Discord: Missing Permissions, Missing Access — the bot may not open threads here. */
+const NO_THREAD_RIGHTS = new Set([50013, 50001]);
+
+/**
+ * Shows the prompt as the reply and opens a public thread on it (its id is the reply's: Discord
+ * API, "Start Thread from Message"). @returns the thread's id, or `null` (and a note) when the bot
+ * may not open threads here: then the answer comes in the channel.
+ */
+async function openThread(interaction: ChatInputCommandInteraction, prompt: string, c: HubCommandContext): Promise<string | null> {
+  const reply = await interaction.editReply({ content: `🧵 <@${interaction.user.id}> asked Claude Code:\n>>> ${excerpt(prompt, 1800)}`, allowedMentions: { parse: [] } });
+  try {
+    return (await reply.startThread({ name: threadName(prompt), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay })).id;
+  } catch (err) {
+    if (!(err instanceof DiscordAPIError && NO_THREAD_RIGHTS.has(Number(err.code)))) throw err;
+    c.log.warn({ err, channel: interaction.channelId }, 'may not open a thread here; answering in the channel');
+    await interaction.followUp({ content: '-# A thread could not be opened here (the bot needs "Create Public Threads"), so the answer is in the channel.' });
+    return null;
   }
 }
 
