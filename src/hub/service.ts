@@ -18,7 +18,7 @@ import type { Logger } from '../core/logger.js';
 import type { HubLink } from '../remote/hub-link.js';
 import type { EventBody, Presence, RunnerEvent } from '../remote/protocol.js';
 import type { Reply } from '../remote/requests.js';
-import type { HubCommand, HubStore, HubTurn } from '../store/hub-repo.js';
+import type { HubAuditEntry, HubCommand, HubStore, HubTurn } from '../store/hub-repo.js';
 import { RemoteTurn } from './remote-turn.js';
 import { type HubUi, isOnline, type HubPlaceOf } from './ui.js';
 
@@ -157,6 +157,16 @@ export class HubService {
   /** The newest session in a channel, whoever owns it (a session's thread). */
   channelSession(channelId: string) {
     return this.o.store.channelSession(channelId);
+  }
+
+  /** Writes one line of the hub's audit log (`hub_audit`); the runner is the channel's, when it has one. */
+  audit(e: Omit<HubAuditEntry, 'at' | 'runner'> & { runner?: string | null }): void {
+    const runner = e.runner ?? (e.sessionId ? this.o.store.session(e.sessionId)?.runner : null) ?? (e.channelId ? this.o.store.place(e.channelId)?.runner : null) ?? null;
+    try {
+      this.o.store.audit({ ...e, runner, at: this.now() });
+    } catch (err) {
+      this.o.log.error({ err, entry: e }, 'could not write the audit log');
+    }
   }
 
   /** Channel cursors: the newest message taken in each (see `HubInbox`). */

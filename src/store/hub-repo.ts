@@ -27,6 +27,10 @@ export const HUB_MIGRATIONS: readonly Migration[] = [{
       PRIMARY KEY (session_id, key)
     );
     CREATE TABLE hub_cursors (channel_id TEXT PRIMARY KEY, message_id TEXT NOT NULL);
+    CREATE TABLE hub_audit (
+      id INTEGER PRIMARY KEY, at INTEGER NOT NULL, user_id TEXT, kind TEXT NOT NULL, action TEXT NOT NULL,
+      session_id TEXT, channel_id TEXT, runner TEXT, result TEXT NOT NULL CHECK (result IN ('ok','refused','error')), detail TEXT
+    );
   `,
 }];
 
@@ -41,6 +45,20 @@ export interface HubTurn {
   followUp: boolean; createdAt: number; shownAt: number | null;
 }
 export interface HubPrompt { sessionId: string; key: string; tool: string; channelId: string; messageId: string | null; settledAt: number | null }
+
+/** One line of the hub's audit log: who did what where, and how it went (as the all-in-one's `audit_log`, plus the runner). */
+export interface HubAuditEntry {
+  at: number;
+  userId: string | null;
+  kind: 'command' | 'button' | 'message';
+  action: string;
+  sessionId: string | null;
+  channelId: string | null;
+  runner: string | null;
+  result: 'ok' | 'refused' | 'error';
+  /** The refusal's code or the error's reference. */
+  detail: string | null;
+}
 
 type Row = Record<string, unknown>;
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
@@ -151,6 +169,11 @@ export class SqliteHubStore {
     this.db.prepare(`INSERT INTO hub_prompts (session_id, key, tool, channel_id, message_id, settled_at) VALUES (?, ?, ?, ?, ?, ?)
       ON CONFLICT (session_id, key) DO UPDATE SET message_id = coalesce(excluded.message_id, message_id), settled_at = coalesce(excluded.settled_at, settled_at)`)
       .run(p.sessionId, p.key, p.tool, p.channelId, p.messageId, p.settledAt);
+  }
+
+  audit(e: HubAuditEntry): void {
+    this.db.prepare('INSERT INTO hub_audit (at, user_id, kind, action, session_id, channel_id, runner, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(e.at, e.userId, e.kind, e.action, e.sessionId, e.channelId, e.runner, e.result, e.detail);
   }
 
   close(): void {

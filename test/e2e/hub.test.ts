@@ -7,7 +7,8 @@
  * shown once, thread messages, `/claude runners` and `/claude sessions` across runners, Stop and
  * permission buttons over the protocol, `kill -9` of a runner and of the hub mid-answer, a message
  * to an offline runner (shown as queued, answered when it is back), a 10 s NATS outage mid-answer,
- * and a runner that claims another runner's session. The tests run in order and build on each other.
+ * a runner that claims another runner's session, and the hub's audit log. The tests run in order and
+ * build on each other.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -76,7 +77,12 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
   };
   const command = (user: FakeUser, subcommand: string, options: Record<string, string> = {}, channelId?: string) =>
     discord.injectCommand({ user, name: 'claude', subcommand, options, ...(channelId ? { channelId } : {}) });
-  const reply = (i: Interaction, match: (m: StoredMessage) => boolean, what: string) => waitFor(() => discord.responsesTo(i).find(match), what);
+  /** Where an ask is answered: its reply and, when the hub opened a thread on that reply (`THREADS`), the thread (its id is the reply's). */
+  const answers = (i: Interaction) => {
+    const first = discord.responsesTo(i)[0];
+    return [...discord.responsesTo(i), ...(first && discord.channels.has(first.id) ? discord.channelMessages(first.id) : [])];
+  };
+  const reply = (i: Interaction, match: (m: StoredMessage) => boolean, what: string) => waitFor(() => answers(i).find(match), what);
   const final = (i: Interaction, text: string) => reply(i, (m) => m.content.includes(text) && !hasButton(m, 'stop'), `final answer "${text}"`);
   const sessionsOf = (m: Machine) => {
     const db = new Database(m.db, { readonly: true });
@@ -141,9 +147,15 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
 
     const inChannel = command(alice, 'ask', { prompt: 'hello hub' });
     const inThread = command(alice, 'ask', { prompt: 'hello thread' }, thread);
-    expect((await final(inChannel, 'echo: hello hub (turn 1)')).channel_id).toBe(discord.channelId);
+    const inChannelAnswer = await final(inChannel, 'echo: hello hub (turn 1)');
+    // Asked in the channel: the reply shows the prompt and a thread on it holds the session (THREADS).
+    const opened = discord.responsesTo(inChannel)[0]!;
+    expect(opened.content).toContain('asked Claude Code:\n>>> hello hub');
+    expect(inChannelAnswer.channel_id).toBe(opened.id);
+    expect(discord.channels.get(opened.id)).toMatchObject({ type: 11, parent_id: discord.channelId });
+    // Asked in a thread: answered in place.
     expect((await final(inThread, 'echo: hello thread (turn 1)')).channel_id).toBe(thread);
-    expect(sessionsOf(machines.b)).toMatchObject([{ channel_id: discord.channelId, turn_count: 1 }]);
+    expect(sessionsOf(machines.b)).toMatchObject([{ channel_id: opened.id, turn_count: 1 }]);
     expect(sessionsOf(machines.a)).toMatchObject([{ channel_id: thread, turn_count: 1 }]);
     // Each machine's own Claude Code files hold its conversation, and only its own.
     const transcripts = (m: Machine) => execFileSync('grep', ['-rl', 'hello', path.join(m.cenv.configDir, 'projects')], { encoding: 'utf8' });
@@ -179,16 +191,18 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
 
   it('a permission prompt is posted once in the session\'s channel and answered with a tap', async () => {
     const file = path.join(machines.b.cenv.workDir, 'allowed.txt');
-    const seen = discord.channelMessages().length;
+    const seen = discord.messages.size;
+    const since = () => [...discord.messages.values()].slice(seen);
     const ask = command(alice, 'ask', { prompt: `TOOL:touch ${file} && echo made` });
-    const prompt = await waitFor(() => discord.channelMessages().slice(seen).find((m) => m.content.includes('Claude wants to use **Bash**') && hasButton(m, 'allow')), 'permission prompt');
+    const prompt = await waitFor(() => since().find((m) => m.content.includes('Claude wants to use **Bash**') && hasButton(m, 'allow')), 'permission prompt');
+    expect(prompt.channel_id).toBe(discord.responsesTo(ask)[0]!.id); // in the session's thread
     expect(prompt.content).toContain(`<@${alice.id}>`);
     discord.injectButton({ user: alice, message: prompt, customId: buttonIds(prompt).find((id) => id.startsWith('cdb:allow:'))! });
     await final(ask, 'ran: made');
     expect(fs.existsSync(file)).toBe(true);
     expect(discord.messages.get(prompt.id)!.content).toMatch(/^✅ Allowed: \*\*Bash\*\*, by <@/);
     // One prompt for the one request (the same message, now settled).
-    expect(discord.channelMessages().slice(seen).filter((m) => /Claude wants to use \*\*Bash\*\*|^✅ Allowed: \*\*Bash\*\*/.test(m.content))).toHaveLength(1);
+    expect(since().filter((m) => /Claude wants to use \*\*Bash\*\*|^✅ Allowed: \*\*Bash\*\*/.test(m.content))).toHaveLength(1);
   });
 
   it('kill -9 of a runner mid-answer: it reattaches to claude under tmux and the answer is shown exactly once', async () => {
@@ -207,7 +221,7 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     await hub!.crash();
     await startHub();
     // JetStream delivers the dead hub's unacknowledged events again after their ack wait (30 s).
-    const answer = await waitFor(() => discord.responsesTo(slow).find((m) => m.content.includes('echo: SLOW:60 hub crash') && !hasButton(m, 'stop')), 'final answer after the hub restart', 120_000);
+    const answer = await waitFor(() => answers(slow).find((m) => m.content.includes('echo: SLOW:60 hub crash') && !hasButton(m, 'stop')), 'final answer after the hub restart', 120_000);
     expect(answer.content).not.toContain('stopped');
     expect(shown('echo: SLOW:60 hub crash')).toHaveLength(1);
   }, 240_000);
@@ -237,7 +251,7 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     await nats.pause();
     await new Promise((r) => setTimeout(r, 10_000)); // the outage itself, not a wait for a result
     await nats.resume();
-    const answer = await waitFor(() => discord.responsesTo(slow).find((m) => m.content.includes('echo: SLOW:80 outage') && !hasButton(m, 'stop')), 'final answer after the outage', 120_000);
+    const answer = await waitFor(() => answers(slow).find((m) => m.content.includes('echo: SLOW:80 outage') && !hasButton(m, 'stop')), 'final answer after the outage', 120_000);
     expect(answer.content).not.toContain('stopped');
     expect(shown('echo: SLOW:80 outage')).toHaveLength(1);
   }, 240_000);
@@ -257,6 +271,11 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     const db = new Database(path.join(hubDir, 'hub.db'), { readonly: true });
     try {
       expect(db.prepare("SELECT count(*) AS n FROM hub_turns WHERE turn_id LIKE 'forged%'").get()).toEqual({ n: 0 });
+      // The hub's audit log has what was done and refused, by whom, on which runner.
+      const audit = db.prepare('SELECT user_id, kind, action, runner, result, detail FROM hub_audit').all();
+      expect(audit).toContainEqual({ user_id: mallory.id, kind: 'command', action: 'project', runner: null, result: 'refused', detail: 'NOT_ADMIN' });
+      expect(audit).toContainEqual({ user_id: mallory.id, kind: 'button', action: 'stop', runner: 'b', result: 'refused', detail: 'NOT_SESSION_OWNER' });
+      expect(audit).toContainEqual({ user_id: alice.id, kind: 'message', action: 'message', runner: 'a', result: 'ok', detail: null });
     } finally {
       db.close();
     }

@@ -43,7 +43,7 @@ export class HubBot {
 
   constructor(private readonly o: HubBotOptions) {
     this.log = o.log.child({ component: 'hub-discord' });
-    this.ctx = { hub: o.hub, policy: { allowedUserIds: o.allowedUserIds, allowedRoleIds: o.allowedRoleIds, adminUserIds: o.adminUserIds }, log: this.log };
+    this.ctx = { hub: o.hub, threads: o.threads, policy: { allowedUserIds: o.allowedUserIds, allowedRoleIds: o.allowedRoleIds, adminUserIds: o.adminUserIds }, log: this.log };
     this.inbox = new HubInbox({ client: () => this.client, hub: o.hub, policy: this.ctx.policy, log: this.log });
     this.client = this.makeClient(o.threads);
     this.presenter = new HubPresenter({ client: () => this.client, hub: o.hub, log: this.log, maxInlineChunks: o.maxInlineChunks, maxUploadBytes: o.maxUploadBytes });
@@ -79,13 +79,16 @@ export class HubBot {
   }
 
   private async route(interaction: Interaction): Promise<void> {
+    let audit: { kind: 'command' | 'button'; action: string; sessionId: string | null } | null = null;
     try {
       if (interaction.isChatInputCommand() && interaction.commandName === 'claude') {
+        audit = { kind: 'command', action: interaction.options.getSubcommand(), sessionId: null };
         assertAllowed(interaction, this.ctx.policy);
         await runHubCommand(interaction, this.ctx);
       } else if (interaction.isButton()) {
         const id = parseComponentId(interaction.customId);
         if (!id) return; // not one of ours
+        audit = { kind: 'button', action: id.action, sessionId: 'sessionId' in id ? id.sessionId : null };
         assertAllowed(interaction, this.ctx.policy);
         const p = placeOf(interaction);
         if (id.action === 'stop' && 'turnId' in id) {
@@ -102,17 +105,26 @@ export class HubBot {
           throw new BridgeError('NOT_ON_HUB', { what: `the ${id.action} button` });
         }
       }
+      if (audit) this.o.hub.audit({ ...audit, userId: interaction.user.id, channelId: interaction.channelId, result: 'ok', detail: null });
     } catch (err) {
-      await this.fail(interaction, err);
+      const ref = await this.fail(interaction, err);
+      if (audit) {
+        this.o.hub.audit({
+          ...audit, userId: interaction.user.id, channelId: interaction.channelId,
+          result: err instanceof BridgeError ? 'refused' : 'error', detail: err instanceof BridgeError ? err.code : ref,
+        });
+      }
     }
   }
 
-  private async fail(interaction: Interaction, err: unknown): Promise<void> {
+  /** Tells the user (a safe text) and logs the detail. @returns the error's reference */
+  private async fail(interaction: Interaction, err: unknown): Promise<string> {
     const ref = makeErrorRef();
     if (err instanceof BridgeError) this.log.info({ code: err.code, user: interaction.user.id }, 'refused');
     else this.log.error({ err, ref, user: interaction.user.id }, 'interaction failed');
-    if (!interaction.isRepliable()) return;
+    if (!interaction.isRepliable()) return ref;
     await reply(interaction, userFacingMessage(err, ref)).catch((e: unknown) => this.log.warn({ err: e, ref }, 'could not tell the user about an error'));
+    return ref;
   }
 }
 

@@ -80,6 +80,7 @@ export class HubInbox {
       assertMayAct(p.userId, session.ownerId, this.o.policy);
     } catch (err) {
       this.o.hub.messageTaken(p.channelId, m.id);
+      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId: session.sessionId, channelId: p.channelId, result: 'refused', detail: (err as BridgeError).code ?? null });
       const key = `${p.channelId}:${p.userId}`;
       if (this.told.has(key)) return;
       this.told.add(key);
@@ -94,11 +95,13 @@ export class HubInbox {
         source: m.id, replyRef: makeReplyRef({ channelId: p.channelId, replyTo: m.id }), type: 'steer',
       });
       this.o.hub.messageTaken(p.channelId, m.id);
+      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId: session.sessionId, channelId: p.channelId, runner: sent.runner, result: 'ok', detail: null });
       this.o.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'thread message sent to a runner');
       if (!sent.online) await m.reply({ content: offlineNote(sent.runner), allowedMentions: NO_PINGS });
     } catch (err) {
       const ref = makeErrorRef();
       if (!(err instanceof BridgeError)) this.o.log.error({ err, ref, message: m.id }, 'a thread message could not be sent to its runner');
+      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId: session.sessionId, channelId: p.channelId, result: err instanceof BridgeError ? 'refused' : 'error', detail: err instanceof BridgeError ? err.code : ref });
       await m.reply({ content: `⚠️ ${userFacingMessage(err, ref)}`, allowedMentions: NO_PINGS })
         .catch((e: unknown) => this.o.log.warn({ err: e, ref }, 'could not tell the user about an error'));
     }
