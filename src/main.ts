@@ -2,31 +2,20 @@
  * The composition root: the one place where concrete classes meet. `startBridge` wires config →
  * store → backend → sessions → Discord and returns a handle that stops them in order.
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Config } from './config/load.js';
 import { BridgeError } from './core/errors.js';
 import { parseSnowflake } from './core/ids.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { resolveClaudeBinary } from './claude/binary.js';
-import { claudeConfigDir } from './claude/slug.js';
-import { PtyBackend } from './backends/pty.js';
-import { selectBackend } from './backends/select.js';
-import { TmuxBackend } from './backends/tmux.js';
 import { GitCli } from './backends/git.js';
-import { openDatabase } from './store/db.js';
 import { SqliteAutomationStore } from './store/automation-repo.js';
-import { SqliteSessionStore } from './store/sessions-repo.js';
 import { Automation } from './sessions/automation.js';
 import { SessionManager } from './sessions/manager.js';
 import { hostTimeZone } from './sessions/schedule-spec.js';
 import { Worktrees } from './sessions/worktrees.js';
-import { Outbox } from './sessions/outbox.js';
-import { isInside } from './sessions/workspace.js';
 import { DiscordBot } from './discord/bot.js';
 import { controlSocketPath, startControlServer } from './cli/control.js';
-import { claudeEnvironment } from './claude-env.js';
+import { openSessions } from './session-setup.js';
 
 export interface RunningBridge {
   manager: SessionManager;
@@ -42,51 +31,12 @@ export { claudeEnvironment } from './claude-env.js';
 export async function startBridge(config: Config, env: NodeJS.ProcessEnv = process.env): Promise<RunningBridge> {
   const log = createLogger(config.LOG_LEVEL);
   if (!config.DISCORD_TOKEN) throw new BridgeError('CONFIG_INVALID', { detail: 'DISCORD_TOKEN is not set' });
-  let cwd: string;
-  try {
-    cwd = fs.realpathSync(config.CLAUDE_WORKDIR);
-  } catch (err) {
-    throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR: ${config.CLAUDE_WORKDIR} does not exist` }, { cause: err });
-  }
-  let workspaceRoot = cwd;
-  if (config.WORKSPACE_ROOT) {
-    try {
-      workspaceRoot = fs.realpathSync(config.WORKSPACE_ROOT);
-    } catch (err) {
-      throw new BridgeError('CONFIG_INVALID', { detail: `WORKSPACE_ROOT: ${config.WORKSPACE_ROOT} does not exist` }, { cause: err });
-    }
-    if (!isInside(workspaceRoot, cwd)) {
-      throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR (${cwd}) must be inside WORKSPACE_ROOT (${workspaceRoot}), symlinks resolved` });
-    }
-  }
-  const binary = resolveClaudeBinary(config.CLAUDE_BIN, env);
-  log.info({ claude: binary.path, source: binary.source, cwd }, 'claude binary');
   if (config.ALLOWED_USER_IDS.length === 0 && config.ALLOWED_ROLE_IDS.length === 0 && config.ADMIN_USER_IDS.length === 0) {
     log.warn('ALLOWED_USER_IDS, ALLOWED_ROLE_IDS and ADMIN_USER_IDS are empty: nobody can use the bot until one is set');
   }
   if (!config.ENABLE_PERSISTENCE) log.warn('ENABLE_PERSISTENCE=false: sessions are kept in memory; nothing survives a restart');
-
-  const db = openDatabase(config.ENABLE_PERSISTENCE ? config.DATABASE_PATH : ':memory:');
-  const store = new SqliteSessionStore(db);
-  const runDir = path.resolve(config.RUN_DIR);
-  const { backend } = await selectBackend(
-    config.SESSION_BACKEND,
-    { tmux: new TmuxBackend({ socket: config.TMUX_SOCKET, runDir, log }), pty: new PtyBackend({ runDir }) },
-    log,
-  ).catch((err) => { store.close(); throw err; });
-
-  const manager = new SessionManager({
-    store, backend, claudeBin: binary.path, claudeConfigDir: claudeConfigDir(env), env: claudeEnvironment(env),
-    defaultCwd: cwd, workspaceRoot, maxSessions: config.MAX_SESSIONS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER,
-    spareProcesses: config.SPARE_PROCESSES,
-    maxQueue: config.MAX_QUEUE, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000,
-    healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
-    autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
-    permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, mcpConfig: config.MCP_CONFIG ? path.resolve(config.MCP_CONFIG) : undefined, log,
-    sendFiles: !config.SEND_FILES ? undefined : {
-      outbox: new Outbox(path.join(runDir, 'outbox')), command: process.execPath,
-      script: fileURLToPath(new URL('./mcp/send-file-server.js', import.meta.url)), maxUploadBytes: config.MAX_UPLOAD_MB * 1024 * 1024,
-    },
+  const { db, store, backend, manager, workspaceRoot, runDir } = await openSessions(config, env, log, {
+    databasePath: config.DATABASE_PATH, runDir: config.RUN_DIR, tmuxSocket: config.TMUX_SOCKET, sendFiles: config.SEND_FILES,
   });
   const automation = new Automation({
     store: new SqliteAutomationStore(db), timeZone: config.SCHEDULE_TZ ?? hostTimeZone(), triggerRatePerMinute: config.TRIGGER_RATE_LIMIT,

@@ -3,28 +3,19 @@
  * backend → SessionManager → {@link RunnerService} over NATS. Like `startBridge` without Discord: no
  * token is read or needed, no gateway, no presenter; the hub (stage 2) does that side.
  *
- * The SessionManager wiring repeats `startBridge`'s (src/main.ts) on purpose for now: the two are
- * to share one builder once the all-in-one path's options settle (stage 2).
+ * The session side is wired as `startBridge`'s is (`openSessions`, src/session-setup.ts), without
+ * the `send_file` tool (files do not travel over the protocol yet).
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import type { Config } from './config/load.js';
 import { BridgeError } from './core/errors.js';
 import { createLogger, type Logger } from './core/logger.js';
-import { resolveClaudeBinary } from './claude/binary.js';
-import { claudeConfigDir } from './claude/slug.js';
-import { PtyBackend } from './backends/pty.js';
-import { selectBackend } from './backends/select.js';
-import { TmuxBackend } from './backends/tmux.js';
-import { openDatabase } from './store/db.js';
-import { SqliteSessionStore } from './store/sessions-repo.js';
 import { SessionManager } from './sessions/manager.js';
-import { isInside } from './sessions/workspace.js';
 import { connectNats } from './remote/jetstream.js';
 import { RunnerService } from './remote/runner.js';
 import { parseRunnerName, runnerInboxPrefix } from './remote/subjects.js';
-import { claudeEnvironment } from './claude-env.js';
 import { natsOptions } from './nats-options.js';
+import { openSessions, workDirs } from './session-setup.js';
 
 export interface RunningRunner {
   name: string;
@@ -37,14 +28,6 @@ export interface RunningRunner {
 /** Command records are kept this long (longer than any redelivery can come), ms. */
 const COMMAND_RECORD_MS = 7 * 86_400_000;
 
-function realDir(value: string, key: string): string {
-  try {
-    return fs.realpathSync(value);
-  } catch (err) {
-    throw new BridgeError('CONFIG_INVALID', { detail: `${key}: ${value} does not exist` }, { cause: err });
-  }
-}
-
 /**
  * Starts a runner named `name` (else `RUNNER_NAME`).
  * @throws BridgeError `CONFIG_INVALID` without a name or `NATS_URL`, on a bad directory, refused NATS credentials; what the backend or store throw
@@ -56,11 +39,7 @@ export async function startRunner(config: Config, name: string | undefined, env:
   const runner = parseRunnerName(given);
   if (!config.NATS_URL) throw new BridgeError('CONFIG_INVALID', { detail: 'NATS_URL is not set: a runner reaches its hub through NATS (e.g. nats://hub.example:4222)' });
   if (env.DISCORD_TOKEN) log.warn('DISCORD_TOKEN is set on a runner, which never uses it: remove it from this machine (the hub alone holds it)');
-  const cwd = realDir(config.CLAUDE_WORKDIR, 'CLAUDE_WORKDIR');
-  const workspaceRoot = config.WORKSPACE_ROOT ? realDir(config.WORKSPACE_ROOT, 'WORKSPACE_ROOT') : cwd;
-  if (!isInside(workspaceRoot, cwd)) {
-    throw new BridgeError('CONFIG_INVALID', { detail: `CLAUDE_WORKDIR (${cwd}) must be inside WORKSPACE_ROOT (${workspaceRoot}), symlinks resolved` });
-  }
+  workDirs(config); // a bad directory is refused before NATS is dialled
   // A runner keeps to its own store, run dir and tmux socket unless they are set: next to a `start`
   // bot (or another runner) on the same machine with the defaults, each would end the other's
   // processes as orphans and share one database.
@@ -69,27 +48,18 @@ export async function startRunner(config: Config, name: string | undefined, env:
     RUN_DIR: env.RUN_DIR ? config.RUN_DIR : `data/run-${runner}`,
     TMUX_SOCKET: env.TMUX_SOCKET ? config.TMUX_SOCKET : `cdb-runner-${runner}`,
   };
-  const binary = resolveClaudeBinary(config.CLAUDE_BIN, env);
-  log.info({ runner, claude: binary.path, source: binary.source, cwd }, 'claude binary');
-
-  const nc = await connectNats(natsOptions(config, { name: `claude-bridge runner ${runner}`, inboxPrefix: runnerInboxPrefix(runner) }));
-  const db = openDatabase(config.ENABLE_PERSISTENCE ? own.DATABASE_PATH : ':memory:');
-  const store = new SqliteSessionStore(db);
-  const closeAll = async () => { await nc.drain().catch(() => undefined); store.close(); };
-  const runDir = path.resolve(own.RUN_DIR);
-  const { backend } = await selectBackend(
-    config.SESSION_BACKEND,
-    { tmux: new TmuxBackend({ socket: own.TMUX_SOCKET, runDir, log }), pty: new PtyBackend({ runDir }) },
-    log,
-  ).catch(async (err) => { await closeAll(); throw err; });
-  const manager = new SessionManager({
-    store, backend, claudeBin: binary.path, claudeConfigDir: claudeConfigDir(env), env: claudeEnvironment(env),
-    defaultCwd: cwd, workspaceRoot, maxSessions: config.MAX_SESSIONS, maxSessionsPerUser: config.MAX_SESSIONS_PER_USER,
-    spareProcesses: config.SPARE_PROCESSES, maxQueue: config.MAX_QUEUE, idleTimeoutMs: config.DEFAULT_TIMEOUT * 1000,
-    healthIntervalMs: config.HEALTH_INTERVAL * 1000, turnStallMs: config.TURN_STALL_TIMEOUT * 1000,
-    autoResume: config.AUTO_RESUME, permissionMode: config.PERMISSION_MODE === 'default' ? undefined : config.PERMISSION_MODE,
-    permissionTimeoutMs: config.PERMISSION_TIMEOUT * 1000, mcpConfig: config.MCP_CONFIG ? path.resolve(config.MCP_CONFIG) : undefined, log,
+  const sessions = await openSessions(config, env, log, {
+    databasePath: own.DATABASE_PATH, runDir: own.RUN_DIR, tmuxSocket: own.TMUX_SOCKET, sendFiles: false, logFields: { runner },
   });
+  const { store, backend, manager } = sessions;
+  let nc: Awaited<ReturnType<typeof connectNats>>;
+  try {
+    nc = await connectNats(natsOptions(config, { name: `claude-bridge runner ${runner}`, inboxPrefix: runnerInboxPrefix(runner) }));
+  } catch (err) {
+    store.close();
+    throw err;
+  }
+  const closeAll = async () => { await nc.drain().catch(() => undefined); store.close(); };
   const version = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const service = new RunnerService({ nc, name: runner, manager, commands: store, maxSessions: config.MAX_SESSIONS, version, log });
   const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
