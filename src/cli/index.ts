@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { loadConfig, type Config } from '../config/load.js';
 import { BridgeError } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
 import { nativeLoadFailure } from './doctor-checks.js';
 import type { RunningBridge } from '../main.js';
 
@@ -85,29 +86,34 @@ program.command('start').description('Run the bot (configuration from the enviro
   }
 });
 
+/**
+ * Runs a long-lived service (`runner`, `hub`) until SIGINT/SIGTERM (a second signal: at once). A
+ * failure to start is one line on stderr (with the stack when it is not a known one) and exit 1.
+ */
+async function runService(what: string, start: (config: Config) => Promise<{ log: Logger; stop(): Promise<void> }>): Promise<void> {
+  const config = configOrExit('', 2);
+  try {
+    const service = await start(config);
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) process.exit(1);
+      stopping = true;
+      service.log.info({ signal }, 'stopping');
+      await service.stop();
+      process.exit(0);
+    };
+    process.on('SIGINT', () => void stop('SIGINT'));
+    process.on('SIGTERM', () => void stop('SIGTERM'));
+  } catch (err) {
+    process.stderr.write(`claude-bridge ${what} could not start: ${oneLine(err)}\n`);
+    if (!(err instanceof BridgeError) && !nativeLoadFailure(err)) process.stderr.write(`${String((err as Error).stack ?? '')}\n`);
+    process.exit(1);
+  }
+}
+
 program.command('runner').description('Run the session side of this machine for a hub over NATS (several machines, in progress)')
   .option('-n, --name <name>', 'this runner\'s name (default RUNNER_NAME)')
-  .action(async (o: { name?: string }) => {
-    const config = configOrExit('', 2);
-    try {
-      const { startRunner } = await import('../runner-main.js');
-      const runner = await startRunner(config, o.name);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) process.exit(1); // a second signal: at once
-        stopping = true;
-        runner.log.info({ signal }, 'stopping');
-        await runner.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-    } catch (err) {
-      process.stderr.write(`claude-bridge runner could not start: ${oneLine(err)}\n`);
-      if (!(err instanceof BridgeError) && !nativeLoadFailure(err)) process.stderr.write(`${String((err as Error).stack ?? '')}\n`);
-      process.exit(1);
-    }
-  });
+  .action((o: { name?: string }) => runService('runner', async (config) => (await import('../runner-main.js')).startRunner(config, o.name)));
 
 program.command('nats-config').description('Write a nats-server configuration with a hub user and one user per runner, and their env files (several machines)')
   .option('-r, --runner <name>', 'a runner (repeat for each machine)', (v: string, all: string[]) => [...all, v], [] as string[])
@@ -137,27 +143,7 @@ program.command('nats-config').description('Write a nats-server configuration wi
   });
 
 program.command('hub').description('Run the Discord side for runners on other machines, over NATS (several machines)')
-  .action(async () => {
-    const config = configOrExit('', 2);
-    try {
-      const { startHub } = await import('../hub-main.js');
-      const hub = await startHub(config);
-      let stopping = false;
-      const stop = async (signal: string) => {
-        if (stopping) process.exit(1); // a second signal: at once
-        stopping = true;
-        hub.log.info({ signal }, 'stopping');
-        await hub.stop();
-        process.exit(0);
-      };
-      process.on('SIGINT', () => void stop('SIGINT'));
-      process.on('SIGTERM', () => void stop('SIGTERM'));
-    } catch (err) {
-      process.stderr.write(`claude-bridge hub could not start: ${oneLine(err)}\n`);
-      if (!(err instanceof BridgeError) && !nativeLoadFailure(err)) process.stderr.write(`${String((err as Error).stack ?? '')}\n`);
-      process.exit(1);
-    }
-  });
+  .action(() => runService('hub', async (config) => (await import('../hub-main.js')).startHub(config)));
 
 program.command('deploy-commands').description('Register /claude with Discord (without starting the bot)')
   .option('-g, --guild <id>', 'register in this guild only (instant); default DISCORD_GUILD_ID, else global')

@@ -20,27 +20,17 @@ import { placeOf, type BotContext } from './context.js';
 import { composePrompt, refusalText, takeAttachments } from './attachments/intake.js';
 import { nonceOf } from './nonce.js';
 import { makeReplyRef } from './reply-ref.js';
+import { OrderedInbox } from './ordered-inbox.js';
 
-/** Discord: Get Channel Messages returns at most 100 messages a call. */
-const PAGE = 100;
 /** Threads of sessions idle for longer are not read at start-up (each costs two REST calls). */
 const CATCH_UP_DAYS = 7;
 
-export class ThreadInbox {
+export class ThreadInbox extends OrderedInbox {
   /** Who was already refused in which thread (`channel:user`). */
   private readonly told = new Set<string>();
-  /** Messages taken by this bot process (catch-up and live events may both bring one). */
-  private readonly seen = new Set<string>();
-  /** Per channel, the message being taken: messages of one thread are taken in order. */
-  private readonly chains = new Map<string, Promise<void>>();
-  private live: Message[] | null = [];
 
-  constructor(private readonly ctx: BotContext) {}
-
-  /** A MESSAGE_CREATE. Held until start-up has caught up, so older messages are taken first. */
-  onMessage(message: Message): void {
-    if (this.live) this.live.push(message);
-    else this.enqueue(message);
+  constructor(private readonly ctx: BotContext) {
+    super();
   }
 
   /**
@@ -48,43 +38,16 @@ export class ThreadInbox {
    * then the live messages held meanwhile. Never throws: a thread that cannot be read is logged.
    */
   async catchUp(): Promise<void> {
-    let taken = 0;
     const since = Date.now() - CATCH_UP_DAYS * 86_400_000;
-    for (const { channelId, messageId } of this.ctx.manager.messageCursors()) {
+    const cursors = this.ctx.manager.messageCursors().filter(({ channelId }) => {
       const session = this.ctx.manager.getChannelSession(channelId as never);
-      if (!session || session.record.lastActivityAt < since) continue;
-      try {
-        const channel = await this.ctx.client.channels.fetch(channelId);
-        if (!channel?.isThread()) continue;
-        let after = messageId;
-        for (let page = 0; page < 5; page++) {
-          const batch = [...(await channel.messages.fetch({ after, limit: PAGE })).values()]
-            .sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-          for (const m of batch) { this.enqueue(m); taken++; }
-          if (batch.length < PAGE) break;
-          after = batch.at(-1)!.id;
-        }
-      } catch (err) {
-        this.ctx.log.warn({ err, channel: channelId }, 'could not read a thread for messages sent while the bot was away');
-      }
-    }
+      return session !== null && session.record.lastActivityAt >= since;
+    });
+    const taken = await this.catchUpThreads(this.ctx.client, cursors, this.ctx.log);
     this.ctx.log.info({ messages: taken, threads: this.ctx.manager.messageCursors().length }, 'caught up on messages sent while the bot was away');
-    const held = this.live ?? [];
-    this.live = null;
-    for (const m of held) this.enqueue(m);
-    await Promise.all(this.chains.values());
   }
 
-  private enqueue(message: Message): void {
-    if (this.seen.has(message.id)) return;
-    this.seen.add(message.id);
-    const key = message.channelId;
-    const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.take(message));
-    this.chains.set(key, next);
-    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
-  }
-
-  private async take(message: Message): Promise<void> {
+  protected async take(message: Message): Promise<void> {
     const { ctx } = this;
     if (message.author.bot || message.system || !message.inGuild() || !message.channel.isThread()) return;
     const p = placeOf(message);

@@ -17,60 +17,24 @@ import { assertAllowed, assertMayAct, type AccessPolicy } from '../access.js';
 import { placeOf } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { offlineNote } from './commands.js';
+import { OrderedInbox } from '../ordered-inbox.js';
 
-/** Discord: Get Channel Messages returns at most 100 messages a call. */
-const PAGE = 100;
 const NO_PINGS = { parse: [] as never[], repliedUser: false };
 
-export class HubInbox {
+export class HubInbox extends OrderedInbox {
   private readonly told = new Set<string>();
-  private readonly seen = new Set<string>();
-  private readonly chains = new Map<string, Promise<void>>();
-  private live: Message[] | null = [];
 
-  constructor(private readonly o: { client: () => Client; hub: HubService; policy: AccessPolicy; log: Logger }) {}
-
-  /** A MESSAGE_CREATE; held until start-up has caught up, so older messages go first. */
-  onMessage(message: Message): void {
-    if (this.live) this.live.push(message);
-    else this.enqueue(message);
+  constructor(private readonly o: { client: () => Client; hub: HubService; policy: AccessPolicy; log: Logger }) {
+    super();
   }
 
   /** Takes the messages sent in session threads while the hub was away, then the live ones held meanwhile. Never throws. */
   async catchUp(): Promise<void> {
-    let taken = 0;
-    for (const { channelId, messageId } of this.o.hub.cursors()) {
-      try {
-        const channel = await this.o.client().channels.fetch(channelId);
-        if (!channel?.isThread()) continue;
-        let after = messageId;
-        for (let page = 0; page < 5; page++) {
-          const batch = [...(await channel.messages.fetch({ after, limit: PAGE })).values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
-          for (const m of batch) { this.enqueue(m); taken++; }
-          if (batch.length < PAGE) break;
-          after = batch.at(-1)!.id;
-        }
-      } catch (err) {
-        this.o.log.warn({ err, channel: channelId }, 'could not read a thread for messages sent while the hub was away');
-      }
-    }
+    const taken = await this.catchUpThreads(this.o.client(), this.o.hub.cursors(), this.o.log);
     this.o.log.info({ messages: taken }, 'caught up on messages sent while the hub was away');
-    const held = this.live ?? [];
-    this.live = null;
-    for (const m of held) this.enqueue(m);
-    await Promise.all(this.chains.values());
   }
 
-  private enqueue(message: Message): void {
-    if (this.seen.has(message.id)) return;
-    this.seen.add(message.id);
-    const key = message.channelId;
-    const next = (this.chains.get(key) ?? Promise.resolve()).then(() => this.take(message));
-    this.chains.set(key, next);
-    void next.finally(() => { if (this.chains.get(key) === next) this.chains.delete(key); });
-  }
-
-  private async take(m: Message): Promise<void> {
+  protected async take(m: Message): Promise<void> {
     if (m.author.bot || m.system || !m.inGuild() || !m.channel.isThread()) return;
     const p = placeOf(m);
     const session = this.o.hub.channelSession(p.channelId);
