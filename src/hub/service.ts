@@ -16,7 +16,7 @@ import { createHash } from 'node:crypto';
 import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { HubLink } from '../remote/hub-link.js';
-import type { EventBody, Presence, RunnerEvent } from '../remote/protocol.js';
+import type { CommandBody, EventBody, Presence, RunnerEvent } from '../remote/protocol.js';
 import type { Reply } from '../remote/requests.js';
 import type { HubAuditEntry, HubCommand, HubStore, HubTurn } from '../store/hub-repo.js';
 import { RemoteTurn } from './remote-turn.js';
@@ -25,8 +25,10 @@ import { type HubUi, isOnline, type HubPlaceOf } from './ui.js';
 export type { HubUi } from './ui.js';
 
 type Body<T extends EventBody['type']> = Extract<EventBody, { type: T }>;
+/** Claude Code's permission modes, as the protocol's `settings` command takes them. */
+export type PermissionModeName = NonNullable<Extract<CommandBody, { type: 'settings' }>['permissionMode']>;
 
-/** How long `/claude project` waits for the runner to take the binding before saying it is queued, ms. */
+/** How long `/claude project`, `model` and `mode` wait for the runner to take the change before saying it is queued, ms. */
 const BIND_WAIT_MS = 15_000;
 
 export interface HubServiceOptions {
@@ -126,14 +128,41 @@ export class HubService {
   async bind(channelId: string, runner: string, dir: string, userId: string, source: string): Promise<'bound' | 'queued'> {
     const id = commandIdFor(source);
     this.o.store.addCommand({ id, runner, type: 'project', ownerId: userId, channelId, replyRef: null, at: this.now() });
+    const taken = await this.sendAndWait(runner, { type: 'project', channelId, dir, userId }, id, () => {
+      this.o.store.setPlace({ channelId, runner, dir, boundBy: userId, at: this.now() });
+    });
+    return taken ? 'bound' : 'queued';
+  }
+
+  /**
+   * Sets the session's model (`null`: the default) and/or permission mode, from its next turn. Waits
+   * up to 15 s for the runner to take it.
+   * @returns `true` when the runner took it, `false` when it is queued (offline or slow)
+   * @throws BridgeError `SESSION_NOT_FOUND`, `REMOTE` with the runner's reason
+   */
+  async settings(sessionId: string, by: HubPlaceOf, source: string, change: { model?: string | null; permissionMode?: PermissionModeName }): Promise<boolean> {
+    const s = this.o.store.session(sessionId);
+    if (!s) throw new BridgeError('SESSION_NOT_FOUND');
+    const id = commandIdFor(source);
+    this.o.store.addCommand({ id, runner: s.runner, type: 'settings', ownerId: by.userId, channelId: by.channelId, replyRef: null, at: this.now() });
+    return this.sendAndWait(s.runner, { type: 'settings', sessionId, ...change }, id);
+  }
+
+  /** Sends a recorded command and waits up to 15 s for its outcome: `true` taken, `false` not yet (it stays queued). @throws BridgeError `REMOTE` on a refusal */
+  private async sendAndWait(runner: string, body: CommandBody, id: string, sent?: () => void): Promise<boolean> {
     const answered = new Promise<{ ok: true } | { ok: false; message: string }>((resolve) => this.waiting.set(id, resolve));
-    await this.o.link.send(runner, { type: 'project', channelId, dir, userId }, id);
-    this.o.store.setPlace({ channelId, runner, dir, boundBy: userId, at: this.now() });
-    const timer = new Promise<null>((resolve) => setTimeout(() => resolve(null), BIND_WAIT_MS).unref());
-    const r = await Promise.race([answered, timer]);
-    this.waiting.delete(id);
-    if (r && !r.ok) throw new BridgeError('REMOTE', { message: r.message });
-    return r ? 'bound' : 'queued';
+    try {
+      await this.o.link.send(runner, body, id);
+      sent?.();
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), BIND_WAIT_MS); });
+      const r = await Promise.race([answered, late]);
+      clearTimeout(timer);
+      if (r && !r.ok) throw new BridgeError('REMOTE', { message: r.message });
+      return r !== null;
+    } finally {
+      this.waiting.delete(id);
+    }
   }
 
   /** Every runner seen within the presence TTL. */

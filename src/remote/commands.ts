@@ -82,6 +82,14 @@ async function carryOut(cmd: Command, c: CommandContext): Promise<{ sessionId: s
       c.commands.recordCommand(cmd.id, null, c.now());
       return { sessionId: null, turnId: null };
     }
+    case 'settings': {
+      const session = c.manager.getSession(parseBridgeSessionId(b.sessionId));
+      if (!session) throw new BridgeError('SESSION_NOT_FOUND');
+      if (b.model !== undefined) await session.setModel(b.model);
+      if (b.permissionMode !== undefined) await session.setPermissionMode(b.permissionMode);
+      c.commands.recordCommand(cmd.id, session.id, c.now());
+      return { sessionId: session.id, turnId: null };
+    }
     case 'interrupt':
     case 'stop':
     case 'suspend':

@@ -39,6 +39,12 @@ export const commandBody = z.discriminatedUnion('type', [
   z.object({ type: z.literal('suspend'), sessionId }),
   /** Sets the directory new sessions in `channelId` (and its threads) work in: `dir` inside the runner's workspace, a relative one from its root. */
   z.object({ type: z.literal('project'), channelId: snowflake, dir: z.string().min(1).max(4_096), userId: snowflake }),
+  /** The session's model (`null`: the default) and/or permission mode, from its next turn (`/claude model`, `/claude mode`). */
+  z.object({
+    type: z.literal('settings'), sessionId,
+    model: z.string().regex(/^[a-z0-9][a-z0-9.\-[\]]{1,80}$/).nullable().optional(),
+    permissionMode: z.enum(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk', 'auto']).optional(),
+  }),
   /** An answer to a `permission` event (`key`), by the Discord user who pressed the button. */
   z.object({ type: z.literal('permission'), sessionId, key: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'always']), userId: snowflake }),
 ]);

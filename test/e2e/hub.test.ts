@@ -256,6 +256,25 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     expect(shown('echo: SLOW:80 outage')).toHaveLength(1);
   }, 240_000);
 
+  it('/claude model and /claude mode change the session on its runner, from the next turn', async () => {
+    const model = await reply(command(alice, 'model', { name: 'haiku' }, thread), (m) => m.content.includes('Model'), 'model reply');
+    expect(model.content).toBe('🧠 Model: **haiku**, from the next turn.');
+    const mode = await reply(command(alice, 'mode', { to: 'acceptEdits' }, thread), (m) => m.content.includes('Permission mode'), 'mode reply');
+    expect(mode.content).toBe('🛡️ Permission mode: **acceptEdits**, from the next turn.');
+    const seen = stub.requests.length;
+    discord.injectMessage({ user: alice, channelId: thread, content: 'which model now' });
+    await waitFor(() => discord.channelMessages(thread).find((m) => m.content.includes('echo: which model now') && !hasButton(m, 'stop')), 'the answer after the change');
+    const asked = stub.requests.slice(seen).filter((r) => JSON.stringify(r.body.messages ?? []).includes('which model now'));
+    expect(asked.length).toBeGreaterThan(0);
+    expect(asked.every((r) => /haiku/.test(r.body.model ?? ''))).toBe(true);
+    const db = new Database(machines.a.db, { readonly: true });
+    try {
+      expect(db.prepare('SELECT model, permission_mode FROM sessions WHERE channel_id = ?').get(thread)).toEqual({ model: 'haiku', permission_mode: 'acceptEdits' });
+    } finally {
+      db.close();
+    }
+  }, 240_000);
+
   it('a runner cannot speak for another runner\'s session: the hub drops such events', async () => {
     const aSession = sessionsOf(machines.a)[0]!.id;
     const nc = await connect({ servers: nats.url, user: 'runner-b', pass: 'pw-b', inboxPrefix: '_INBOX_b' });

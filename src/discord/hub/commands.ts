@@ -1,16 +1,19 @@
 /**
- * The hub's `/claude` (several machines, issue 12): `ask`, `stop`, `sessions`, `project`, `runners`
+ * The hub's `/claude` (several machines, issue 12): `ask`, `stop`, `sessions`, `project`, `runners`,
+ * `model`, `mode`
  * — what works across machines today. Each handler checks, acknowledges and hands the work to
  * {@link HubService}; the answer is shown by the hub's presenter when the runner's events come.
  */
 import { DiscordAPIError, MessageFlags, SlashCommandBuilder, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { BridgeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import type { HubService } from '../../hub/service.js';
+import type { HubService, PermissionModeName } from '../../hub/service.js';
 import { isOnline } from '../../hub/ui.js';
 import type { SessionListing } from '../../sessions/catalog.js';
 import { assertMayAct, isAdmin, type AccessPolicy } from '../access.js';
 import { age, renderListing } from '../commands/sessions.js';
+import { isKnownModel, MODEL_ALIASES } from '../commands/model.js';
+import { PERMISSION_MODES } from '../commands/mode.js';
 /** The command's name, as in the all-in-one bridge. */
 const COMMAND_NAME = 'claude';
 import { placeOf } from '../context.js';
@@ -39,6 +42,12 @@ export function buildHubCommand(): RESTPostAPIChatInputApplicationCommandsJSONBo
       .addStringOption((o) => o.setName('runner').setDescription('Runner name (`/claude runners`)').setRequired(true).setMaxLength(32))
       .addStringOption((o) => o.setName('path').setDescription('Directory inside that runner\'s workspace').setRequired(true).setMaxLength(1000)))
     .addSubcommand((s) => s.setName('runners').setDescription('The machines Claude Code runs on: online, sessions, version'))
+    .addSubcommand((s) => s.setName('model').setDescription('Choose the model for the next turns of your session here')
+      .addStringOption((o) => o.setName('name').setDescription('An alias (sonnet, opus, haiku…) or a full model id').setRequired(true).setMaxLength(90)
+        .addChoices(...MODEL_ALIASES.map((m) => ({ name: m, value: m })))))
+    .addSubcommand((s) => s.setName('mode').setDescription('Set your session\'s permission mode (plan, acceptEdits…) from the next turn')
+      .addStringOption((o) => o.setName('to').setDescription('The permission mode').setRequired(true)
+        .addChoices(...PERMISSION_MODES.map((m) => ({ name: `${m.mode} — ${m.what}`.slice(0, 100), value: m.mode })))))
     .toJSON();
 }
 
@@ -114,6 +123,20 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
         return `**${name}** · \`${reply.body.cwd}\`\n${renderListing(reply.body.sessions as SessionListing[])}`;
       }));
       await interaction.editReply({ content: parts.join('\n\n').slice(0, 2000) });
+      return;
+    }
+    case 'model': case 'mode': {
+      const s = c.hub.currentSession(p.userId, p.channelId);
+      if (!s) throw new BridgeError('NO_SESSION');
+      const model = interaction.options.getSubcommand() === 'model' ? interaction.options.getString('name', true).trim() : undefined;
+      const mode = interaction.options.getSubcommand() === 'mode' ? interaction.options.getString('to', true) : undefined;
+      if (model !== undefined && !isKnownModel(model)) throw new BridgeError('MODEL_UNKNOWN', { name: model.slice(0, 80) });
+      if (mode !== undefined && !PERMISSION_MODES.some((m) => m.mode === mode)) throw new BridgeError('INVALID_ID', { kind: 'permission mode' });
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+      const taken = await c.hub.settings(s.sessionId, p, interaction.id, model !== undefined
+        ? { model: model === 'default' ? null : model } : { permissionMode: mode as PermissionModeName });
+      const what = model !== undefined ? `🧠 Model: **${model}**` : `🛡️ Permission mode: **${mode}**`;
+      await interaction.editReply({ content: taken ? `${what}, from the next turn.` : `${what}, once runner \`${s.runner}\` is back (it is offline now).` });
       return;
     }
     default:
