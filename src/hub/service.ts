@@ -105,6 +105,16 @@ export class HubService {
     await this.toSession(sessionId, by, source, { type: 'permission', sessionId, key, decision, userId: by.userId });
   }
 
+  /** Answers question `index` of a question prompt (`answer`: an option's label, labels joined with ", ", or the user's words). @throws BridgeError `SESSION_NOT_FOUND` */
+  async answerQuestion(sessionId: string, key: string, index: number, answer: string, by: HubPlaceOf, source: string): Promise<void> {
+    await this.toSession(sessionId, by, source, { type: 'answer', sessionId, key, index, answer, userId: by.userId });
+  }
+
+  /** Decides a plan prompt (`feedback` for Claude with `keep`). @throws BridgeError `SESSION_NOT_FOUND` */
+  async decidePlan(sessionId: string, key: string, choice: 'approve' | 'edits' | 'keep', feedback: string, by: HubPlaceOf, source: string): Promise<void> {
+    await this.toSession(sessionId, by, source, { type: 'plan', sessionId, key, choice, feedback, userId: by.userId });
+  }
+
   /** The session this hub knows (its owner and runner). */
   session(sessionId: string) {
     return this.o.store.session(sessionId);
@@ -223,6 +233,11 @@ export class HubService {
 
   setPrompt(p: Parameters<HubStore['setPrompt']>[0]): void {
     this.o.store.setPrompt(p);
+  }
+
+  /** The messages of a question or plan prompt (see `HubPromptPart`), and their bookkeeping. */
+  get promptParts(): Pick<HubStore, 'promptParts' | 'addPromptPart' | 'answerPromptPart'> {
+    return this.o.store;
   }
 
   /** Handles one event; resolves once its effect is kept (see the module's comment). */

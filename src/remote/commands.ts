@@ -11,8 +11,12 @@ import { BridgeError, makeErrorRef, userFacingMessage } from '../core/errors.js'
 import { parseBridgeSessionId, parseSnowflake } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { SessionManager } from '../sessions/manager.js';
+import type { PlanChoice } from '../sessions/questions.js';
 import type { EventOutbox } from './outbox.js';
 import type { Command } from './protocol.js';
+
+/** The protocol's plan choices as the session names them. */
+const PLAN_CHOICES = { approve: 'approve', edits: 'accept-edits', keep: 'keep-planning' } as const satisfies Record<string, PlanChoice>;
 
 /** The runner's record of commands taken (implemented by the store: table `remote_commands`). */
 export interface CommandLog {
@@ -93,13 +97,19 @@ async function carryOut(cmd: Command, c: CommandContext): Promise<{ sessionId: s
     case 'interrupt':
     case 'stop':
     case 'suspend':
-    case 'permission': {
+    case 'permission':
+    case 'answer':
+    case 'plan': {
       const session = c.manager.getSession(parseBridgeSessionId(b.sessionId));
       if (!session) throw new BridgeError('SESSION_NOT_FOUND');
       if (b.type === 'interrupt') await session.interrupt(b.turnId);
       else if (b.type === 'stop') await session.stop();
       else if (b.type === 'suspend') await session.suspend('operator');
-      else if (!(await session.decidePermission(b.key, b.decision, b.userId))) throw new BridgeError('PERMISSION_SETTLED');
+      else if (b.type === 'permission') {
+        if (!(await session.decidePermission(b.key, b.decision, b.userId))) throw new BridgeError('PERMISSION_SETTLED');
+      } else if (b.type === 'answer') {
+        if (!(await session.answerQuestion(b.key, b.index, b.answer, b.userId))) throw new BridgeError('PERMISSION_SETTLED');
+      } else if (!(await session.decidePlan(b.key, PLAN_CHOICES[b.choice], b.feedback, b.userId))) throw new BridgeError('PERMISSION_SETTLED');
       c.commands.recordCommand(cmd.id, session.id, c.now());
       return { sessionId: session.id, turnId: null };
     }

@@ -47,6 +47,14 @@ export const commandBody = z.discriminatedUnion('type', [
   }),
   /** An answer to a `permission` event (`key`), by the Discord user who pressed the button. */
   z.object({ type: z.literal('permission'), sessionId, key: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'always']), userId: snowflake }),
+  /** An answer to question `index` (0-based) of a `permission` event of kind `question`: an option's label, labels joined with ", ", or the user's own words. */
+  z.object({
+    type: z.literal('answer'), sessionId, key: z.string().min(1).max(200), index: z.number().int().min(0).max(99), answer: z.string().min(1).max(4_000), userId: snowflake,
+  }),
+  /** The decision on a `permission` event of kind `plan`: approve, approve and accept edits, or keep planning with `feedback` for Claude. */
+  z.object({
+    type: z.literal('plan'), sessionId, key: z.string().min(1).max(200), choice: z.enum(['approve', 'edits', 'keep']), feedback: z.string().max(4_000).default(''), userId: snowflake,
+  }),
 ]);
 
 export const command = z.object({
@@ -60,6 +68,14 @@ export type Command = z.infer<typeof command>;
 export type CommandBody = z.input<typeof commandBody>;
 
 const turnRef = { sessionId, turnId: z.string().min(1) };
+
+/** One of Claude's questions (`AskUserQuestion`), as the runner parsed it (`sessions/questions.ts` `Question`). */
+const question = z.object({
+  question: z.string(),
+  header: z.string(),
+  options: z.array(z.object({ label: z.string(), description: z.string() })),
+  multiSelect: z.boolean(),
+});
 
 export const eventBody = z.discriminatedUnion('type', [
   /** The command was stored by the runner (acceptance, DESIGN.md §2); a message command became `turnId`. */
@@ -82,8 +98,19 @@ export const eventBody = z.discriminatedUnion('type', [
     tools: z.array(z.object({ id: z.string(), name: z.string(), done: z.boolean() })),
   }),
   z.object({ type: z.literal('notice'), ...turnRef, text }),
-  /** Claude Code asks to use a tool; answer with a `permission` command. */
-  z.object({ type: z.literal('permission'), sessionId, key: z.string(), turnId: z.string().nullable(), kind: z.enum(['tool', 'question', 'plan']), tool: z.string(), input: z.record(z.string(), z.unknown()) }),
+  /**
+   * Claude Code asks to use a tool (answer with a `permission` command), asks questions (kind
+   * `question`, with `questions` and the `answers` given so far: answer each with an `answer`
+   * command) or asks to leave plan mode (kind `plan`, with the plan's text read on the runner from
+   * Claude's plans directory: decide with a `plan` command). The optional fields are absent from a
+   * runner that predates them; the hub then asks as for a tool.
+   */
+  z.object({
+    type: z.literal('permission'), sessionId, key: z.string(), turnId: z.string().nullable(), kind: z.enum(['tool', 'question', 'plan']), tool: z.string(), input: z.record(z.string(), z.unknown()),
+    questions: z.array(question).optional(),
+    answers: z.array(z.object({ answer: z.string(), userId: z.string() }).nullable()).optional(),
+    plan: z.string().nullable().optional(),
+  }),
   z.object({ type: z.literal('permissionSettled'), sessionId, key: z.string(), decision: z.enum(['allow', 'deny']), by: z.string(), userId: z.string().nullable() }),
   /** The session's state changed; `suspended`, `stopped` and `failed` mean its process is gone (an exit). */
   z.object({ type: z.literal('state'), sessionId, state: z.enum(['starting', 'idle', 'running', 'suspended', 'stopped', 'failed']), previous: z.string() }),

@@ -26,6 +26,9 @@ export function forwardSessionEvents(manager: SessionManager, outbox: EventOutbo
   manager.on('turn', (session, turn) => forwardTurn(session, turn, outbox, log));
   manager.on('permission', (session, req) => void outbox.publish(`${session.id}:perm:${req.key}`, {
     type: 'permission', sessionId: session.id, key: req.key, turnId: req.turnId, kind: req.kind, tool: req.toolName, input: req.input,
+    // What the hub shows for a question or a plan: the questions and the answers given before a restart, the plan's text.
+    ...(req.kind === 'question' ? { questions: req.questions, answers: req.answers } : {}),
+    ...(req.kind === 'plan' ? { plan: req.plan ?? null } : {}),
   }));
   // A live fact, never replayed as such: a fresh id (a restart's own transitions are new facts).
   manager.on('state', (session, state, previous) => void outbox.publish(`${session.id}:state:${randomUUID()}`, {

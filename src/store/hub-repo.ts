@@ -32,6 +32,20 @@ export const HUB_MIGRATIONS: readonly Migration[] = [{
       session_id TEXT, channel_id TEXT, runner TEXT, result TEXT NOT NULL CHECK (result IN ('ok','refused','error')), detail TEXT
     );
   `,
+}, {
+  version: 2,
+  name: 'hub asks',
+  // Claude's questions and plans shown on the hub: what was asked (the `permission` event, JSON,
+  // to render its messages again when they are settled) and one message per part (a question's
+  // index; 0 for a plan), with when that part was answered from this hub.
+  sql: `
+    ALTER TABLE hub_prompts ADD COLUMN kind TEXT NOT NULL DEFAULT 'tool' CHECK (kind IN ('tool','question','plan'));
+    ALTER TABLE hub_prompts ADD COLUMN ask TEXT;
+    CREATE TABLE hub_prompt_parts (
+      session_id TEXT NOT NULL, key TEXT NOT NULL, part INTEGER NOT NULL, message_id TEXT NOT NULL, answered_at INTEGER,
+      PRIMARY KEY (session_id, key, part)
+    );
+  `,
 }];
 
 export interface HubPlace { channelId: string; runner: string; dir: string | null; boundBy: string | null; at: number }
@@ -44,7 +58,16 @@ export interface HubTurn {
   turnId: string; sessionId: string; runner: string; ownerId: string; channelId: string; replyRef: string | null;
   followUp: boolean; createdAt: number; shownAt: number | null;
 }
-export interface HubPrompt { sessionId: string; key: string; tool: string; channelId: string; messageId: string | null; settledAt: number | null }
+/**
+ * A prompt the hub posted: a tool's permission (one message, `messageId`), or Claude's questions or
+ * plan (`kind`; `ask`: the `permission` event's body as JSON; one message per part, {@link HubPromptPart}).
+ */
+export interface HubPrompt {
+  sessionId: string; key: string; tool: string; channelId: string; messageId: string | null; settledAt: number | null;
+  kind?: 'tool' | 'question' | 'plan'; ask?: string | null;
+}
+/** One message of a question or plan prompt: `part` is the question's index (0 for a plan). */
+export interface HubPromptPart { part: number; messageId: string; answeredAt: number | null }
 
 /** One line of the hub's audit log: who did what where, and how it went (as the all-in-one's `audit_log`, plus the runner). */
 export interface HubAuditEntry {
@@ -162,13 +185,33 @@ export class SqliteHubStore {
 
   prompt(sessionId: string, key: string): HubPrompt | null {
     const r = this.db.prepare('SELECT * FROM hub_prompts WHERE session_id = ? AND key = ?').get(sessionId, key) as Row | undefined;
-    return r ? { sessionId: String(r.session_id), key: String(r.key), tool: String(r.tool), channelId: String(r.channel_id), messageId: str(r.message_id), settledAt: r.settled_at === null ? null : Number(r.settled_at) } : null;
+    return r ? {
+      sessionId: String(r.session_id), key: String(r.key), tool: String(r.tool), channelId: String(r.channel_id), messageId: str(r.message_id),
+      settledAt: r.settled_at === null ? null : Number(r.settled_at), kind: String(r.kind) as HubPrompt['kind'], ask: str(r.ask),
+    } : null;
   }
 
+  /** Records a prompt, or fills in what a later call knows (its message, when it was settled); `kind` and `ask` are kept from the first. */
   setPrompt(p: HubPrompt): void {
-    this.db.prepare(`INSERT INTO hub_prompts (session_id, key, tool, channel_id, message_id, settled_at) VALUES (?, ?, ?, ?, ?, ?)
+    this.db.prepare(`INSERT INTO hub_prompts (session_id, key, tool, channel_id, message_id, settled_at, kind, ask) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT (session_id, key) DO UPDATE SET message_id = coalesce(excluded.message_id, message_id), settled_at = coalesce(excluded.settled_at, settled_at)`)
-      .run(p.sessionId, p.key, p.tool, p.channelId, p.messageId, p.settledAt);
+      .run(p.sessionId, p.key, p.tool, p.channelId, p.messageId, p.settledAt, p.kind ?? 'tool', p.ask ?? null);
+  }
+
+  /** The messages of a question or plan prompt, by part. */
+  promptParts(sessionId: string, key: string): HubPromptPart[] {
+    return (this.db.prepare('SELECT part, message_id, answered_at FROM hub_prompt_parts WHERE session_id = ? AND key = ? ORDER BY part').all(sessionId, key) as Row[])
+      .map((r) => ({ part: Number(r.part), messageId: String(r.message_id), answeredAt: r.answered_at === null ? null : Number(r.answered_at) }));
+  }
+
+  /** A part's message was posted (a second call for the same part keeps the first message). */
+  addPromptPart(sessionId: string, key: string, part: number, messageId: string): void {
+    this.db.prepare('INSERT OR IGNORE INTO hub_prompt_parts (session_id, key, part, message_id) VALUES (?, ?, ?, ?)').run(sessionId, key, part, messageId);
+  }
+
+  /** A part was answered from this hub. @returns `false` when it was answered before (another click got there first) */
+  answerPromptPart(sessionId: string, key: string, part: number, at: number): boolean {
+    return this.db.prepare('UPDATE hub_prompt_parts SET answered_at = ? WHERE session_id = ? AND key = ? AND part = ? AND answered_at IS NULL').run(at, sessionId, key, part).changes === 1;
   }
 
   audit(e: HubAuditEntry): void {

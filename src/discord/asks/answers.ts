@@ -17,6 +17,11 @@ import { feedbackModal, renderPlanDecision, withPlanHeader } from '../render/pla
 import { otherModal, renderQuestionAnswered } from '../render/question.js';
 
 export interface AskId { action: AskAction; sessionId: BridgeSessionId; key: string; arg: string }
+/**
+ * What takes the answers: a {@link Session} of this process, or — on the hub — a stand-in that
+ * sends them to the session's runner (`discord/hub/asks.ts`).
+ */
+export type AskAnswerer = Pick<Session, 'waitingRequest' | 'answerQuestion' | 'decidePlan' | 'waitingElicitation' | 'answerElicitation'>;
 type Answering = MessageComponentInteraction | ModalSubmitInteraction;
 
 /** A modal submit: checks the session and its owner here (components are checked by their router). */
@@ -32,7 +37,7 @@ export async function handleAskModal(interaction: ModalSubmitInteraction, id: As
  * or an admin the caller has checked: the answer goes to the session's loop, the message shows it.
  * @throws BridgeError when the request no longer waits or the value is refused
  */
-export async function handleAsk(interaction: Answering, id: AskId, session: Session): Promise<void> {
+export async function handleAsk(interaction: Answering, id: AskId, session: AskAnswerer): Promise<void> {
   const user = interaction.user.id;
   switch (id.action) {
     case 'qpick': case 'qmenu': case 'qother': case 'qtext': {

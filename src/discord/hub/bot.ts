@@ -1,16 +1,18 @@
 /**
  * `HubBot`: the Discord side of `claude-bridge hub` (several machines, issue 12). It logs in (with
  * the Message Content intent when sessions talk in threads, going on without it if Discord refuses),
- * registers the hub's `/claude`, checks access, routes commands, the Stop and permission buttons and
+ * registers the hub's `/claude`, checks access, routes commands, the Stop and permission buttons,
+ * the answers to Claude's questions and plans (buttons, menus, modals; owner or admin only), and
  * plain messages in session threads to {@link HubService}, and shows what the runners send through
  * its {@link HubPresenter}. It never runs `claude`: that happens on the runners.
  */
 import { Client, Events, MessageFlags, type Interaction, type RepliableInteraction } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../../core/errors.js';
-import { parseComponentId } from '../../core/ids.js';
+import { isAskAction, parseComponentId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { HubService } from '../../hub/service.js';
 import { assertAllowed, type AccessPolicy } from '../access.js';
+import { handleAsk } from '../asks/answers.js';
 import { placeOf } from '../context.js';
 import { DisallowedIntentsError, intentsFor, loginAndWait, MESSAGE_CONTENT_HELP } from '../login.js';
 import { registerCommands } from '../registration.js';
@@ -85,13 +87,19 @@ export class HubBot {
         audit = { kind: 'command', action: interaction.options.getSubcommand(), sessionId: null };
         assertAllowed(interaction, this.ctx.policy);
         await runHubCommand(interaction, this.ctx);
-      } else if (interaction.isButton()) {
+      } else if (interaction.isMessageComponent() || interaction.isModalSubmit()) {
         const id = parseComponentId(interaction.customId);
         if (!id) return; // not one of ours
         audit = { kind: 'button', action: id.action, sessionId: 'sessionId' in id ? id.sessionId : null };
         assertAllowed(interaction, this.ctx.policy);
         const p = placeOf(interaction);
-        if (id.action === 'stop' && 'turnId' in id) {
+        if (isAskAction(id.action) && 'arg' in id) {
+          // A question's option, menu or "Other…", a plan's button or "Keep planning…" (and their modals).
+          assertMayActOn(this.ctx, id.sessionId, p.userId);
+          await handleAsk(interaction, id, this.presenter.asks.answerer(id.sessionId, p, interaction.id));
+        } else if (!interaction.isButton()) {
+          throw new BridgeError('NOT_ON_HUB', { what: `the ${id.action} menu` });
+        } else if (id.action === 'stop' && 'turnId' in id) {
           assertMayActOn(this.ctx, id.sessionId, p.userId);
           await this.o.hub.interrupt(id.sessionId, p, interaction.id, id.turnId);
           await interaction.deferUpdate();

@@ -14,6 +14,7 @@ import type { HubService } from '../../hub/service.js';
 import type { HubCommand, HubSession, HubTurn, HubUi, PermissionAsk, PermissionSettled } from '../../hub/ui.js';
 import type { PermissionOutcome, PermissionRequest } from '../../sessions/permissions.js';
 import { nonceOf } from '../nonce.js';
+import { HubAsks, isShownAsAsk } from './asks.js';
 import { DEFAULT_RETRY_POLICY, deliver } from '../render/delivery.js';
 import { renderPermissionOutcome, renderPermissionPrompt } from '../render/permission.js';
 import { channelTarget } from '../render/targets.js';
@@ -29,7 +30,12 @@ export interface HubPresenterOptions {
 }
 
 export class HubPresenter implements HubUi {
-  constructor(private readonly o: HubPresenterOptions) {}
+  /** Claude's questions and plans (the rest of the prompts are a tool's). */
+  readonly asks: HubAsks;
+
+  constructor(private readonly o: HubPresenterOptions) {
+    this.asks = new HubAsks(o);
+  }
 
   async showTurn(turn: RemoteTurn, row: HubTurn): Promise<void> {
     const log = this.o.log.child({ session: row.sessionId, turn: row.turnId, runner: row.runner });
@@ -59,6 +65,7 @@ export class HubPresenter implements HubUi {
 
   /** Posts the prompt once (a nonce from its key), mentioning the session's owner; the buttons answer over the protocol. */
   async permission(ask: PermissionAsk, s: HubSession): Promise<void> {
+    if (isShownAsAsk(ask)) return this.asks.ask(ask, s);
     const known = this.o.hub.prompt(ask.sessionId, ask.key);
     if (known?.messageId) return;
     const req = requestOf(ask);
@@ -69,7 +76,8 @@ export class HubPresenter implements HubUi {
   }
 
   /** Edits a posted prompt to say how it was settled (unless a button press did: its own update said so). */
-  async permissionSettled(settled: PermissionSettled): Promise<void> {
+  async permissionSettled(settled: PermissionSettled, s: HubSession): Promise<void> {
+    if (await this.asks.settled(settled, s)) return;
     const p = this.o.hub.prompt(settled.sessionId, settled.key);
     if (!p?.messageId || p.settledAt !== null) return;
     if (settled.by !== 'user') {
@@ -107,7 +115,7 @@ export class HubPresenter implements HubUi {
   }
 }
 
-/** The prompt's request as the renderer knows it; questions and plans are asked as the tool they are (allow / deny). */
+/** A tool prompt's request as the renderer knows it (a question or plan from a runner that predates their fields is asked as the tool it is). */
 function requestOf(ask: PermissionAsk): PermissionRequest {
   return {
     sessionId: parseBridgeSessionId(ask.sessionId), key: ask.key, requestId: ask.key, toolName: ask.tool, input: ask.input, turnId: ask.turnId, kind: 'tool',
