@@ -5,7 +5,10 @@
  * runner driving the real `claude` CLI under tmux against the Anthropic stub. The runner's sessions
  * start in plan mode (`PERMISSION_MODE=plan`), where the stub's `PLAN:` script writes a plan and
  * asks to leave plan mode, and `USE:AskUserQuestion` asks questions. What reached Claude shows in
- * the stub's next answer (`ran: <tool result>`). Each `/claude ask` opens its own thread: its own session.
+ * the stub's next answer (`ran: <tool result>`). Each `/claude ask` opens its own thread: its own
+ * session. Covered: an option's button, a multi-select menu, "Other…" and its modal, Approve, Keep
+ * planning… with feedback (a long plan attached), strangers refused, a question and a plan withdrawn
+ * by Stop (their messages closed), and a question still answerable after a hub `kill -9`.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,6 +61,7 @@ describe.skipIf(!hasNats)('questions and plans answered on the hub (hub + one ru
     return id;
   };
   const press = (user: FakeUser, m: StoredMessage, prefix: string, suffix = '') => discord.injectButton({ user, message: m, customId: idOf(m, prefix, suffix) });
+  const pick = (user: FakeUser, m: StoredMessage, option: number) => press(user, m, 'cdb:qpick:', `.${option}`);
   const modalOf = (i: Interaction) => waitFor(() => i.modal, 'modal', 20_000);
   const settled = (m: StoredMessage, what: string) => waitFor(() => {
     const now = discord.messages.get(m.id)!;
@@ -70,6 +74,21 @@ describe.skipIf(!hasNats)('questions and plans answered on the hub (hub + one ru
     questions: questions.map((q) => ({ ...q, multiSelect: q.multiSelect ?? false, options: q.options.map((label) => ({ label, description: `${label} it is` })) })),
   })}` });
 
+  const startHub = async () => {
+    hub = startBotProcess({
+      PATH: process.env.PATH ?? '', HOME: hubDir,
+      DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
+      ALLOWED_USER_IDS: [alice.id, mallory.id, carol.id].join(','), ADMIN_USER_IDS: alice.id,
+      NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
+      DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: 'debug', THREADS: 'true',
+    }, ['hub']);
+    const proc = hub;
+    await waitFor(() => {
+      if (proc.proc.exitCode !== null) throw new Error(`hub exited:\n${proc.output()}`);
+      return proc.output().includes('hub ready');
+    }, 'the hub ready');
+  };
+
   beforeAll(async () => {
     nats = await startNatsServer([
       { user: 'hub', password: 'pw-hub', permissions: hubPermissions() },
@@ -80,17 +99,7 @@ describe.skipIf(!hasNats)('questions and plans answered on the hub (hub + one ru
     [alice, mallory, carol] = ['alice', 'mallory', 'carol'].map((n) => discord.addUser(n)) as [FakeUser, FakeUser, FakeUser];
     cenv = makeClaudeTestEnv(stub.url);
     hubDir = fs.mkdtempSync(path.join(path.dirname(cenv.workDir), 'hub-'));
-    hub = startBotProcess({
-      PATH: process.env.PATH ?? '', HOME: hubDir,
-      DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
-      ALLOWED_USER_IDS: [alice.id, mallory.id, carol.id].join(','), ADMIN_USER_IDS: alice.id,
-      NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
-      DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: 'debug', THREADS: 'true',
-    }, ['hub']);
-    await waitFor(() => {
-      if (hub!.proc.exitCode !== null) throw new Error(`hub exited:\n${hub!.output()}`);
-      return hub!.output().includes('hub ready');
-    }, 'the hub ready');
+    await startHub();
     runner = startBotProcess({
       ...cenv.env, NATS_URL: nats.url, NATS_USER: 'runner-a', NATS_PASSWORD: 'pw-a',
       CLAUDE_WORKDIR: cenv.workDir, DATABASE_PATH: path.join(cenv.workDir, '..', 'runner.db'), RUN_DIR: path.join(cenv.workDir, '..', 'run'),
@@ -123,9 +132,9 @@ describe.skipIf(!hasNats)('questions and plans answered on the hub (hub + one ru
     expect(q.content).toContain(`<@${alice.id}>`);
     expect(q.content).toContain('**Blue** — Blue it is');
     expect(ids(q).filter((b) => b.startsWith('cdb:qpick:'))).toHaveLength(2);
-    const refusal = press(mallory, q, 'cdb:qpick:', '.0');
+    const refusal = pick(mallory, q, 0);
     expect((await waitFor(() => discord.responsesTo(refusal)[0], 'refusal')).content).toBe('Only the person who started this session can do that.');
-    press(alice, q, 'cdb:qpick:', '.1');
+    pick(alice, q, 1);
     await final(turn, 'ran: Your questions have been answered: "Which color?"="Blue"');
     const answered = discord.messages.get(q.id)!;
     expect(answered.content).toContain(`✅ **Blue** — answered by <@${alice.id}>`);
@@ -181,11 +190,31 @@ describe.skipIf(!hasNats)('questions and plans answered on the hub (hub + one ru
     expect(discord.messages.get(plan.id)!.content).toContain(`📝 Sent back to planning by <@${carol.id}>:\n> Use SQLite, not Postgres`);
   }, 180_000);
 
-  it('Stop while a question waits: Claude Code withdraws it, and the question says so', async () => {
-    const turn = askQuestions(mallory, [{ question: 'Left or right?', header: 'Way', options: ['Left', 'Right'] }]);
-    const q = await prompt(turn, (m) => m.content.includes('Left or right?'), 'question');
-    const reply = await waitFor(() => inThread(turn).find((m) => hasButton(m, 'stop')), 'Stop button');
-    discord.injectButton({ user: mallory, message: reply, customId: buttonIds(reply).find((b) => b.startsWith('cdb:stop:'))! });
+  it('Stop while a question or a plan waits: Claude Code withdraws it, and its message says so', async () => {
+    const stop = async (turn: Interaction, user: FakeUser) => {
+      const reply = await waitFor(() => inThread(turn).find((m) => hasButton(m, 'stop')), 'Stop button');
+      discord.injectButton({ user, message: reply, customId: buttonIds(reply).find((b) => b.startsWith('cdb:stop:'))! });
+    };
+    const asked = askQuestions(mallory, [{ question: 'Left or right?', header: 'Way', options: ['Left', 'Right'] }]);
+    const q = await prompt(asked, (m) => m.content.includes('Left or right?'), 'question');
+    await stop(asked, mallory);
     expect((await settled(q, 'question closed')).content).toContain('Claude withdrew the question');
+    const planned = command(mallory, 'ask', { prompt: 'PLAN:Rename the module' });
+    const plan = await prompt(planned, (m) => m.content.includes('Rename the module'), 'plan prompt');
+    await stop(planned, mallory);
+    const closed = await settled(plan, 'plan closed');
+    expect(closed.content).toContain('Rename the module'); // the plan stays above the line that says why
+    expect(closed.content).toContain('Claude withdrew the plan');
   }, 180_000);
+
+  it('a question asked before a hub kill -9 is answered after it: posted once, the answer reaches Claude', async () => {
+    const turn = askQuestions(alice, [{ question: 'Which day?', header: 'Day', options: ['Monday', 'Friday'] }]);
+    const q = await prompt(turn, (m) => m.content.includes('Which day?'), 'question');
+    await hub!.crash();
+    await startHub();
+    pick(alice, discord.messages.get(q.id)!, 1);
+    await final(turn, 'ran: Your questions have been answered: "Which day?"="Friday"');
+    expect(discord.messages.get(q.id)!.content).toContain(`✅ **Friday** — answered by <@${alice.id}>`);
+    expect(posts('Which day?')).toBe(1);
+  }, 240_000);
 });
