@@ -53,6 +53,7 @@ export async function startHub(config: Config, env: NodeJS.ProcessEnv = process.
     commandStamp: path.join(path.resolve(env.RUN_DIR ? config.RUN_DIR : 'data/run-hub'), 'commands.sha256'),
   });
   const stop = async () => {
+    hub.close();
     await bot.stop();
     await link.close();
     store.close();

@@ -45,6 +45,8 @@ export class RemoteTurn extends EventEmitter<TurnEvents> implements ShownTurn {
   /** Set once its `result` event was applied. */
   result: TurnResult | null = null;
   private settle!: (r: TurnResult) => void;
+  /** The length of the runner's text as of the last text event applied. */
+  private remoteLength = 0;
 
   constructor(readonly id: string, readonly sessionId: string) {
     super();
@@ -84,10 +86,12 @@ export class RemoteTurn extends EventEmitter<TurnEvents> implements ShownTurn {
 
   private applyText(b: Body<'text'>): boolean {
     const before = this.parts.text;
+    // Positions are the runner's: the text here may hold a gap mark ("…") the runner's has not.
     if (b.full !== undefined) this.parts.text = b.full;
-    else if (b.length <= before.length) return false; // seen already (a replay)
-    else if (b.length - b.delta.length === before.length) this.parts.text = before + b.delta;
+    else if (b.length <= this.remoteLength) return false; // seen already (a replay)
+    else if (b.length - b.delta.length === this.remoteLength) this.parts.text = before + b.delta;
     else this.parts.text = `${before}…${b.delta}`; // events before this one were handled by a hub that died: the result has it whole
+    this.remoteLength = b.length;
     if (!this.isStarted) this.apply({ type: 'started', sessionId: b.sessionId, turnId: b.turnId });
     this.emit('text', this.parts.text, this.parts.text.slice(before.length));
     return true;

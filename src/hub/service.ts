@@ -1,35 +1,33 @@
 /**
  * `HubService`: the hub's side of several machines (issue 12, DESIGN.md §7), between its Discord
  * adapter (`src/discord/hub/`) and the runners (through {@link HubLink}). It places channels on
- * runners, sends commands with ids derived from what caused them (a Discord interaction or message:
- * sent again after a hub restart, a command is stored and taken once), and turns the runners'
- * events into {@link RemoteTurn}s and prompts for the adapter ({@link HubUi}).
- *
- * Exactly once on the hub side: an event is acknowledged only once its effect is kept — a turn once
- * stored (`hub_turns`), a result once Discord has the turn's final state (then `shown_at` is set,
- * and the result coming again is only acknowledged), a refusal or a permission prompt once posted.
- * Streaming events (text, activity…) are acknowledged at once: they are superseded by the result,
- * which carries the whole text. A result whose turn is not known yet (the hub died before storing
- * it; JetStream delivers it again after its ack wait) is refused (`nak`) until it is.
+ * runners and sends commands with ids derived from what caused them (a Discord interaction or
+ * message): each is recorded with its body before it is published, so one the hub could not
+ * publish (it died, NATS was away) is published at the next start or once NATS is back, under the
+ * same id — JetStream and the runner's record of commands take it once. The runners' events are
+ * handled by {@link HubEvents}.
  */
 import { createHash } from 'node:crypto';
 import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { HubLink } from '../remote/hub-link.js';
-import type { CommandBody, EventBody, Presence, RunnerEvent } from '../remote/protocol.js';
+import type { CommandBody, Presence } from '../remote/protocol.js';
 import type { Reply } from '../remote/requests.js';
-import type { HubAuditEntry, HubCommand, HubStore, HubTurn } from '../store/hub-repo.js';
-import { RemoteTurn } from './remote-turn.js';
+import type { HubAuditEntry, HubStore } from '../store/hub-repo.js';
+import { HubEvents, type Outcome } from './events.js';
 import { type HubUi, isOnline, type HubPlaceOf } from './ui.js';
 
 export type { HubUi } from './ui.js';
 
-type Body<T extends EventBody['type']> = Extract<EventBody, { type: T }>;
 /** Claude Code's permission modes, as the protocol's `settings` command takes them. */
 export type PermissionModeName = NonNullable<Extract<CommandBody, { type: 'settings' }>['permissionMode']>;
 
 /** How long `/claude project`, `model` and `mode` wait for the runner to take the change before saying it is queued, ms. */
 const BIND_WAIT_MS = 15_000;
+/** Unpublished commands older than this are not published any more at start-up, ms. */
+const REPUBLISH_WITHIN_MS = 24 * 3_600_000;
+/** Between attempts to publish what NATS did not take, ms. */
+const REPUBLISH_EVERY_MS = 5_000;
 
 export interface HubServiceOptions {
   link: Pick<HubLink, 'send' | 'presence' | 'runners' | 'request' | 'consume'>;
@@ -45,24 +43,65 @@ export function commandIdFor(source: string): string {
 }
 
 export class HubService {
-  private readonly live = new Map<string, { turn: RemoteTurn; shown: Promise<void> }>();
-  private readonly waiting = new Map<string, (r: { ok: true } | { ok: false; message: string }) => void>();
+  private readonly waiting = new Map<string, (r: Outcome) => void>();
   private ui: HubUi | null = null;
   private readonly now: () => number;
+  private readonly events: HubEvents;
+  private retry: NodeJS.Timeout | null = null;
+  private closed = false;
 
   constructor(private readonly o: HubServiceOptions) {
     this.now = o.now ?? Date.now;
+    this.events = new HubEvents({
+      store: o.store, log: o.log, now: this.now, ui: () => this.ui!,
+      outcome: (id, r) => { const w = this.waiting.get(id); w?.(r); return w !== undefined; },
+    });
   }
 
-  /** Starts consuming the runners' events, shown through `ui`. */
+  /** Publishes what was recorded and not published, then consumes the runners' events, shown through `ui`. */
   async start(ui: HubUi): Promise<void> {
     this.ui = ui;
-    await this.o.link.consume((e) => this.handle(e), { concurrent: true, retryMs: 2_000 });
+    await this.republish();
+    await this.o.link.consume((e) => this.events.handle(e), { concurrent: true, retryMs: 2_000 });
+  }
+
+  /** Stops retrying publishes. */
+  close(): void {
+    this.closed = true;
+    if (this.retry) clearTimeout(this.retry);
+  }
+
+  /** Publishes the recorded commands NATS has not taken yet, oldest first; on a failure, tries again later. */
+  private async republish(): Promise<void> {
+    for (const c of this.o.store.unpublished(this.now() - REPUBLISH_WITHIN_MS)) {
+      if (!(await this.publish(c.runner, JSON.parse(c.body) as CommandBody, c.id))) return;
+      this.o.log.info({ command: c.id, runner: c.runner }, 'a command kept while it could not be published is published now');
+    }
+  }
+
+  /** Publishes a recorded command. @returns `false` when NATS did not take it (tried again every 5 s) */
+  private async publish(runner: string, body: CommandBody, id: string): Promise<boolean> {
+    try {
+      await this.o.link.send(runner, body, id);
+    } catch (err) {
+      this.o.log.warn({ err, command: id, runner }, 'NATS did not take a command; it is kept and published when it can be');
+      if (!this.retry && !this.closed) this.retry = setTimeout(() => { this.retry = null; void this.republish(); }, REPUBLISH_EVERY_MS);
+      return false;
+    }
+    this.o.store.markPublished(id, this.now());
+    return true;
+  }
+
+  /** Records a command with its body, then publishes it. @returns whether NATS has it now */
+  private async record(c: { id: string; runner: string; ownerId: string | null; channelId: string | null; replyRef: string | null }, body: CommandBody): Promise<boolean> {
+    this.o.store.addCommand({ ...c, type: body.type, at: this.now(), body: JSON.stringify(body) });
+    return this.publish(c.runner, body, c.id);
   }
 
   /**
    * The runner of a channel: its binding (or its parent channel's, for a thread), else the
-   * least-loaded online runner, bound from now on (the channel's sessions live there).
+   * least-loaded online runner, bound from now on to the channel (a thread's parent): its sessions
+   * live there.
    * @throws BridgeError `NO_RUNNER` when the channel is not bound and no runner is online
    */
   async runnerFor(channelId: string, parentId: string | null): Promise<{ runner: string; online: boolean }> {
@@ -71,8 +110,9 @@ export class HubService {
     const online = (await this.o.link.runners()).filter((p) => isOnline(p, this.now()));
     const best = online.sort((a, b) => a.live / a.max - b.live / b.max || a.name.localeCompare(b.name))[0];
     if (!best) throw new BridgeError('NO_RUNNER');
-    this.o.store.setPlace({ channelId, runner: best.name, dir: null, boundBy: null, at: this.now() });
-    this.o.log.info({ channel: channelId, runner: best.name }, 'channel placed on the least-loaded runner');
+    // A thread's channel is bound, not the thread: the channel's next threads go to the same runner.
+    this.o.store.setPlace({ channelId: parentId ?? channelId, runner: best.name, dir: null, boundBy: null, at: this.now() });
+    this.o.log.info({ channel: parentId ?? channelId, runner: best.name }, 'channel placed on the least-loaded runner');
     return { runner: best.name, online: true };
   }
 
@@ -82,17 +122,24 @@ export class HubService {
    * @returns the command id, the runner, and whether it is online (else the message waits in its queue)
    * @throws BridgeError `NO_RUNNER`
    */
-  async send(place: HubPlaceOf, text: string, o: { source: string; replyRef: string | null; type?: 'send' | 'steer' }): Promise<{ commandId: string; runner: string; online: boolean }> {
-    const session = o.type === 'steer' ? this.o.store.currentSession(place.userId, place.channelId) : null;
-    const { runner, online } = session
-      ? { runner: session.runner, online: isOnline(await this.o.link.presence(session.runner), this.now()) }
+  async send(place: HubPlaceOf, text: string, o: { source: string; replyRef: string | null; type?: 'send' | 'steer' }): Promise<{ commandId: string; runner: string; online: boolean; published: boolean }> {
+    // Where a session lives already (the user's here, else the thread's), there; else by placement.
+    const session = this.o.store.currentSession(place.userId, place.channelId) ?? this.o.store.channelSession(place.channelId);
+    const asked = session ? null : this.o.store.channelAsker(place.channelId); // a thread whose session is not reported yet
+    const known = session?.runner ?? asked?.runner;
+    const { runner, online } = known
+      ? { runner: known, online: isOnline(await this.o.link.presence(known), this.now()) }
       : await this.runnerFor(place.channelId, place.parentId);
     const id = commandIdFor(o.source);
-    this.o.store.addCommand({ id, runner, type: o.type ?? 'send', ownerId: place.userId, channelId: place.channelId, replyRef: o.replyRef, at: this.now() });
-    await this.o.link.send(runner, {
+    const published = await this.record({ id, runner, ownerId: place.userId, channelId: place.channelId, replyRef: o.replyRef }, {
       type: o.type ?? 'send', ownerId: place.userId, channelId: place.channelId, guildId: place.guildId, parentId: place.parentId, text, replyRef: o.replyRef,
-    }, id);
-    return { commandId: id, runner, online };
+    });
+    return { commandId: id, runner, online, published };
+  }
+
+  /** Who owns a channel's conversation: its session's owner, else whoever asked there first (its runner has not reported the session yet). */
+  channelOwner(channelId: string): string | null {
+    return this.o.store.channelSession(channelId)?.ownerId ?? this.o.store.channelAsker(channelId)?.ownerId ?? null;
   }
 
   /** Interrupts the session's running turn (only `turnId`, when given). @throws BridgeError `SESSION_NOT_FOUND` */
@@ -121,12 +168,10 @@ export class HubService {
   }
 
   /** Sends a command about a session to its runner, recorded first (a refusal is told in `by`'s channel). */
-  private async toSession(sessionId: string, by: HubPlaceOf, source: string, body: Parameters<HubServiceOptions['link']['send']>[1]): Promise<void> {
+  private async toSession(sessionId: string, by: HubPlaceOf, source: string, body: CommandBody): Promise<void> {
     const s = this.o.store.session(sessionId);
     if (!s) throw new BridgeError('SESSION_NOT_FOUND');
-    const id = commandIdFor(source);
-    this.o.store.addCommand({ id, runner: s.runner, type: body.type, ownerId: by.userId, channelId: by.channelId, replyRef: null, at: this.now() });
-    await this.o.link.send(s.runner, body, id);
+    await this.record({ id: commandIdFor(source), runner: s.runner, ownerId: by.userId, channelId: by.channelId, replyRef: null }, body);
   }
 
   /**
@@ -136,12 +181,16 @@ export class HubService {
    * @throws BridgeError `REMOTE` with the runner's reason (e.g. outside its workspace)
    */
   async bind(channelId: string, runner: string, dir: string, userId: string, source: string): Promise<'bound' | 'queued'> {
-    const id = commandIdFor(source);
-    this.o.store.addCommand({ id, runner, type: 'project', ownerId: userId, channelId, replyRef: null, at: this.now() });
-    const taken = await this.sendAndWait(runner, { type: 'project', channelId, dir, userId }, id, () => {
-      this.o.store.setPlace({ channelId, runner, dir, boundBy: userId, at: this.now() });
-    });
-    return taken ? 'bound' : 'queued';
+    if (!(await this.o.link.presence(runner)) && !this.o.store.knowsRunner(runner)) throw new BridgeError('RUNNER_UNKNOWN', { name: runner });
+    const before = this.o.store.place(channelId);
+    this.o.store.setPlace({ channelId, runner, dir, boundBy: userId, at: this.now() });
+    try {
+      return (await this.sendAndWait({ id: commandIdFor(source), runner, ownerId: userId, channelId, replyRef: null }, { type: 'project', channelId, dir, userId })) ? 'bound' : 'queued';
+    } catch (err) {
+      if (before) this.o.store.setPlace(before); // refused: the channel stays where it was
+      else this.o.store.deletePlace(channelId);
+      throw err;
+    }
   }
 
   /**
@@ -153,17 +202,14 @@ export class HubService {
   async settings(sessionId: string, by: HubPlaceOf, source: string, change: { model?: string | null; permissionMode?: PermissionModeName }): Promise<boolean> {
     const s = this.o.store.session(sessionId);
     if (!s) throw new BridgeError('SESSION_NOT_FOUND');
-    const id = commandIdFor(source);
-    this.o.store.addCommand({ id, runner: s.runner, type: 'settings', ownerId: by.userId, channelId: by.channelId, replyRef: null, at: this.now() });
-    return this.sendAndWait(s.runner, { type: 'settings', sessionId, ...change }, id);
+    return this.sendAndWait({ id: commandIdFor(source), runner: s.runner, ownerId: by.userId, channelId: by.channelId, replyRef: null }, { type: 'settings', sessionId, ...change });
   }
 
-  /** Sends a recorded command and waits up to 15 s for its outcome: `true` taken, `false` not yet (it stays queued). @throws BridgeError `REMOTE` on a refusal */
-  private async sendAndWait(runner: string, body: CommandBody, id: string, sent?: () => void): Promise<boolean> {
-    const answered = new Promise<{ ok: true } | { ok: false; message: string }>((resolve) => this.waiting.set(id, resolve));
+  /** Records and sends a command and waits up to 15 s for its outcome: `true` taken, `false` not yet (it stays queued). @throws BridgeError `REMOTE` on a refusal */
+  private async sendAndWait(c: Parameters<HubService['record']>[0], body: CommandBody): Promise<boolean> {
+    const answered = new Promise<Outcome>((resolve) => this.waiting.set(c.id, resolve));
     try {
-      await this.o.link.send(runner, body, id);
-      sent?.();
+      if (!(await this.record(c, body))) return false;
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), BIND_WAIT_MS); });
       const r = await Promise.race([answered, late]);
@@ -171,7 +217,7 @@ export class HubService {
       if (r && !r.ok) throw new BridgeError('REMOTE', { message: r.message });
       return r !== null;
     } finally {
-      this.waiting.delete(id);
+      this.waiting.delete(c.id);
     }
   }
 
@@ -238,79 +284,5 @@ export class HubService {
   /** The messages of a question or plan prompt (see `HubPromptPart`), and their bookkeeping. */
   get promptParts(): Pick<HubStore, 'promptParts' | 'addPromptPart' | 'answerPromptPart'> {
     return this.o.store;
-  }
-
-  /** Handles one event; resolves once its effect is kept (see the module's comment). */
-  private handle(e: RunnerEvent): Promise<void> | void {
-    const b = e.body;
-    switch (b.type) {
-      case 'accepted': return this.settled(e.runner, b.commandId, { ok: true }, b.sessionId, b.turnId);
-      case 'refused': return this.settled(e.runner, b.commandId, { ok: false, message: b.message }, null, null);
-      case 'turn': return this.turnEvent(e.runner, b);
-      case 'queued': case 'started': case 'text': case 'activity': case 'notice': {
-        const row = this.ownTurn(e.runner, b.turnId);
-        if (row && row.shownAt === null) this.liveTurn(row).turn.apply(b);
-        return;
-      }
-      case 'result': return this.resultEvent(e.runner, b);
-      case 'permission': case 'permissionSettled': {
-        const s = this.o.store.session(b.sessionId);
-        if (!s || s.runner !== e.runner) return void this.o.log.warn({ runner: e.runner, session: b.sessionId }, 'a permission event of a session this runner does not hold was dropped');
-        return b.type === 'permission' ? this.ui!.permission(b, s) : this.ui!.permissionSettled(b, s);
-      }
-      case 'state': return;
-    }
-  }
-
-  private async settled(runner: string, commandId: string, r: { ok: true } | { ok: false; message: string }, sessionId: string | null, turnId: string | null): Promise<void> {
-    const cmd = this.o.store.command(commandId);
-    if (!cmd || cmd.runner !== runner) return void this.o.log.warn({ runner, command: commandId }, 'the outcome of a command the hub did not send this runner was dropped');
-    if (cmd.outcome === null) this.o.store.settleCommand(commandId, r.ok ? 'accepted' : 'refused', sessionId, turnId);
-    if (r.ok && sessionId && cmd.ownerId && cmd.channelId && cmd.type !== 'project') {
-      this.o.store.noteSession({ sessionId, runner, ownerId: cmd.ownerId, channelId: cmd.channelId, lastAt: cmd.at });
-    }
-    const waiter = this.waiting.get(commandId);
-    if (waiter) return waiter(r);
-    if (!r.ok) await this.ui!.refused(cmd as HubCommand, r.message);
-  }
-
-  private turnEvent(runner: string, b: Body<'turn'>): void {
-    if (!this.o.store.noteSession({ sessionId: b.sessionId, runner, ownerId: b.ownerId, channelId: b.channelId, lastAt: this.now() })) {
-      return void this.o.log.warn({ runner, session: b.sessionId }, 'a turn of a session another runner holds was dropped');
-    }
-    this.o.store.addTurn({ turnId: b.turnId, sessionId: b.sessionId, runner, ownerId: b.ownerId, channelId: b.channelId, replyRef: b.replyRef, followUp: b.followUpOf !== null, createdAt: this.now() });
-    const row = this.o.store.turn(b.turnId)!;
-    if (row.shownAt === null) this.liveTurn(row);
-  }
-
-  private async resultEvent(runner: string, b: Body<'result'>): Promise<void> {
-    const row = this.o.store.turn(b.turnId);
-    if (!row) throw new Error(`the result of turn ${b.turnId} came before the turn itself; held until it is known`);
-    if (row.runner !== runner || row.shownAt !== null) return; // not this runner's, or shown already: acknowledged only
-    const live = this.liveTurn(row);
-    live.turn.apply(b);
-    try {
-      await live.shown;
-    } finally {
-      this.live.delete(row.turnId);
-    }
-  }
-
-  /** A turn of `runner` known to the hub, else `null` (another runner's, or not stored yet). */
-  private ownTurn(runner: string, turnId: string): HubTurn | null {
-    const row = this.o.store.turn(turnId);
-    return row && row.runner === runner ? row : null;
-  }
-
-  /** The turn being shown, or a new view of it (after a hub restart: in the message it already has). */
-  private liveTurn(row: HubTurn): { turn: RemoteTurn; shown: Promise<void> } {
-    const known = this.live.get(row.turnId);
-    if (known) return known;
-    const turn = new RemoteTurn(row.turnId, row.sessionId);
-    const shown = this.ui!.showTurn(turn, row).then(() => this.o.store.markShown(row.turnId, this.now()));
-    shown.catch((err: unknown) => this.o.log.error({ err, turn: row.turnId }, 'could not show a turn; it is shown again when its result comes again'));
-    const entry = { turn, shown };
-    this.live.set(row.turnId, entry);
-    return entry;
   }
 }

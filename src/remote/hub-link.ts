@@ -16,6 +16,9 @@ import { command, decode, encode, event, isDecodeError, presence, PROTOCOL_VERSI
 import { reply, type Reply, type RequestBody } from './requests.js';
 import { commandStream, commandSubject, EVENTS_STREAM, HUB_CONSUMER, requestSubject, runnerOfEventSubject } from './subjects.js';
 
+/** Deliveries of one event before the hub gives up on it. */
+const MAX_DELIVERIES = 30;
+
 export class HubLink {
   private messages: ConsumerMessages | null = null;
   private loop: Promise<void> | null = null;
@@ -75,7 +78,8 @@ export class HubLink {
     const entry = await this.kv.get(runner);
     if (!entry || entry.operation !== 'PUT') return null;
     const p = decode(presence, entry.value);
-    return isDecodeError(p) ? null : p;
+    // When the server stored it, not the runner's own clock: a runner whose clock is off still shows as online.
+    return isDecodeError(p) ? null : { ...p, lastSeen: entry.created.getTime() };
   }
 
   /** Every runner with a presence entry (online now, or gone for less than the bucket's TTL), by name. */
@@ -94,9 +98,10 @@ export class HubLink {
    * is acknowledged when its own promise settles — a turn's final delivery does not hold up the
    * other sessions; without, one at a time. An event that is not protocol, or whose `runner` is not
    * the runner of the subject it came on (a runner can publish only its own subject, but writes its
-   * envelope itself), is logged and acknowledged, never handled.
+   * envelope itself), is logged and acknowledged, never handled. An event whose handler failed
+   * `maxDeliveries` times (default 30) is given up (`term`, logged as an error).
    */
-  async consume(handle: (e: RunnerEvent) => Promise<void> | void, o: { retryMs?: number; concurrent?: boolean } = {}): Promise<void> {
+  async consume(handle: (e: RunnerEvent) => Promise<void> | void, o: { retryMs?: number; concurrent?: boolean; maxDeliveries?: number } = {}): Promise<void> {
     const consumer = await jetstream(this.nc).consumers.get(EVENTS_STREAM, HUB_CONSUMER);
     const messages = await consumer.consume();
     this.messages = messages;
@@ -104,6 +109,12 @@ export class HubLink {
       try {
         await handled;
       } catch (err) {
+        if (m.info.deliveryCount >= (o.maxDeliveries ?? MAX_DELIVERIES)) {
+          // Something that cannot succeed (a channel gone, a turn never known): not retried forever, holding up others.
+          this.log.error({ err, id: e.id, deliveries: m.info.deliveryCount }, 'an event could not be handled; given up on it');
+          m.term();
+          return;
+        }
         this.log.warn({ err, id: e.id }, 'event not handled; it will be delivered again');
         m.nak(o.retryMs ?? 1_000);
         return;

@@ -16,8 +16,11 @@ export const HUB_MIGRATIONS: readonly Migration[] = [{
     CREATE INDEX hub_sessions_place ON hub_sessions (owner_id, channel_id, last_at);
     CREATE TABLE hub_commands (
       id TEXT PRIMARY KEY, runner TEXT NOT NULL, type TEXT NOT NULL, owner_id TEXT, channel_id TEXT, reply_ref TEXT,
-      at INTEGER NOT NULL, outcome TEXT, session_id TEXT, turn_id TEXT
+      at INTEGER NOT NULL, outcome TEXT, session_id TEXT, turn_id TEXT,
+      body TEXT, published_at INTEGER
     );
+    CREATE INDEX hub_commands_unpublished ON hub_commands (published_at, at);
+    CREATE INDEX hub_commands_place ON hub_commands (channel_id, owner_id, runner);
     CREATE TABLE hub_turns (
       turn_id TEXT PRIMARY KEY, session_id TEXT NOT NULL, runner TEXT NOT NULL, owner_id TEXT NOT NULL, channel_id TEXT NOT NULL,
       reply_ref TEXT, follow_up INTEGER NOT NULL, created_at INTEGER NOT NULL, shown_at INTEGER
@@ -112,14 +115,44 @@ export class SqliteHubStore {
     return r ? sessionOf(r) : null;
   }
 
-  /** Records (or refreshes) where a session lives; a session never moves to another runner (`false` when it says otherwise). */
+  /**
+   * Records where a session lives, or refreshes its time. A session never moves: `false` (nothing
+   * written) when the session is known with another runner, owner or channel.
+   */
   noteSession(s: HubSession): boolean {
     const known = this.session(s.sessionId);
-    if (known && known.runner !== s.runner) return false;
+    if (known && (known.runner !== s.runner || known.ownerId !== s.ownerId || known.channelId !== s.channelId)) return false;
     this.db.prepare(`INSERT INTO hub_sessions (session_id, runner, owner_id, channel_id, last_at) VALUES (?, ?, ?, ?, ?)
-      ON CONFLICT (session_id) DO UPDATE SET channel_id = excluded.channel_id, last_at = max(last_at, excluded.last_at)`)
+      ON CONFLICT (session_id) DO UPDATE SET last_at = max(last_at, excluded.last_at)`)
       .run(s.sessionId, s.runner, s.ownerId, s.channelId, s.lastAt);
     return true;
+  }
+
+  /** Whether the hub sent `runner` a message of `ownerId` in `channelId` (a session there may be that runner's). */
+  sentTo(runner: string, ownerId: string, channelId: string): boolean {
+    return this.db.prepare("SELECT 1 FROM hub_commands WHERE channel_id = ? AND owner_id = ? AND runner = ? AND type IN ('send', 'steer') LIMIT 1")
+      .get(channelId, ownerId, runner) !== undefined;
+  }
+
+  /** Whether the hub gave `runner` this reply ref with a command (a runner cannot point the hub at another message). */
+  issuedReplyRef(runner: string, replyRef: string): boolean {
+    return this.db.prepare('SELECT 1 FROM hub_commands WHERE reply_ref = ? AND runner = ? LIMIT 1').get(replyRef, runner) !== undefined;
+  }
+
+  /** Who asked first in a channel, and which runner it went to (a thread whose session the runner has not reported yet). */
+  channelAsker(channelId: string): { ownerId: string; runner: string } | null {
+    const r = this.db.prepare("SELECT owner_id, runner FROM hub_commands WHERE channel_id = ? AND type IN ('send', 'steer') ORDER BY at LIMIT 1").get(channelId) as Row | undefined;
+    return r ? { ownerId: String(r.owner_id), runner: String(r.runner) } : null;
+  }
+
+  /** Whether the hub has ever dealt with `runner` (a place, a session or an accepted command). */
+  knowsRunner(runner: string): boolean {
+    return this.db.prepare(`SELECT 1 FROM hub_places WHERE runner = ? UNION ALL SELECT 1 FROM hub_sessions WHERE runner = ?
+      UNION ALL SELECT 1 FROM hub_commands WHERE runner = ? AND outcome IS NOT NULL LIMIT 1`).get(runner, runner, runner) !== undefined;
+  }
+
+  deletePlace(channelId: string): void {
+    this.db.prepare('DELETE FROM hub_places WHERE channel_id = ?').run(channelId);
   }
 
   /** The newest session in a channel (a session's thread), whoever owns it. */
@@ -140,9 +173,21 @@ export class SqliteHubStore {
     this.db.prepare('INSERT INTO hub_cursors (channel_id, message_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET message_id = excluded.message_id').run(channelId, messageId);
   }
 
-  addCommand(c: Omit<HubCommand, 'outcome' | 'sessionId' | 'turnId'>): void {
-    this.db.prepare(`INSERT OR IGNORE INTO hub_commands (id, runner, type, owner_id, channel_id, reply_ref, at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
-      .run(c.id, c.runner, c.type, c.ownerId, c.channelId, c.replyRef, c.at);
+  /** Records a command before it is published; `body`: its JSON, kept until published (a hub that dies meanwhile publishes it at start). */
+  addCommand(c: Omit<HubCommand, 'outcome' | 'sessionId' | 'turnId'> & { body?: string }): void {
+    this.db.prepare(`INSERT OR IGNORE INTO hub_commands (id, runner, type, owner_id, channel_id, reply_ref, at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(c.id, c.runner, c.type, c.ownerId, c.channelId, c.replyRef, c.at, c.body ?? null);
+  }
+
+  /** JetStream has the command (its PubAck came): its body is no longer needed. */
+  markPublished(id: string, at: number): void {
+    this.db.prepare('UPDATE hub_commands SET published_at = ?, body = NULL WHERE id = ?').run(at, id);
+  }
+
+  /** Commands recorded since `since` and not published yet, oldest first. */
+  unpublished(since: number): Array<{ id: string; runner: string; body: string }> {
+    return (this.db.prepare('SELECT id, runner, body FROM hub_commands WHERE published_at IS NULL AND body IS NOT NULL AND at >= ? ORDER BY at').all(since) as Row[])
+      .map((r) => ({ id: String(r.id), runner: String(r.runner), body: String(r.body) }));
   }
 
   command(id: string): HubCommand | null {

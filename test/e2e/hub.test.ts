@@ -88,6 +88,18 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     const db = new Database(m.db, { readonly: true });
     try { return db.prepare('SELECT id, channel_id, turn_count FROM sessions').all() as Array<{ id: string; channel_id: string; turn_count: number }>; } finally { db.close(); }
   };
+  /**
+   * Waits for an ask's answer (its streaming message first), then checks it is shown exactly once:
+   * the message that streamed is the one that holds the whole answer, no other message holds it,
+   * and no message anywhere still carries a Stop button (a second, abandoned view would).
+   */
+  const finishedOnce = async (i: Interaction, text: string, streaming: StoredMessage) => {
+    const answer = await waitFor(() => answers(i).find((m) => m.content.includes(text) && !hasButton(m, 'stop')), `final answer "${text}"`, 180_000);
+    expect(answer.id).toBe(streaming.id);
+    expect(answer.content).not.toContain('stopped');
+    expect(shown(text)).toHaveLength(1);
+    expect([...discord.messages.values()].filter((m) => hasButton(m, 'stop'))).toEqual([]);
+  };
   /** Messages anywhere that contain `text` (an answer shown twice would be two). */
   const shown = (text: string) => [...discord.messages.values()].filter((m) => m.content.includes(text));
 
@@ -179,14 +191,14 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
   }, 240_000);
 
   it('Stop interrupts a slow answer over the protocol; only the owner may press it', async () => {
-    const slow = command(alice, 'ask', { prompt: 'SLOW stop me' });
+    const slow = command(alice, 'ask', { prompt: 'SLOW:600 stop me' }); // a minute of answer: Stop lands mid-answer on a loaded machine
     const streaming = await reply(slow, (m) => /\d+ \d+ /.test(m.content) && hasButton(m, 'stop'), 'streaming text');
     const stopId = buttonIds(streaming).find((id) => id.startsWith('cdb:stop:'))!;
     const refusal = discord.injectButton({ user: mallory, message: streaming, customId: stopId });
     expect((await reply(refusal, () => true, 'refusal')).content).toBe('Only the person who started this session can do that.');
     discord.injectButton({ user: alice, message: streaming, customId: stopId });
     const stopped = await reply(slow, (m) => m.content.includes('stopped') && !hasButton(m, 'stop'), 'stopped answer');
-    expect(stopped.content).not.toContain('echo: SLOW stop me');
+    expect(stopped.content).not.toContain('echo: SLOW:600 stop me');
   });
 
   it('a permission prompt is posted once in the session\'s channel and answered with a tap', async () => {
@@ -206,24 +218,21 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
   });
 
   it('kill -9 of a runner mid-answer: it reattaches to claude under tmux and the answer is shown exactly once', async () => {
-    const slow = command(alice, 'ask', { prompt: 'SLOW:60 runner crash' });
-    await reply(slow, (m) => /\d+ \d+ /.test(m.content), 'streaming text');
+    const slow = command(alice, 'ask', { prompt: 'SLOW:150 runner crash' }); // 15 s of answer: the restart comes mid-answer
+    const streaming = await reply(slow, (m) => /\d+ \d+ /.test(m.content) && hasButton(m, 'stop'), 'streaming text');
     await machines.b.proc!.crash();
     await startRunner(machines.b);
-    const answer = await final(slow, 'echo: SLOW:60 runner crash');
-    expect(answer.content).not.toContain('stopped');
-    expect(shown('echo: SLOW:60 runner crash')).toHaveLength(1);
+    await reply(slow, (m) => m.id === streaming.id && /\d+ \d+ /.test(m.content) && machines.b.proc!.output().includes('runner ready'), 'streaming after the restart');
+    await finishedOnce(slow, 'echo: SLOW:150 runner crash', streaming);
   }, 240_000);
 
   it('kill -9 of the hub mid-answer: the restarted hub finishes the same message, shown exactly once', async () => {
-    const slow = command(alice, 'ask', { prompt: 'SLOW:60 hub crash' });
-    await reply(slow, (m) => /\d+ \d+ /.test(m.content), 'streaming text');
+    const slow = command(alice, 'ask', { prompt: 'SLOW:150 hub crash' });
+    const streaming = await reply(slow, (m) => /\d+ \d+ /.test(m.content) && hasButton(m, 'stop'), 'streaming text');
     await hub!.crash();
     await startHub();
     // JetStream delivers the dead hub's unacknowledged events again after their ack wait (30 s).
-    const answer = await waitFor(() => answers(slow).find((m) => m.content.includes('echo: SLOW:60 hub crash') && !hasButton(m, 'stop')), 'final answer after the hub restart', 120_000);
-    expect(answer.content).not.toContain('stopped');
-    expect(shown('echo: SLOW:60 hub crash')).toHaveLength(1);
+    await finishedOnce(slow, 'echo: SLOW:150 hub crash', streaming);
   }, 240_000);
 
   it('a thread message sent while the hub was down is taken when it is back, answered once', async () => {
@@ -235,25 +244,31 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     expect(shown('echo: sent while the hub slept')).toHaveLength(1);
   }, 240_000);
 
-  it('a message to an offline runner is shown as queued and answered once it is back', async () => {
-    expect(await machines.a.proc!.stop()).toBe(0);
-    const ask = command(alice, 'ask', { prompt: 'while you were away' }, thread);
-    const queued = await reply(ask, (m) => m.content.includes('Runner `a` is offline; your message is queued'), 'queued notice');
-    expect(queued.channel_id).toBe(thread);
-    await startRunner(machines.a);
-    await final(ask, 'echo: while you were away (turn 4)');
+  it('a message to an offline runner is shown as queued and answered once it is back; so is what follows in its thread', async () => {
+    expect(await machines.b.proc!.stop()).toBe(0);
+    const ask = command(alice, 'ask', { prompt: 'while you were away' });
+    const queued = await reply(ask, (m) => m.content.includes('Runner `b` is offline; your message is queued'), 'queued notice');
+    const opened = discord.responsesTo(ask)[0]!;
+    expect(discord.channels.get(opened.id)).toMatchObject({ type: 11 }); // its thread is open, its session not yet reported
+    expect(queued.id).not.toBe(opened.id);
+    const taken = hub!.output().split('thread message sent to a runner').length;
+    const more = discord.injectMessage({ user: alice, channelId: opened.id, content: 'and this too' });
+    await waitFor(() => hub!.output().split('thread message sent to a runner').length > taken, 'the thread message taken while b is away');
+    await startRunner(machines.b);
+    await final(ask, 'echo: while you were away (turn 1)');
+    const followUp = await waitFor(() => discord.channelMessages(opened.id).find((m) => m.content.includes('echo: and this too') && !hasButton(m, 'stop')), 'the thread message answered');
+    expect(followUp.message_reference?.message_id).toBe(more.id);
     expect(shown('echo: while you were away')).toHaveLength(1);
+    expect(shown('echo: and this too')).toHaveLength(1);
   }, 240_000);
 
   it('NATS stopped for 10 s mid-answer: the answer is shown whole, once', async () => {
-    const slow = command(alice, 'ask', { prompt: 'SLOW:80 outage' });
-    await reply(slow, (m) => /\d+ \d+ /.test(m.content), 'streaming text');
+    const slow = command(alice, 'ask', { prompt: 'SLOW:250 outage' }); // 25 s of answer: the outage comes mid-answer
+    const streaming = await reply(slow, (m) => /\d+ \d+ /.test(m.content) && hasButton(m, 'stop'), 'streaming text');
     await nats.pause();
     await new Promise((r) => setTimeout(r, 10_000)); // the outage itself, not a wait for a result
     await nats.resume();
-    const answer = await waitFor(() => answers(slow).find((m) => m.content.includes('echo: SLOW:80 outage') && !hasButton(m, 'stop')), 'final answer after the outage', 120_000);
-    expect(answer.content).not.toContain('stopped');
-    expect(shown('echo: SLOW:80 outage')).toHaveLength(1);
+    await finishedOnce(slow, 'echo: SLOW:250 outage', streaming);
   }, 240_000);
 
   it('/claude model and /claude mode change the session on its runner, from the next turn', async () => {
@@ -287,6 +302,19 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
       await nc.close();
     }
     await waitFor(() => hub!.output().includes('a turn of a session another runner holds was dropped') && hub!.output().includes('sent as runner a'), 'both forged events dropped');
+    // A new session of b's in a's thread, where the hub never sent b anything: dropped too, and the thread stays a's.
+    const nc2 = await connect({ servers: nats.url, user: 'runner-b', pass: 'pw-b', inboxPrefix: '_INBOX_b' });
+    try {
+      const squat = { type: 'turn', sessionId: 'abcdefabcdef', turnId: 'forged-turn-3', seq: 1, prompt: 'x', replyRef: null, ownerId: alice.id, channelId: thread, followUpOf: null };
+      await jetstream(nc2).publish(eventSubject('b'), encode({ v: PROTOCOL_VERSION, id: 'forged:3', runner: 'b', at: Date.now(), body: squat } as never), { msgID: 'forged:3' });
+    } finally {
+      await nc2.close();
+    }
+    await waitFor(() => hub!.output().includes('a turn in a place the hub sent this runner nothing for was dropped'), 'the squatting session dropped');
+    const turnsBefore = sessionsOf(machines.a)[0]!.turn_count;
+    discord.injectMessage({ user: alice, channelId: thread, content: 'still yours, a?' });
+    await waitFor(() => discord.channelMessages(thread).find((m) => m.content.includes('echo: still yours, a?') && !hasButton(m, 'stop')), 'a answers in its thread');
+    expect(sessionsOf(machines.a)[0]!.turn_count).toBe(turnsBefore + 1);
     const db = new Database(path.join(hubDir, 'hub.db'), { readonly: true });
     try {
       expect(db.prepare("SELECT count(*) AS n FROM hub_turns WHERE turn_id LIKE 'forged%'").get()).toEqual({ n: 0 });

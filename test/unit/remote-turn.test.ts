@@ -32,6 +32,8 @@ describe('RemoteTurn', () => {
     expect(turn.text).toBe('xy');
     turn.apply(text(10, 'tail')); // 4 chars missing before it
     expect(turn.text).toBe('xy…tail');
+    turn.apply(text(13, ' on')); // follows on from the runner's length, not the marked text's
+    expect(turn.text).toBe('xy…tail on');
     turn.apply(result('xy and tail'));
     expect(turn.text).toBe('xy and tail');
     expect(await turn.done).toMatchObject({ outcome: 'success', text: 'xy and tail', costUsd: 0.01 });

@@ -45,7 +45,7 @@ export class HubBot {
 
   constructor(private readonly o: HubBotOptions) {
     this.log = o.log.child({ component: 'hub-discord' });
-    this.ctx = { hub: o.hub, threads: o.threads, policy: { allowedUserIds: o.allowedUserIds, allowedRoleIds: o.allowedRoleIds, adminUserIds: o.adminUserIds }, log: this.log };
+    this.ctx = { hub: o.hub, threads: o.threads, lend: (id, target) => this.presenter.lend(id, target), policy: { allowedUserIds: o.allowedUserIds, allowedRoleIds: o.allowedRoleIds, adminUserIds: o.adminUserIds }, log: this.log };
     this.inbox = new HubInbox({ client: () => this.client, hub: o.hub, policy: this.ctx.policy, log: this.log });
     this.client = this.makeClient(o.threads);
     this.presenter = new HubPresenter({ client: () => this.client, hub: o.hub, log: this.log, maxInlineChunks: o.maxInlineChunks, maxUploadBytes: o.maxUploadBytes });
@@ -101,14 +101,16 @@ export class HubBot {
           throw new BridgeError('NOT_ON_HUB', { what: `the ${id.action} menu` });
         } else if (id.action === 'stop' && 'turnId' in id) {
           assertMayActOn(this.ctx, id.sessionId, p.userId);
+          await interaction.deferUpdate(); // within Discord's 3 s, whatever NATS does
           await this.o.hub.interrupt(id.sessionId, p, interaction.id, id.turnId);
-          await interaction.deferUpdate();
         } else if ((id.action === 'allow' || id.action === 'deny' || id.action === 'always') && 'key' in id) {
           assertMayActOn(this.ctx, id.sessionId, p.userId);
+          await interaction.deferUpdate();
           await this.o.hub.answerPermission(id.sessionId, id.key, id.action, p, interaction.id);
+          // Sent: a refusal (answered already, timed out) comes back from the runner and is told in the channel.
           const tool = this.o.hub.prompt(id.sessionId, id.key)?.tool ?? 'the tool';
           const said = id.action === 'deny' ? '❌ Denied' : '✅ Allowed';
-          await interaction.update({ content: `${said}: **${tool}**${id.action === 'always' ? ' (always, in this session)' : ''}, by <@${p.userId}>`, components: [], allowedMentions: { parse: [] } });
+          await interaction.editReply({ content: `${said}: **${tool}**${id.action === 'always' ? ' (always, in this session)' : ''}, by <@${p.userId}>`, components: [], allowedMentions: { parse: [] } });
         } else {
           throw new BridgeError('NOT_ON_HUB', { what: `the ${id.action} button` });
         }
@@ -138,7 +140,9 @@ export class HubBot {
 
 /** Ephemeral when nothing was sent yet; else into the deferred reply. */
 async function reply(interaction: RepliableInteraction, content: string): Promise<void> {
-  if (interaction.deferred && !interaction.replied) await interaction.editReply({ content: `⚠️ ${content}`, components: [] });
-  else if (interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
-  else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
+  // Never a ping: a runner's refusal text is in here.
+  const allowedMentions = { parse: [] as never[] };
+  if (interaction.deferred && !interaction.replied && !interaction.isMessageComponent()) await interaction.editReply({ content: `⚠️ ${content}`, components: [], allowedMentions });
+  else if (interaction.replied || interaction.deferred) await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions });
+  else await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions });
 }

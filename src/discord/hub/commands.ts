@@ -19,9 +19,13 @@ const COMMAND_NAME = 'claude';
 import { placeOf } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { excerpt, threadName } from '../operations/thread.js';
+import { interactionTarget } from '../render/targets.js';
+import type { ReplyTarget } from '../render/turn-view.js';
 
 export interface HubCommandContext {
   hub: HubService;
+  /** Lends an interaction's reply to the turn it starts (`HubPresenter.lend`). */
+  lend: (interactionId: string, target: ReplyTarget) => void;
   /** `/claude ask` in a channel opens a thread for the session (`THREADS`). */
   threads: boolean;
   policy: AccessPolicy;
@@ -30,6 +34,8 @@ export interface HubCommandContext {
 
 /** What a user sees while the runner is away: the message waits in its queue (JetStream). */
 export const offlineNote = (runner: string) => `-# ⏳ Runner \`${runner}\` is offline; your message is queued and will be answered when it is back.`;
+/** What a user sees while the hub cannot reach NATS: the message is kept in the hub's store and sent once it can. */
+export const natsAwayNote = '-# ⏳ The hub cannot reach its runners right now; your message is kept and will be sent and answered once it can.';
 
 export function buildHubCommand(): RESTPostAPIChatInputApplicationCommandsJSONBody {
   return new SlashCommandBuilder().setName(COMMAND_NAME).setDescription('Drive Claude Code on your machines')
@@ -60,24 +66,29 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
       if (!prompt) throw new BridgeError('PROMPT_EMPTY');
       const deferred = await interaction.deferReply({ withResponse: true });
       const messageId = deferred.resource?.message?.id;
-      const thread = c.threads && messageId && !interaction.channel?.isThread() ? await openThread(interaction, prompt, c) : null;
+      const opening = c.threads && messageId && !interaction.channel?.isThread();
+      if (opening) await c.hub.runnerFor(p.channelId, p.parentId); // no runner at all: say so before opening a thread
+      const thread = opening ? await openThread(interaction, prompt, c) : null;
+      if (thread) c.hub.messageTaken(thread, thread); // its messages, from the first, are caught up after a hub restart
       // In a thread of its own, the session lives there and its answer is posted there (with the bot
-      // token, a nonce from the turn id); else the answer is this reply, edited in place.
+      // token, a nonce from the turn id); else the answer is this reply: through the interaction's
+      // token while this process holds it (its first edit ends "thinking…"), by message id after.
       const place = thread ? { ...p, channelId: thread, parentId: p.channelId } : p;
-      const replyRef = makeReplyRef(thread ? { channelId: thread } : { channelId: p.channelId, ...(messageId ? { messageId } : {}) });
+      const replyRef = makeReplyRef(thread ? { channelId: thread } : { channelId: p.channelId, ...(messageId ? { messageId } : {}), via: interaction.id });
+      if (!thread) c.lend(interaction.id, interactionTarget(interaction, { messageId, log: c.log }));
       const sent = await c.hub.send(place, prompt, { source: interaction.id, replyRef });
-      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online, thread }, 'message sent to a runner');
-      if (!sent.online) {
-        if (thread) await interaction.followUp({ content: offlineNote(sent.runner) });
-        else await interaction.editReply({ content: offlineNote(sent.runner) });
-      }
+      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online, published: sent.published, thread }, 'message sent to a runner');
+      const note = !sent.published ? natsAwayNote : !sent.online ? offlineNote(sent.runner) : null;
+      if (note && thread) await interaction.followUp({ content: note });
+      else if (note) await interaction.editReply({ content: note });
       return;
     }
     case 'stop': {
       const s = c.hub.currentSession(p.userId, p.channelId);
       if (!s) throw new BridgeError('NO_SESSION');
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral }); // within Discord's 3 s, whatever NATS does
       await c.hub.interrupt(s.sessionId, p, interaction.id);
-      await interaction.reply({ content: '⏹️ Stopping the answer…', flags: MessageFlags.Ephemeral });
+      await interaction.editReply({ content: '⏹️ Stopping the answer…' });
       return;
     }
     case 'project': {
@@ -95,12 +106,12 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
       return;
     }
     case 'runners': {
+      await interaction.deferReply({ flags: MessageFlags.Ephemeral });
       const now = Date.now();
       const list = await c.hub.runners();
       const lines = list.map((r) => `${isOnline(r, now) ? '🟢' : '🔴'} **${r.name}** — ${r.live}/${r.max} sessions · v${r.version} · seen ${age(r.lastSeen, now)}`);
-      await interaction.reply({
+      await interaction.editReply({
         content: lines.length > 0 ? lines.join('\n') : 'No runner has been seen in the last 30 s. On each machine: `claude-bridge runner --name <name>`.',
-        flags: MessageFlags.Ephemeral,
       });
       return;
     }

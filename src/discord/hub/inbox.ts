@@ -16,7 +16,7 @@ import type { HubService } from '../../hub/service.js';
 import { assertAllowed, assertMayAct, type AccessPolicy } from '../access.js';
 import { placeOf } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
-import { offlineNote } from './commands.js';
+import { natsAwayNote, offlineNote } from './commands.js';
 import { OrderedInbox } from '../ordered-inbox.js';
 
 const NO_PINGS = { parse: [] as never[], repliedUser: false };
@@ -37,35 +37,38 @@ export class HubInbox extends OrderedInbox {
   protected async take(m: Message): Promise<void> {
     if (m.author.bot || m.system || !m.inGuild() || !m.channel.isThread()) return;
     const p = placeOf(m);
-    const session = this.o.hub.channelSession(p.channelId);
-    if (!session) return; // not a session's thread
+    // A session's thread — or one the hub opened whose session its runner has not reported yet (offline).
+    const ownerId = this.o.hub.channelOwner(p.channelId);
+    if (!ownerId) return; // not a session's thread
+    const sessionId = this.o.hub.channelSession(p.channelId)?.sessionId ?? null;
     try {
       assertAllowed(m, this.o.policy);
-      assertMayAct(p.userId, session.ownerId, this.o.policy);
+      assertMayAct(p.userId, ownerId, this.o.policy);
     } catch (err) {
       this.o.hub.messageTaken(p.channelId, m.id);
-      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId: session.sessionId, channelId: p.channelId, result: 'refused', detail: (err as BridgeError).code ?? null });
+      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId, channelId: p.channelId, result: 'refused', detail: (err as BridgeError).code ?? null });
       const key = `${p.channelId}:${p.userId}`;
       if (this.told.has(key)) return;
       this.told.add(key);
       const code = (err as BridgeError).code;
-      const text = code === 'NOT_SESSION_OWNER' ? new BridgeError('THREAD_OWNER', { ownerId: session.ownerId }).userMessage : (err as BridgeError).userMessage;
+      const text = code === 'NOT_SESSION_OWNER' ? new BridgeError('THREAD_OWNER', { ownerId }).userMessage : (err as BridgeError).userMessage;
       await m.reply({ content: text, allowedMentions: NO_PINGS }).catch((e: unknown) => this.o.log.warn({ err: e }, 'could not answer a refused message'));
       return;
     }
     if (!m.content.trim()) return void this.o.hub.messageTaken(p.channelId, m.id);
     try {
-      const sent = await this.o.hub.send({ ...p, userId: session.ownerId }, m.content, {
+      const sent = await this.o.hub.send({ ...p, userId: ownerId }, m.content, {
         source: m.id, replyRef: makeReplyRef({ channelId: p.channelId, replyTo: m.id }), type: 'steer',
       });
       this.o.hub.messageTaken(p.channelId, m.id);
-      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId: session.sessionId, channelId: p.channelId, runner: sent.runner, result: 'ok', detail: null });
+      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId, channelId: p.channelId, runner: sent.runner, result: 'ok', detail: null });
       this.o.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online }, 'thread message sent to a runner');
-      if (!sent.online) await m.reply({ content: offlineNote(sent.runner), allowedMentions: NO_PINGS });
+      const note = !sent.published ? natsAwayNote : !sent.online ? offlineNote(sent.runner) : null;
+      if (note) await m.reply({ content: note, allowedMentions: NO_PINGS });
     } catch (err) {
       const ref = makeErrorRef();
       if (!(err instanceof BridgeError)) this.o.log.error({ err, ref, message: m.id }, 'a thread message could not be sent to its runner');
-      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId: session.sessionId, channelId: p.channelId, result: err instanceof BridgeError ? 'refused' : 'error', detail: err instanceof BridgeError ? err.code : ref });
+      this.o.hub.audit({ userId: p.userId, kind: 'message', action: 'message', sessionId, channelId: p.channelId, result: err instanceof BridgeError ? 'refused' : 'error', detail: err instanceof BridgeError ? err.code : ref });
       await m.reply({ content: `⚠️ ${userFacingMessage(err, ref)}`, allowedMentions: NO_PINGS })
         .catch((e: unknown) => this.o.log.warn({ err: e, ref }, 'could not tell the user about an error'));
     }

@@ -6,7 +6,7 @@
  * turn's answer message is stored once posted (`HubService.setTurnReplyRef`): a hub that restarts
  * and shows the same thing again edits or finds the same message instead of posting another.
  */
-import type { Client } from 'discord.js';
+import { DiscordAPIError, type Client } from 'discord.js';
 import { parseBridgeSessionId } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import type { RemoteTurn } from '../../hub/remote-turn.js';
@@ -29,24 +29,54 @@ export interface HubPresenterOptions {
   maxUploadBytes: number;
 }
 
+/**
+ * Discord errors that no retry mends (API docs, "JSON Error Codes"): Unknown Channel, Unknown
+ * Message, Missing Access, Missing Permissions. What meets one is logged and counted as done, so its
+ * event does not come back forever.
+ */
+const PERMANENT = new Set([10003, 10008, 50001, 50013]);
+
+async function unlessPermanent(what: string, log: Logger, op: () => Promise<void>): Promise<void> {
+  try {
+    await op();
+  } catch (err) {
+    if (!(err instanceof DiscordAPIError && PERMANENT.has(Number(err.code)))) throw err;
+    log.error({ err, code: err.code }, `${what} cannot be shown there (the channel or message is gone, or the bot may not post); dropped`);
+  }
+}
+
 export class HubPresenter implements HubUi {
   /** Claude's questions and plans (the rest of the prompts are a tool's). */
   readonly asks: HubAsks;
+  /** Live interactions' replies, lent to the turns they start (`ReplyRef.via`), until used or 15 min old. */
+  private readonly lent = new Map<string, ReplyTarget>();
 
   constructor(private readonly o: HubPresenterOptions) {
     this.asks = new HubAsks(o);
   }
 
+  /** The interaction's own reply (its token) for the turn whose ref says `via: interactionId`: its first edit ends Discord's "thinking…". */
+  lend(interactionId: string, target: ReplyTarget): void {
+    this.lent.set(interactionId, target);
+    setTimeout(() => this.lent.delete(interactionId), 15 * 60_000).unref();
+  }
+
   async showTurn(turn: RemoteTurn, row: HubTurn): Promise<void> {
     const log = this.o.log.child({ session: row.sessionId, turn: row.turnId, runner: row.runner });
-    const target = await this.targetFor(row, log);
-    const result = await new TurnView(target, turn, parseBridgeSessionId(row.sessionId), {
-      log, maxInlineChunks: this.o.maxInlineChunks, maxUploadBytes: this.o.maxUploadBytes, answerButtons: false,
-    }).run();
-    log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');
+    await unlessPermanent('a turn', log, async () => {
+      const target = await this.targetFor(row, log);
+      const result = await new TurnView(target, turn, parseBridgeSessionId(row.sessionId), {
+        log, maxInlineChunks: this.o.maxInlineChunks, maxUploadBytes: this.o.maxUploadBytes, answerButtons: false,
+      }).run();
+      log.info({ outcome: result.outcome, costUsd: result.costUsd }, 'turn shown');
+    });
   }
 
   async refused(cmd: HubCommand, message: string): Promise<void> {
+    await unlessPermanent('a refusal', this.o.log, () => this.tellRefused(cmd, message));
+  }
+
+  private async tellRefused(cmd: HubCommand, message: string): Promise<void> {
     const ref = parseReplyRef(cmd.replyRef);
     const channelId = ref?.channelId ?? cmd.channelId;
     if (!channelId) return;
@@ -67,23 +97,32 @@ export class HubPresenter implements HubUi {
   async permission(ask: PermissionAsk, s: HubSession): Promise<void> {
     if (isShownAsAsk(ask)) return this.asks.ask(ask, s);
     const known = this.o.hub.prompt(ask.sessionId, ask.key);
-    if (known?.messageId) return;
+    if (known?.messageId || known?.settledAt) return; // posted, or settled before it could be
     const req = requestOf(ask);
-    const message = await (await this.channel(s.channelId)).send({
-      ...renderPermissionPrompt(req, s.ownerId), nonce: nonceOf('perm', ask.sessionId, ask.key), enforceNonce: true,
+    await unlessPermanent('a permission prompt', this.o.log, async () => {
+      const message = await (await this.channel(s.channelId)).send({
+        ...renderPermissionPrompt(req, s.ownerId), nonce: nonceOf('perm', ask.sessionId, ask.key), enforceNonce: true,
+        allowedMentions: { users: [s.ownerId] }, // the owner only: the tool's name and input come from the runner
+      });
+      this.o.hub.setPrompt({ sessionId: ask.sessionId, key: ask.key, tool: ask.tool, channelId: s.channelId, messageId: message.id, settledAt: null });
     });
-    this.o.hub.setPrompt({ sessionId: ask.sessionId, key: ask.key, tool: ask.tool, channelId: s.channelId, messageId: message.id, settledAt: null });
   }
 
   /** Edits a posted prompt to say how it was settled (unless a button press did: its own update said so). */
   async permissionSettled(settled: PermissionSettled, s: HubSession): Promise<void> {
     if (await this.asks.settled(settled, s)) return;
     const p = this.o.hub.prompt(settled.sessionId, settled.key);
-    if (!p?.messageId || p.settledAt !== null) return;
+    if (!p) { // settled before its prompt was posted (events are handled side by side): it is never posted
+      this.o.hub.setPrompt({ sessionId: settled.sessionId, key: settled.key, tool: '', channelId: s.channelId, messageId: null, settledAt: Date.now() });
+      return;
+    }
+    if (!p.messageId || p.settledAt !== null) return;
     if (settled.by !== 'user') {
       const req = requestOf({ type: 'permission', sessionId: settled.sessionId, key: settled.key, turnId: null, kind: 'tool', tool: p.tool, input: {} });
       const outcome = { decision: settled.decision, by: settled.by as PermissionOutcome['by'], userId: settled.userId };
-      await (await this.channel(p.channelId)).messages.edit(p.messageId, { content: renderPermissionOutcome(req, outcome), components: [], allowedMentions: { parse: [] } });
+      await unlessPermanent('a settled prompt', this.o.log, async () => {
+        await (await this.channel(p.channelId)).messages.edit(p.messageId!, { content: renderPermissionOutcome(req, outcome), components: [], allowedMentions: { parse: [] } });
+      });
     }
     this.o.hub.setPrompt({ ...p, settledAt: Date.now() });
   }
@@ -91,6 +130,11 @@ export class HubPresenter implements HubUi {
   /** The turn's answer message: the one it has, else one posted now (retried like a final edit) and stored. */
   private async targetFor(row: HubTurn, log: Logger): Promise<ReplyTarget> {
     const ref = parseReplyRef(row.replyRef);
+    const lent = ref?.via ? this.lent.get(ref.via) : undefined;
+    if (lent) {
+      this.lent.delete(ref!.via!);
+      return lent;
+    }
     if (ref?.messageId) return channelTarget(this.o.client(), ref as PostedRef);
     const channelId = ref?.channelId ?? row.channelId;
     let posted: PostedRef | null = null;
