@@ -74,12 +74,18 @@ export class HubAsks {
 
   /**
    * Edits the prompt's open messages to say how it was settled (unless by a user's answer, whose
-   * own update said so). @returns `false` when the prompt is not a question or plan (a tool's: the caller's)
+   * own update said so); one settled before it was posted is recorded as settled and never posted.
+   * @returns `false` when the prompt is a tool's (the caller's to settle)
    */
   async settled(settled: PermissionSettled, s: HubSession): Promise<boolean> {
     await this.posting.get(`${settled.sessionId}:${settled.key}`);
     const p = this.o.hub.prompt(settled.sessionId, settled.key);
-    if (!p?.ask || (p.kind !== 'question' && p.kind !== 'plan')) return false;
+    if (!p) {
+      // Settled before its prompt was posted (its event is being delivered again): recorded, so it is never posted.
+      this.o.hub.setPrompt({ sessionId: settled.sessionId, key: settled.key, tool: '', channelId: s.channelId, messageId: null, settledAt: this.now() });
+      return true;
+    }
+    if (!p.ask || (p.kind !== 'question' && p.kind !== 'plan')) return false;
     if (p.settledAt !== null) return true;
     if (settled.by !== 'user') {
       const ask = JSON.parse(p.ask) as PermissionAsk;
