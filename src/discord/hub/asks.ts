@@ -29,6 +29,12 @@ export interface HubAsksOptions {
   hub: HubService;
   log: Logger;
   now?: () => number;
+  /**
+   * Runs one Discord call, counting as done one that no retry mends (the channel or message gone,
+   * no access: the presenter's `unlessPermanent`), so the event is not delivered forever; by
+   * default the call as it is.
+   */
+  guard?: (what: string, log: Logger, op: () => Promise<void>) => Promise<void>;
 }
 
 /** The protocol's names of the plan choices (`plan` command). */
@@ -53,8 +59,11 @@ export class HubAsks {
   private readonly posting = new Map<string, Promise<void>>();
   private readonly now: () => number;
 
+  private readonly guard: NonNullable<HubAsksOptions['guard']>;
+
   constructor(private readonly o: HubAsksOptions) {
     this.now = o.now ?? Date.now;
+    this.guard = o.guard ?? ((_what, _log, op) => op());
   }
 
   /**
@@ -64,7 +73,7 @@ export class HubAsks {
    */
   ask(ask: PermissionAsk, s: HubSession): Promise<void> {
     const id = `${ask.sessionId}:${ask.key}`;
-    const run = this.post(ask, s);
+    const run = this.guard('a question or plan', this.o.log, () => this.post(ask, s));
     const tracked = run.catch(() => undefined).finally(() => {
       if (this.posting.get(id) === tracked) this.posting.delete(id);
     });
@@ -92,12 +101,13 @@ export class HubAsks {
       const req = requestOf(ask);
       const outcome: PermissionOutcome = { decision: settled.decision, by: settled.by as PermissionOutcome['by'], userId: settled.userId };
       const why = outcome.by === 'timeout' || outcome.by === 'process-ended' || outcome.by === 'withdrawn' ? outcome.by : 'other';
-      const channel = await this.channel(p.channelId);
       for (const part of this.o.hub.promptParts.promptParts(p.sessionId, p.key)) {
         if (part.answeredAt !== null || req.answers?.[part.part]) continue; // shows its answer already
         const content = req.kind === 'question' ? renderQuestionClosed(req, part.part, why)
           : withPlanHeader(renderPlanPrompt(req, s.ownerId).content, renderPlanClosed(outcome));
-        await channel.messages.edit(part.messageId, { content, components: [], allowedMentions: { parse: [] } });
+        await this.guard('a settled question or plan', this.o.log, async () => {
+          await (await this.channel(p.channelId)).messages.edit(part.messageId, { content, components: [], allowedMentions: { parse: [] } });
+        });
       }
     }
     this.o.hub.setPrompt({ ...p, settledAt: this.now() });

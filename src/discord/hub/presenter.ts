@@ -52,7 +52,7 @@ export class HubPresenter implements HubUi {
   private readonly lent = new Map<string, ReplyTarget>();
 
   constructor(private readonly o: HubPresenterOptions) {
-    this.asks = new HubAsks(o);
+    this.asks = new HubAsks({ ...o, guard: unlessPermanent });
   }
 
   /** The interaction's own reply (its token) for the turn whose ref says `via: interactionId`: its first edit ends Discord's "thinking…". */
