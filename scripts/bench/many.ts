@@ -7,20 +7,15 @@
  *
  *   npm run bench:many        (or: npx tsx scripts/bench/many.ts [sessions=100] [concurrent=20] [windowSeconds=10])
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { benchRig, machine, median, p95, sleep } from './rig.js';
+import { benchRig, cpuMs, machine, median, p95, rssMiB, sleep } from './rig.js';
 import type { Interaction, StoredMessage } from '../../test/fakes/discord/server.js';
 import { buttonIds } from '../../test/helpers/harness.js';
 
 const [sessions, concurrent, windowS] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 10)];
 const rig = await benchRig('many');
 const { discord, user } = rig;
-const tick = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
-const stat = (pid: number) => { const s = fs.readFileSync(`/proc/${pid}/stat`, 'utf8'); return s.slice(s.lastIndexOf(')') + 2).split(' '); };
-const cpuMs = (pid: number) => { try { const f = stat(pid); return (Number(f[11]) + Number(f[12])) * tick; } catch { return 0; } };
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
 const tmuxPid = () => Number(execFileSync('tmux', ['-L', rig.socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim());
 const finalOf = (i: Interaction, prefix: string) => discord.calls.find((c) => c.method === 'PATCH' && c.path.includes(i.token) && c.status === 200
   && String(c.body?.content).startsWith(prefix) && !JSON.stringify(c.body?.components ?? []).includes('cdb:stop:'));

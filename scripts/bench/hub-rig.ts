@@ -1,0 +1,142 @@
+/**
+ * The benchmarks' rig for several machines (issue 12): a real nats-server on loopback (Debian's,
+ * test/helpers/nats-server.ts) with the hub's user (`hubPermissions()`), one user per runner
+ * (`runnerPermissions(n)`) and an unrestricted `observer`; a fake Discord of its own; `claude-bridge
+ * hub` and `claude-bridge runner --name <n>` as processes, as they ship (compiled dist/), each
+ * runner with its own Claude config home, work directory, store and tmux socket — the layout of
+ * test/e2e/hub.test.ts. The observer connection sees every command and event as the server
+ * stores it ({@link HubRig.observed}) and reads the runners' presence.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { Kvm } from '@nats-io/kv';
+import { FakeDiscord, type FakeUser } from '../../test/fakes/discord/server.js';
+import { startBotProcess, type BotProcess } from '../../test/helpers/bot-process.js';
+import { makeClaudeTestEnv, type ClaudeTestEnv } from '../../test/helpers/claude-env.js';
+import { startNatsServer, type NatsServer } from '../../test/helpers/nats-server.js';
+import { PRESENCE_BUCKET, hubPermissions, runnerPermissions } from '../../src/remote/subjects.js';
+
+export interface BenchRunner { name: string; cenv: ClaudeTestEnv; socket: string; db: string; proc: BotProcess | null }
+
+/** A command or event as the observer saw it: when it arrived (Date.now(), ms), its subject and envelope. */
+export interface Observed { at: number; subject: string; id: string; sentAt: number; body: { type: string; [k: string]: unknown } }
+
+export interface HubRig {
+  nats: NatsServer;
+  discord: FakeDiscord;
+  user: FakeUser;
+  hub: BotProcess;
+  runners: Record<string, BenchRunner>;
+  /** Every command and event published since the rig started, in arrival order. */
+  observed: Observed[];
+  /** The tmux server's pid of a runner (its `claude` processes live there). */
+  tmuxPid(runner: string): number;
+  /** A runner's live bridge sessions in its tmux (`cdb-*`, the keeper session aside). */
+  tmuxSessions(runner: string): string[];
+  /** The nats-server's pid. */
+  natsPid(): number;
+  close(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Starts NATS, the fake Discord, the hub, then the runners (the hub creates the presence bucket they
+ * announce themselves in); resolves once the hub registered `/claude` and every runner is in presence.
+ * `runnerEnv`: extra settings of every runner (e.g. `CLAUDE_BIN`, `MAX_SESSIONS`).
+ * @throws when a process exits or is not ready within 60 s
+ */
+export async function hubRig(name: string, o: {
+  runners: string[];
+  stubUrl: string;
+  runnerEnv?: Record<string, string>;
+  /** @default warn (as the all-in-one benches) */
+  logLevel?: string;
+  /** Called before the hub starts (e.g. to add threads, which its gateway READY then lists). */
+  beforeHub?: (discord: FakeDiscord, user: FakeUser) => void;
+}): Promise<HubRig> {
+  const nats = await startNatsServer([
+    { user: 'hub', password: 'pw-hub', permissions: hubPermissions() },
+    ...o.runners.map((r) => ({ user: `runner-${r}`, password: `pw-${r}`, permissions: runnerPermissions(r) })),
+    { user: 'observer', password: 'pw-observer' },
+  ]);
+  const discord = await FakeDiscord.start({ token: 'bench-hub-token' });
+  const user = discord.addUser('bench');
+  const observer: NatsConnection = await connect({ servers: nats.url, user: 'observer', pass: 'pw-observer', name: 'bench observer' });
+  const observed: Observed[] = [];
+  const dec = new TextDecoder();
+  for (const subject of ['cdb.runner.*.cmd', 'cdb.runner.*.evt']) {
+    observer.subscribe(subject, {
+      callback: (_err, m) => {
+        const at = Date.now();
+        try {
+          const e = JSON.parse(dec.decode(m.data)) as { id: string; at: number; body: Observed['body'] };
+          observed.push({ at, subject: m.subject, id: e.id, sentAt: e.at, body: e.body });
+        } catch { /* not protocol: not ours to time */ }
+      },
+    });
+  }
+  o.beforeHub?.(discord, user);
+  const hubDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-bench-hub-'));
+  const logLevel = o.logLevel ?? 'warn';
+  const hub = startBotProcess({
+    PATH: process.env.PATH ?? '', HOME: hubDir,
+    DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
+    ALLOWED_USER_IDS: user.id, ADMIN_USER_IDS: user.id, NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
+    DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: logLevel, THREADS: 'false',
+  }, ['hub']);
+  const runners: Record<string, BenchRunner> = {};
+  const alive = (p: BotProcess, what: string) => { if (p.proc.exitCode !== null) throw new Error(`${what} exited:\n${p.output()}`); };
+  const close = async () => {
+    await hub.stop();
+    for (const r of Object.values(runners)) {
+      await r.proc?.stop();
+      try { execFileSync('tmux', ['-L', r.socket, 'kill-server'], { stdio: 'ignore' }); } catch { /* gone */ }
+    }
+    await observer.close();
+    await discord.close();
+    await nats.stop();
+  };
+  try {
+    await discord.waitFor(() => (alive(hub, 'the hub'), discord.calls.some((c) => c.method === 'PUT' && c.path.includes('/commands') && c.status === 200)), 60_000, 'the hub registering /claude');
+    for (const r of o.runners) {
+      const cenv = makeClaudeTestEnv(o.stubUrl);
+      const m: BenchRunner = { name: r, cenv, socket: `cdb-bench-${name}-${process.pid}-${r}`, db: path.join(cenv.workDir, '..', 'runner.db'), proc: null };
+      runners[r] = m;
+      m.proc = startBotProcess({
+        ...cenv.env, NATS_URL: nats.url, NATS_USER: `runner-${r}`, NATS_PASSWORD: `pw-${r}`,
+        CLAUDE_WORKDIR: cenv.workDir, DATABASE_PATH: m.db, RUN_DIR: path.join(cenv.workDir, '..', 'run'),
+        TMUX_SOCKET: m.socket, SESSION_BACKEND: 'tmux', SPARE_PROCESSES: '0', LOG_LEVEL: logLevel, ...o.runnerEnv,
+      }, ['runner', '--name', r]);
+    }
+    const kv = await new Kvm(observer).open(PRESENCE_BUCKET);
+    for (const r of Object.values(runners)) {
+      for (let t = Date.now(); !(await kv.get(r.name).catch(() => null))?.value.length; await sleep(100)) {
+        alive(r.proc!, `runner ${r.name}`);
+        if (Date.now() - t > 60_000) throw new Error(`runner ${r.name} not in presence after 60 s:\n${r.proc!.output()}`);
+      }
+    }
+  } catch (err) {
+    await close();
+    throw err;
+  }
+  return {
+    nats, discord, user, hub, runners, observed, close,
+    tmuxSessions: (r) => {
+      try {
+        return execFileSync('tmux', ['-L', runners[r]!.socket, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8' })
+          .split('\n').filter((x) => x.startsWith('cdb-') && x !== 'cdb-keeper');
+      } catch { return []; }
+    },
+    natsPid: () => {
+      const conf = path.join(path.dirname(nats.storeDir), 'nats.conf');
+      const pid = fs.readdirSync('/proc').find((d) => /^\d+$/.test(d) && (() => { try { return fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(conf); } catch { return false; } })());
+      if (!pid) throw new Error(`no process runs nats-server -c ${conf}`);
+      return Number(pid);
+    },
+    tmuxPid: (r) => Number(execFileSync('tmux', ['-L', runners[r]!.socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim()),
+  };
+}
