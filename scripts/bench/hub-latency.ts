@@ -128,6 +128,9 @@ try {
     const [x, y] = [cliShare(local.bot.output()), cliShare(remote.runners.a!.proc!.output())];
     console.log(`prompt written → result read (debug log): all-in-one median ${median(x)} ms (p95 ${p95(x)}), runner median ${median(y)} ms (p95 ${p95(y)})`);
   }
+  const rtt = await remote.roundTrips('a', 50);
+  const f = (xs: number[]) => `median ${median(xs).toFixed(2)} ms, p95 ${p95(xs).toFixed(2)} ms`;
+  console.log(`NATS round trips from the bench process (50 each): presence KV get ${f(rtt.kvGet)}; JetStream publish → PubAck ${f(rtt.publish)}`);
   const limited = [...local.discord.limiter.limited.entries(), ...remote.discord.limiter.limited.entries()].map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
   console.log(`429 answers: ${limited}`);
 } finally {

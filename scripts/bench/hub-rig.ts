@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { Kvm } from '@nats-io/kv';
+import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { FakeDiscord, type FakeUser } from '../../test/fakes/discord/server.js';
 import { startBotProcess, type BotProcess } from '../../test/helpers/bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../../test/helpers/claude-env.js';
@@ -38,6 +39,12 @@ export interface HubRig {
   tmuxSessions(runner: string): string[];
   /** The nats-server's pid. */
   natsPid(): number;
+  /**
+   * Round trips on this NATS server from the bench process, `n` each, ms: a presence lookup (KV get
+   * of runner `runner`'s key, what `HubService.send` does per message) and a JetStream publish until
+   * its PubAck (a scratch file-storage stream, as the events and command streams are).
+   */
+  roundTrips(runner: string, n: number): Promise<{ kvGet: number[]; publish: number[] }>;
   close(): Promise<void>;
 }
 
@@ -125,6 +132,24 @@ export async function hubRig(name: string, o: {
   }
   return {
     nats, discord, user, hub, runners, observed, close,
+    roundTrips: async (runner, n) => {
+      const kv = await new Kvm(observer).open(PRESENCE_BUCKET);
+      const jsm = await jetstreamManager(observer);
+      await jsm.streams.add({ name: 'BENCH_RTT', subjects: ['bench.rtt'], storage: StorageType.File });
+      const js = jetstream(observer);
+      const kvGet: number[] = [];
+      const publish: number[] = [];
+      for (let i = 0; i < n; i++) {
+        let t = performance.now();
+        await kv.get(runner);
+        kvGet.push(performance.now() - t);
+        t = performance.now();
+        await js.publish('bench.rtt', new TextEncoder().encode(`{"n":${i}}`), { msgID: `rtt-${i}` });
+        publish.push(performance.now() - t);
+      }
+      await jsm.streams.delete('BENCH_RTT');
+      return { kvGet, publish };
+    },
     tmuxSessions: (r) => {
       try {
         return execFileSync('tmux', ['-L', runners[r]!.socket, 'list-sessions', '-F', '#{session_name}'], { encoding: 'utf8' })
