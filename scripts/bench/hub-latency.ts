@@ -21,11 +21,10 @@
  *   npm run bench:hub-latency     (or: npx tsx scripts/bench/hub-latency.ts [turns=30] [paceMs=1200])
  */
 import { execFileSync } from 'node:child_process';
-import { commandIdFor } from '../../src/hub/service.js';
 import type { FakeDiscord, FakeUser } from '../../test/fakes/discord/server.js';
 import buildDist from '../../test/helpers/build.js';
-import { hubRig, type HubRig, type Observed } from './hub-rig.js';
-import { benchRig, finalEdit, loadavg, machine, median, p95, sleep } from './rig.js';
+import { ackMs, eventsOf, hubRig, printStages, type HubRig, type TimedTurn } from './hub-rig.js';
+import { benchRig, cpuMs, finalEdit, loadavg, machine, median, p95, sleep } from './rig.js';
 
 const turns = Number(process.argv[2] ?? 30);
 const paceMs = Number(process.argv[3] ?? 1200);
@@ -34,7 +33,7 @@ const local = await benchRig('hub-latency');
 let remote: HubRig | null = null;
 
 interface Setup { name: string; discord: FakeDiscord; user: FakeUser }
-interface Turn { ms: number; edits: number; interactionId: string; t0: number; final: number }
+interface Turn extends TimedTurn { ms: number; edits: number }
 
 async function ask(s: Setup, prompt: string): Promise<Turn> {
   const i = s.discord.injectCommand({ user: s.user, name: 'claude', subcommand: 'ask', options: { prompt } });
@@ -42,37 +41,6 @@ async function ask(s: Setup, prompt: string): Promise<Turn> {
   const reply = s.discord.responsesTo(i)[0];
   const edits = s.discord.calls.filter((c) => c.method === 'PATCH' && (c.path.includes(i.token) || c.path.endsWith(`/messages/${reply?.id}`))).length;
   return { ms: final.at - i.createdAt, edits, interactionId: i.id, t0: i.createdAt, final: final.at };
-}
-
-/** When Discord got the interaction's acknowledgement (its callback), ms after the interaction. */
-function ackMs(s: Setup, t: Turn): number | null {
-  const c = s.discord.calls.find((x) => x.method === 'POST' && x.path.startsWith(`/interactions/${t.interactionId}/`) && x.path.endsWith('/callback'));
-  return c ? c.at - t.t0 : null;
-}
-
-let lastEvents = '';
-/** A hub turn's stages from what the observer saw (ms), or null when something was not seen. */
-function stages(s: Setup, t: Turn, seen: Observed[]) {
-  const cmdId = commandIdFor(t.interactionId);
-  const cmd = seen.find((o) => o.subject.endsWith('.cmd') && o.id === cmdId);
-  const accepted = seen.find((o) => o.body.type === 'accepted' && o.body.commandId === cmdId);
-  const turnId = accepted?.body.turnId;
-  const events = seen.filter((o) => o.subject.endsWith('.evt') && o.body.turnId === turnId && o.body.type !== 'accepted');
-  const [turn, started, result] = (['turn', 'started', 'result'] as const).map((type) => events.find((o) => o.body.type === type));
-  const ack = ackMs(s, t);
-  if (!cmd || !accepted || !turn || !started || !result || ack === null) return null;
-  lastEvents = [accepted, ...events].sort((x, y) => x.at - y.at).map((o) => `${o.body.type} +${o.sentAt - t.t0}/${o.at - t.t0}`).join(', ');
-  return {
-    'interaction → acknowledged (deferReply reached Discord)': ack,
-    'acknowledged → command stored (deferReply answered, presence, store, publish)': cmd.at - t.t0 - ack,
-    'command stored → turn produced (runner: pull, session, inbox)': turn.sentAt - cmd.at,
-    'turn produced → started produced (prompt written to claude)': started.sentAt - turn.sentAt,
-    'started produced → result produced (claude answers)': result.sentAt - started.sentAt,
-    'result produced → result stored (outbox: wait behind earlier events, PubAck)': result.at - result.sentAt,
-    'result stored → final edit (hub: consume, store, TurnView, PATCH)': t.final - result.at,
-    'events of the turn (accepted included)': events.length + 1,
-    'all its events: produced → stored, summed': [...events, accepted].reduce((a, o) => a + (o.at - o.sentAt), 0),
-  };
 }
 
 /** From a debug log: each warm turn's `prompt written` → `result read` (the CLI's own share of the turn), ms. */
@@ -98,12 +66,17 @@ try {
   ];
   const cold = [await ask(setups[0]!, 'cold start'), await ask(setups[1]!, 'cold start')];
   const loads = [loadavg()];
+  const pids = { bot: local.bot.proc.pid!, hub: remote.hub.proc.pid!, runner: remote.runners.a!.proc!.proc.pid!, nats: remote.natsPid() };
+  const cpu = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)])) as Record<keyof typeof pids, number>;
+  const cpu0 = cpu();
   const warm: Turn[][] = [[], []];
   for (let n = 0; n < turns; n++) {
     for (const k of n % 2 === 0 ? [0, 1] : [1, 0]) warm[k]!.push(await ask(setups[k]!, `warm ${n}`));
     await sleep(paceMs);
   }
   loads.push(loadavg());
+  const cpu1 = cpu();
+  const perTurn = (k: keyof typeof pids) => ((cpu1[k] - cpu0[k]) / turns).toFixed(1);
   const [a, h] = [warm[0]!.map((t) => t.ms), warm[1]!.map((t) => t.ms)];
   console.log(`Warm turn, hub → runner over NATS vs all-in-one (${machine()}; nats-server ${execFileSync('nats-server', ['--version'], { encoding: 'utf8' }).trim()})`);
   console.log(`${turns} warm /claude ask each, alternating, ${paceMs} ms between pairs; load average before / after: ${loads.join(' / ')}`);
@@ -111,18 +84,13 @@ try {
   console.log('| --- | --- | --- | --- | --- |');
   setups.forEach((s, k) => console.log(`| ${s.name} | ${cold[k]!.ms} ms | ${median(warm[k]!.map((t) => t.ms))} ms | ${p95(warm[k]!.map((t) => t.ms))} ms | ${median(warm[k]!.map((t) => t.edits))} |`));
   console.log(`ratio hub / all-in-one: median ${(median(h) / median(a)).toFixed(2)}×, p95 ${(p95(h) / p95(a)).toFixed(2)}× (goal ≤ 1.2×)`);
+  console.log(`CPU per warm turn (process CPU over the warm turns, idle time between them included): all-in-one bot ${perTurn('bot')} ms; hub ${perTurn('hub')} + runner ${perTurn('runner')} + nats-server ${perTurn('nats')} ms`);
   console.log(`runs, all-in-one: ${a.join(', ')}`);
   console.log(`runs, hub:        ${h.join(', ')}`);
-  const parts = warm[1]!.map((t) => stages(setups[1]!, t, remote!.observed)).filter((s) => s !== null);
-  console.log(`\nWhere a hub turn's time goes (median over ${parts.length} turns, ms):`);
-  console.log('| stage | median | p95 |');
-  console.log('| --- | --- | --- |');
-  for (const key of Object.keys(parts[0] ?? {})) {
-    const xs = parts.map((p) => p[key as keyof typeof p]);
-    console.log(`| ${key} | ${median(xs)} | ${p95(xs)} |`);
-  }
-  console.log(`the last turn's events (ms after the interaction: produced/stored): ${lastEvents}`);
-  const acks = warm[0]!.map((t) => ackMs(setups[0]!, t)).filter((x) => x !== null);
+  console.log('');
+  printStages(remote.discord, warm[1]!, remote.observed);
+  console.log(`the last turn's events (ms after the interaction: produced/stored): ${eventsOf(warm[1]!.at(-1)!, remote.observed)}`);
+  const acks = warm[0]!.map((t) => ackMs(setups[0]!.discord, t)).filter((x) => x !== null);
   console.log(`all-in-one, interaction → acknowledged: median ${median(acks)} ms, p95 ${p95(acks)} ms (it sends the prompt without waiting for it)`);
   if (logLevel === 'debug') {
     const [x, y] = [cliShare(local.bot.output()), cliShare(remote.runners.a!.proc!.output())];

@@ -17,12 +17,11 @@
  *   npm run bench:hub-many     (or: npx tsx scripts/bench/hub-many.ts [sessions=100] [concurrent=20] [windowSeconds=10])
  */
 import path from 'node:path';
-import type { Interaction } from '../../test/fakes/discord/server.js';
 import { threadPayload } from '../../test/fakes/discord/payloads.js';
 import { snowflake } from '../../test/fakes/discord/snowflake.js';
 import buildDist from '../../test/helpers/build.js';
 import { startAnthropicStub } from '../../test/fakes/anthropic-stub.js';
-import { hubRig, type HubRig } from './hub-rig.js';
+import { hubRig, printStages, type HubRig, type TimedTurn } from './hub-rig.js';
 import { cpuMs, finalEdit, loadavg, machine, median, p95, rssMiB, sleep } from './rig.js';
 
 const [sessions, concurrent, windowS] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 10)];
@@ -55,10 +54,10 @@ try {
     const i = command('project', { runner, path: '.' }, channelId);
     await discord.waitFor(() => discord.responsesTo(i).find((m) => m.content.startsWith('📁 New sessions')), 60_000, `binding to ${runner}`);
   };
-  const ask = async (k: number, prompt: string): Promise<{ i: Interaction; ms: number }> => {
+  const ask = async (k: number, prompt: string): Promise<TimedTurn & { ms: number }> => {
     const i = command('ask', { prompt }, threads[k]!);
     const final = await discord.waitFor(() => finalEdit(discord, i, `echo: ${prompt}`), 120_000, `answer in thread ${k}`);
-    return { i, ms: final.at - i.createdAt };
+    return { interactionId: i.id, t0: i.createdAt, final: final.at, ms: final.at - i.createdAt };
   };
 
   await bind('b', discord.channelId);
@@ -70,7 +69,7 @@ try {
   const startS = (Date.now() - t0) / 1000;
   await discord.waitFor(() => r.tmuxSessions('a').length + r.tmuxSessions('b').length === sessions, 60_000, `${sessions} live sessions`);
   const live = { a: r.tmuxSessions('a').length, b: r.tmuxSessions('b').length };
-  await sleep(2000);
+  await sleep(5000); // the start's garbage collected, heartbeats settled
 
   const pids = { hub: r.hub.proc.pid!, a: r.runners.a!.proc!.proc.pid!, b: r.runners.b!.proc!.proc.pid!, nats: r.natsPid() };
   const cpu = () => Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)])) as Record<keyof typeof pids, number>;
@@ -85,10 +84,12 @@ try {
   // The burst: half on each runner, all at once.
   const picks = [...threads.keys()].filter((k) => (k < half ? k < concurrent / 2 : k - half < concurrent / 2)).slice(0, concurrent);
   const b0 = cpu();
+  const self0 = process.cpuUsage();
   const bt0 = Date.now();
   const turns = await Promise.all(picks.map((k) => ask(k, `burst ${k}`)));
   const burstS = (Date.now() - bt0) / 1000;
   const b1 = cpu();
+  const self = process.cpuUsage(self0);
   load.push(loadavg());
   const lat = turns.map((t) => t.ms);
   const per = (a: Record<string, number>, b: Record<string, number>, k: string, s: number) => ((b[k]! - a[k]!) / s).toFixed(1);
@@ -103,8 +104,10 @@ try {
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| idle, ${windowS} s | ${per(idle0, idle1, 'hub', windowS)} | ${per(idle0, idle1, 'a', windowS)} | ${per(idle0, idle1, 'b', windowS)} | ${per(idle0, idle1, 'nats', windowS)} |`);
   console.log(`| burst, ${burstS.toFixed(2)} s | ${per(b0, b1, 'hub', burstS)} | ${per(b0, b1, 'a', burstS)} | ${per(b0, b1, 'b', burstS)} | ${per(b0, b1, 'nats', burstS)} |`);
-  console.log(`burst CPU, total ms: hub ${(b1.hub - b0.hub).toFixed(0)}, runner a ${(b1.a - b0.a).toFixed(0)}, runner b ${(b1.b - b0.b).toFixed(0)}, nats-server ${(b1.nats - b0.nats).toFixed(0)}`);
+  console.log(`burst CPU, total ms: hub ${(b1.hub - b0.hub).toFixed(0)}, runner a ${(b1.a - b0.a).toFixed(0)}, runner b ${(b1.b - b0.b).toFixed(0)}, nats-server ${(b1.nats - b0.nats).toFixed(0)}; this bench process (fake Discord, observer) ${((self.user + self.system) / 1000).toFixed(0)}`);
   console.log(`Discord calls while idle (${windowS} s): ${idleCalls}; turns: ${lat.join(', ')}`);
+  console.log('');
+  printStages(discord, turns, r.observed);
   const limited = [...discord.limiter.limited.entries()].map(([k, v]) => `${k}: ${v}`).join(', ') || 'none';
   console.log(`429 answers: ${limited}`);
 } catch (err) {

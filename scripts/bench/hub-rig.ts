@@ -18,6 +18,7 @@ import { FakeDiscord, type FakeUser } from '../../test/fakes/discord/server.js';
 import { startBotProcess, type BotProcess } from '../../test/helpers/bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../../test/helpers/claude-env.js';
 import { startNatsServer, type NatsServer } from '../../test/helpers/nats-server.js';
+import { commandIdFor } from '../../src/hub/service.js';
 import { PRESENCE_BUCKET, hubPermissions, runnerPermissions } from '../../src/remote/subjects.js';
 
 export interface BenchRunner { name: string; cenv: ClaudeTestEnv; socket: string; db: string; proc: BotProcess | null }
@@ -164,4 +165,66 @@ export async function hubRig(name: string, o: {
     },
     tmuxPid: (r) => Number(execFileSync('tmux', ['-L', runners[r]!.socket, 'display-message', '-p', '#{pid}'], { encoding: 'utf8' }).trim()),
   };
+}
+
+/** A `/claude ask` as the benches time it: the interaction's id, when it was injected and when its final edit came (Date.now(), ms). */
+export interface TimedTurn { interactionId: string; t0: number; final: number }
+
+/** When Discord got the interaction's acknowledgement (its callback), ms after the interaction; `null` if it never did. */
+export function ackMs(discord: FakeDiscord, t: TimedTurn): number | null {
+  const c = discord.calls.find((x) => x.method === 'POST' && x.path.startsWith(`/interactions/${t.interactionId}/`) && x.path.endsWith('/callback'));
+  return c ? c.at - t.t0 : null;
+}
+
+/** The command a hub turn was asked with, its `accepted` event and the turn's own events, as the observer saw them. */
+function eventsOfTurn(t: TimedTurn, seen: Observed[]) {
+  const cmdId = commandIdFor(t.interactionId);
+  const cmd = seen.find((o) => o.subject.endsWith('.cmd') && o.id === cmdId);
+  const accepted = seen.find((o) => o.body.type === 'accepted' && o.body.commandId === cmdId);
+  const turnId = accepted?.body.turnId;
+  const events = turnId ? seen.filter((o) => o.subject.endsWith('.evt') && o.body.turnId === turnId && o.body.type !== 'accepted') : [];
+  return { cmd, accepted, events };
+}
+
+/** A hub turn's events, in the order stored: `type +produced/stored` (ms after the interaction). */
+export function eventsOf(t: TimedTurn, seen: Observed[]): string {
+  const { accepted, events } = eventsOfTurn(t, seen);
+  return [...(accepted ? [accepted] : []), ...events].sort((x, y) => x.at - y.at).map((o) => `${o.body.type} +${o.sentAt - t.t0}/${o.at - t.t0}`).join(', ');
+}
+
+/**
+ * Where a hub turn's time went (ms), from the fake Discord's calls and what the observer saw; each
+ * event's `at` is the runner's clock when it was produced (the same machine's clock as ours).
+ * `null` when something was not seen.
+ */
+export function stages(discord: FakeDiscord, t: TimedTurn, seen: Observed[]) {
+  const { cmd, accepted, events } = eventsOfTurn(t, seen);
+  const [turn, started, result] = (['turn', 'started', 'result'] as const).map((type) => events.find((o) => o.body.type === type));
+  const ack = ackMs(discord, t);
+  if (!cmd || !accepted || !turn || !started || !result || ack === null) return null;
+  return {
+    'interaction → acknowledged (deferReply reached Discord)': ack,
+    'acknowledged → command stored (deferReply answered, presence, store, publish)': cmd.at - t.t0 - ack,
+    'command stored → turn produced (runner: pull, session, inbox)': turn.sentAt - cmd.at,
+    'turn produced → started produced (prompt written to claude)': started.sentAt - turn.sentAt,
+    'started produced → result produced (claude answers)': result.sentAt - started.sentAt,
+    'result produced → result stored (outbox: wait behind earlier events, PubAck)': result.at - result.sentAt,
+    'result stored → final edit (hub: consume, store, TurnView, PATCH)': t.final - result.at,
+    'events of the turn (accepted included)': events.length + 1,
+    'all its events: produced → stored, summed': [...events, accepted].reduce((a, o) => a + (o.at - o.sentAt), 0),
+  };
+}
+
+/** Prints {@link stages} of `turns` as a markdown table: median and p95 of each. */
+export function printStages(discord: FakeDiscord, turns: TimedTurn[], seen: Observed[]): void {
+  const parts = turns.map((t) => stages(discord, t, seen)).filter((s) => s !== null);
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const p95 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * 0.95))]!;
+  console.log(`Where a hub turn's time goes (${parts.length} of ${turns.length} turns fully seen, ms):`);
+  console.log('| stage | median | p95 |');
+  console.log('| --- | --- | --- |');
+  for (const key of Object.keys(parts[0] ?? {})) {
+    const xs = parts.map((p) => p[key as keyof typeof p]);
+    console.log(`| ${key} | ${median(xs)} | ${p95(xs)} |`);
+  }
 }

@@ -41,15 +41,18 @@ try {
   const idleCpu = pids.map((p, k) => cpuMs(p) - before[k]!);
   const rss = rssMiB(bot.proc.pid!);
 
+  const burst0 = { cpu: cpuMs(bot.proc.pid!), at: Date.now() };
   const latencies = await Promise.all(answers.slice(0, concurrent).map(async (m, k) => {
     const i = discord.injectButton({ user, message: m, customId: buttonIds(m).find((id) => id.startsWith('cdb:continue:'))! });
     const final = await discord.waitFor(() => finalOf(i, 'echo: continue'), 60_000, `continue ${k}`);
     return final.at - i.createdAt;
   }));
+  const burst = { cpu: cpuMs(bot.proc.pid!) - burst0.cpu, s: (Date.now() - burst0.at) / 1000 };
   console.log(`${sessions} live sessions, stand-in claude (${machine()})`);
   console.log(`| bot RSS | idle CPU, bot | idle CPU, tmux server | ${concurrent} concurrent turns p50 | p95 |`);
   console.log('| --- | --- | --- | --- | --- |');
   console.log(`| ${rss.toFixed(1)} MiB | ${(idleCpu[0]! / windowS).toFixed(2)} ms/s | ${(idleCpu[1]! / windowS).toFixed(2)} ms/s | ${median(latencies)} ms | ${p95(latencies)} ms |`);
+  console.log(`bot CPU during the ${concurrent} turns: ${burst.cpu.toFixed(0)} ms in ${burst.s.toFixed(2)} s`);
   console.log(`Discord calls while idle (${windowS} s): ${idleCalls.length}${idleCalls.length ? ` (${[...new Set(idleCalls)].join(', ')})` : ''}`);
 } finally {
   await rig.close();
