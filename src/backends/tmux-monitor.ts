@@ -125,6 +125,10 @@ export class TmuxMonitor {
     const clientFailed = this.clientFailed;
     this.clientFailed = false;
     if (this.watched.size === 0) return;
+    // Judged: the sessions watched before the listing was asked for. One watched while it is under
+    // way may be missing from it only because it did not exist yet (a start racing a listing asked
+    // for another's); watch() queued the next listing, which judges it.
+    const judged = [...this.watched];
     let alive: Set<string>;
     try {
       const res = await this.o.run(['list-sessions', '-F', '#{session_name}']);
@@ -140,8 +144,8 @@ export class TmuxMonitor {
       alive = new Set(); // no server: every session is gone
     }
     let vanished = 0;
-    for (const [session, onVanished] of [...this.watched]) {
-      if (alive.has(session)) continue;
+    for (const [session, onVanished] of judged) {
+      if (alive.has(session) || this.watched.get(session) !== onVanished) continue;
       this.watched.delete(session);
       vanished++;
       onVanished();
