@@ -235,6 +235,31 @@ export class HubService {
     return this.o.link.request(runner, { type: 'sessions', ownerId, dir }, 10_000);
   }
 
+  /**
+   * A session's export from its runner, chunk by chunk (at most Discord's upload limit in all).
+   * @returns the file's name and bytes, and how many transcript lines could not be read
+   * @throws BridgeError `SESSION_NOT_FOUND`, `RUNNER_OFFLINE` (no answer), `REMOTE` (the runner's refusal: too large, no transcript…)
+   */
+  async export(sessionId: string, format: 'markdown' | 'json' | 'jsonl'): Promise<{ name: string; data: Buffer; brokenLines: number }> {
+    const s = this.o.store.session(sessionId);
+    if (!s) throw new BridgeError('SESSION_NOT_FOUND');
+    const parts: Buffer[] = [];
+    for (let offset = 0, size = Infinity; offset < size;) {
+      const r = await this.o.link.request(s.runner, { type: 'export', sessionId, ownerId: s.ownerId, format, offset }, 20_000).catch((err: unknown) => {
+        throw new BridgeError('RUNNER_OFFLINE', { name: s.runner }, { cause: err });
+      });
+      if (!r.ok) throw new BridgeError('REMOTE', { message: r.message });
+      if (r.body.type !== 'export' || r.body.offset !== offset || r.body.size > 10 * 1024 * 1024) throw new Error(`runner ${s.runner} sent an export chunk out of place`);
+      const chunk = Buffer.from(r.body.data, 'base64');
+      parts.push(chunk);
+      offset += chunk.length;
+      size = r.body.size;
+      if (r.body.done) return { name: r.body.name, data: Buffer.concat(parts), brokenLines: r.body.brokenLines };
+      if (chunk.length === 0) throw new Error(`runner ${s.runner} sent an empty export chunk before the end`);
+    }
+    throw new Error(`runner ${s.runner} never said its export was done`);
+  }
+
   currentSession(ownerId: string, channelId: string) {
     return this.o.store.currentSession(ownerId, channelId);
   }

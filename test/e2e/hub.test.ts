@@ -184,6 +184,20 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     expect(sessionsOf(machines.a)).toMatchObject([{ turn_count: 2 }]);
   });
 
+  it('/claude export brings the thread\'s conversation from its runner, by request/reply', async () => {
+    const md = await reply(command(alice, 'export', {}, thread), (m) => m.attachments.length > 0, 'markdown export');
+    const mdFile = md.attachments[0] as { text: string; filename: string };
+    expect(mdFile.filename).toMatch(/^claude-[0-9a-f-]{36}\.md$/);
+    expect(mdFile.text).toContain('hello thread');
+    expect(mdFile.text).toContain('and more');
+    const raw = await reply(command(alice, 'export', { format: 'jsonl' }, thread), (m) => m.attachments.length > 0, 'jsonl export');
+    const id = (raw.attachments[0] as { filename: string }).filename.replace(/^claude-|\.jsonl$/g, '');
+    const transcript = execFileSync('find', [path.join(machines.a.cenv.configDir, 'projects'), '-name', `${id}.jsonl`], { encoding: 'utf8' }).trim();
+    expect((raw.attachments[0] as { text: string }).text).toBe(fs.readFileSync(transcript, 'utf8'));
+    const refused = await reply(command(mallory, 'export', {}, thread), () => true, 'refusal');
+    expect(refused.content).toBe('Only the person who started this session can do that.');
+  });
+
   it('/claude sessions lists each runner\'s sessions', async () => {
     const r = await reply(command(alice, 'sessions'), (m) => m.content.includes('**a**') && m.content.includes('**b**'), 'listing');
     expect(r.content).toContain('hello hub');

@@ -1,10 +1,10 @@
 /**
  * The hub's `/claude` (several machines, issue 12): `ask`, `stop`, `sessions`, `project`, `runners`,
- * `model`, `mode`
+ * `model`, `mode`, `export`
  * — what works across machines today. Each handler checks, acknowledges and hands the work to
  * {@link HubService}; the answer is shown by the hub's presenter when the runner's events come.
  */
-import { DiscordAPIError, MessageFlags, SlashCommandBuilder, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
+import { AttachmentBuilder, DiscordAPIError, MessageFlags, SlashCommandBuilder, ThreadAutoArchiveDuration, type ChatInputCommandInteraction, type RESTPostAPIChatInputApplicationCommandsJSONBody } from 'discord.js';
 import { BridgeError } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import type { HubService, PermissionModeName } from '../../hub/service.js';
@@ -48,6 +48,9 @@ export function buildHubCommand(): RESTPostAPIChatInputApplicationCommandsJSONBo
       .addStringOption((o) => o.setName('runner').setDescription('Runner name (`/claude runners`)').setRequired(true).setMaxLength(32))
       .addStringOption((o) => o.setName('path').setDescription('Directory inside that runner\'s workspace').setRequired(true).setMaxLength(1000)))
     .addSubcommand((s) => s.setName('runners').setDescription('The machines Claude Code runs on: online, sessions, version'))
+    .addSubcommand((s) => s.setName('export').setDescription('Post your session\'s conversation here as a file')
+      .addStringOption((o) => o.setName('format').setDescription('markdown (default), json, or the raw jsonl transcript')
+        .addChoices({ name: 'markdown', value: 'markdown' }, { name: 'json', value: 'json' }, { name: 'jsonl', value: 'jsonl' })))
     .addSubcommand((s) => s.setName('model').setDescription('Choose the model for the next turns of your session here')
       .addStringOption((o) => o.setName('name').setDescription('An alias (sonnet, opus, haiku…) or a full model id').setRequired(true).setMaxLength(90)
         .addChoices(...MODEL_ALIASES.map((m) => ({ name: m, value: m })))))
@@ -134,6 +137,20 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
         return `**${name}** · \`${reply.body.cwd}\`\n${renderListing(reply.body.sessions as SessionListing[])}`;
       }));
       await interaction.editReply({ content: parts.join('\n\n').slice(0, 2000) });
+      return;
+    }
+    case 'export': {
+      const s = c.hub.currentSession(p.userId, p.channelId) ?? c.hub.channelSession(p.channelId);
+      if (!s) throw new BridgeError('NO_SESSION');
+      assertMayActOn(c, s.sessionId, p.userId);
+      await interaction.deferReply();
+      const format = (interaction.options.getString('format') ?? 'markdown') as 'markdown' | 'json' | 'jsonl';
+      const file = await c.hub.export(s.sessionId, format);
+      const note = file.brokenLines > 0 ? ` (${file.brokenLines} broken transcript lines skipped)` : '';
+      await interaction.editReply({
+        content: `📄 The conversation as ${format}, from runner \`${s.runner}\`, ${(file.data.length / 1024).toFixed(1)} KiB${note}.`,
+        files: [new AttachmentBuilder(file.data, { name: file.name })],
+      });
       return;
     }
     case 'model': case 'mode': {
