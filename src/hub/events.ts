@@ -39,7 +39,7 @@ export class HubEvents {
       case 'accepted': return this.settled(e.runner, b.commandId, { ok: true }, b.sessionId, b.turnId);
       case 'refused': return this.settled(e.runner, b.commandId, { ok: false, message: b.message }, null, null);
       case 'turn': return this.turnEvent(e.runner, b);
-      case 'queued': case 'started': case 'text': case 'activity': case 'notice': {
+      case 'queued': case 'started': case 'text': case 'activity': case 'notice': case 'todos': case 'retry': {
         const row = this.ownTurn(e.runner, b.turnId);
         if (row && row.shownAt === null) this.liveTurn(row).turn.apply(b);
         return;

@@ -2,8 +2,8 @@
  * `RemoteTurn`: a turn of a session on a runner, rebuilt on the hub from the runner's events
  * (`src/remote/protocol.ts`) so that `TurnView` renders it exactly as it renders a turn of this
  * process ({@link ShownTurn}). What the events carry — queue position, start, text (appended or
- * replaced), tool names and whether each finished, output tokens, notices, the result — is what it
- * shows; tool inputs and outputs stay on the runner (the answer's text and the result are whole).
+ * replaced), tool names and whether each finished, output tokens, notices, the todo list, API
+ * retries, the result — is what it shows; tool inputs and outputs stay on the runner (the answer's text and the result are whole).
  */
 import { EventEmitter } from 'eventemitter3';
 import { BridgeError } from '../core/errors.js';
@@ -37,9 +37,9 @@ export class RemoteTurn extends EventEmitter<TurnEvents> implements ShownTurn {
   readonly notices: string[] = [];
   readonly steers: readonly SteerMark[] = [];
   readonly sentFiles = [] as const;
-  readonly retry: ApiRetry | null = null;
+  retry: ApiRetry | null = null;
   readonly rateLimit: RateLimitInfo | null = null;
-  readonly todos: readonly TodoItem[] | null = null;
+  todos: readonly TodoItem[] | null = null;
   readonly parkedUntil: number | null = null;
   isStarted = false;
   /** Set once its `result` event was applied. */
@@ -79,6 +79,15 @@ export class RemoteTurn extends EventEmitter<TurnEvents> implements ShownTurn {
         this.notices.push(body.text);
         this.emit('notice', body.text);
         return true;
+      case 'todos':
+        this.todos = body.items;
+        this.emit('todos', body.items);
+        return true;
+      case 'retry':
+        // The runner's clock dated it; the countdown is shown from when it arrived here.
+        this.retry = body.retry ? { ...body.retry, error: body.retry.error as ApiRetry['error'], at: Date.now() } : null;
+        this.emit('retry', this.retry);
+        return true;
       case 'result': this.end(body); return true;
       default: return false;
     }
@@ -99,6 +108,7 @@ export class RemoteTurn extends EventEmitter<TurnEvents> implements ShownTurn {
 
   private end(b: Body<'result'>): void {
     this.parts.text = b.text;
+    this.retry = null;
     for (const t of this.parts.tools) t.result ??= { text: '', isError: false };
     const r: TurnResult = {
       outcome: b.outcome, text: b.text, costUsd: b.costUsd, inputTokens: b.inputTokens, outputTokens: b.outputTokens, durationMs: b.durationMs,

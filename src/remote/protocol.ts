@@ -98,6 +98,20 @@ export const eventBody = z.discriminatedUnion('type', [
     tools: z.array(z.object({ id: z.string(), name: z.string(), done: z.boolean() })),
   }),
   z.object({ type: z.literal('notice'), ...turnRef, text }),
+  /** Claude's todo list as it stands (a snapshot: a later one supersedes), shown as the turn's checklist. */
+  z.object({
+    type: z.literal('todos'), ...turnRef,
+    items: z.array(z.object({ id: z.string().max(200), subject: z.string().max(2_000), status: z.enum(['pending', 'in_progress', 'completed']), activeForm: z.string().max(2_000).optional() })).max(200),
+  }),
+  /**
+   * Claude Code waits to retry a failed API request (`system/api_retry`): attempt of max, the delay
+   * from `at` (epoch ms on the runner), the HTTP status (`null`: no response) and the SDK's error
+   * kind; `retry: null` when the answer flows again.
+   */
+  z.object({
+    type: z.literal('retry'), ...turnRef,
+    retry: z.object({ attempt: z.number().int(), maxRetries: z.number().int(), delayMs: z.number(), status: z.number().int().nullable(), error: z.string().max(100), at: z.number() }).nullable(),
+  }),
   /**
    * Claude Code asks to use a tool (answer with a `permission` command), asks questions (kind
    * `question`, with `questions` and the `answers` given so far: answer each with an `answer`

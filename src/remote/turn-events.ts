@@ -10,14 +10,16 @@
  * which JetStream drops as duplicates (within its duplicate window): `<turn>:turn`, `:started`,
  * `:result` once per turn; `:text:<length after it>` for appended text (the text up to a length is
  * the same in every replay), `:text:<length>:<hash>` for a text that changed otherwise,
- * `:notice:<hash>`, and `:activity:<n>` / `:queued:<n>` (snapshots: a later one supersedes);
+ * `:notice:<hash>`, and `:activity:<n>` / `:queued:<n>` / `:todos:<n>` / `:retry:<n>` (snapshots: a
+ * later one supersedes);
  * session `state` changes get fresh ids.
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../core/logger.js';
 import type { SessionManager } from '../sessions/manager.js';
 import type { Session } from '../sessions/session.js';
-import type { Turn, TurnResult } from '../sessions/turn.js';
+import type { ApiRetry, Turn, TurnResult } from '../sessions/turn.js';
+import type { TodoItem } from '../sessions/todos.js';
 import type { EventOutbox } from './outbox.js';
 import type { EventBody } from './protocol.js';
 
@@ -41,7 +43,7 @@ export function forwardSessionEvents(manager: SessionManager, outbox: EventOutbo
 
 function forwardTurn(session: Session, turn: Turn, outbox: EventOutbox, log: Logger): void {
   const ref = { sessionId: session.id, turnId: turn.id };
-  const seq = { activity: 0, queued: 0 };
+  const seq = { activity: 0, queued: 0, todos: 0, retry: 0 };
   const send = (kind: string, body: EventBody, n?: number | string) => outbox.publish(n === undefined ? `${turn.id}:${kind}` : `${turn.id}:${kind}:${n}`, body);
   const rec = session.record;
   void send('turn', {
@@ -66,10 +68,12 @@ function forwardTurn(session: Session, turn: Turn, outbox: EventOutbox, log: Log
   const onQueued = (position: number) => void send('queued', { type: 'queued', ...ref, position }, ++seq.queued);
   const onStarted = () => void send('started', { type: 'started', ...ref });
   const onNotice = (text: string) => void send('notice', { type: 'notice', ...ref, text }, hash(text));
-  turn.on('queued', onQueued).on('started', onStarted).on('notice', onNotice).on('text', onText).on('activity', onActivity);
+  const onTodos = (items: readonly TodoItem[]) => void send('todos', { type: 'todos', ...ref, items: items.slice(0, 200).map((i) => ({ ...i })) }, ++seq.todos);
+  const onRetry = (retry: ApiRetry | null) => void send('retry', { type: 'retry', ...ref, retry: retry ? { ...retry, error: String(retry.error) } : null }, ++seq.retry);
+  turn.on('queued', onQueued).on('started', onStarted).on('notice', onNotice).on('text', onText).on('activity', onActivity).on('todos', onTodos).on('retry', onRetry);
   void turn.done.then(async (r) => {
     onText(r.text);
-    turn.off('queued', onQueued).off('started', onStarted).off('notice', onNotice).off('text', onText).off('activity', onActivity);
+    turn.off('queued', onQueued).off('started', onStarted).off('notice', onNotice).off('text', onText).off('activity', onActivity).off('todos', onTodos).off('retry', onRetry);
     const stored = await send('result', resultBody(ref, r));
     if (stored) await session.delivered(turn);
   }).catch((err: unknown) => log.error({ err, session: session.id, turn: turn.id }, 'could not forward a turn result'));

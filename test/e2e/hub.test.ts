@@ -53,6 +53,7 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
       ...m.cenv.env, NATS_URL: nats.url, NATS_USER: `runner-${m.name}`, NATS_PASSWORD: `pw-${m.name}`,
       CLAUDE_WORKDIR: m.cenv.workDir, DATABASE_PATH: m.db, RUN_DIR: path.join(m.cenv.workDir, '..', 'run'),
       TMUX_SOCKET: m.socket, SESSION_BACKEND: 'tmux', SPARE_PROCESSES: '0', LOG_LEVEL: 'debug',
+      CLAUDE_CODE_ENABLE_TODO_TOOLS: 'true', // the task tools, for the checklist test
     }, ['runner', '--name', m.name]);
     const proc = m.proc;
     await waitFor(() => {
@@ -302,6 +303,20 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     } finally {
       db.close();
     }
+  }, 240_000);
+
+  it('Claude\'s todo list shows as the turn\'s checklist, one message edited in place (todos events)', async () => {
+    const steps = [
+      ['TaskCreate', { subject: 'Write the tests', description: 'tests', activeForm: 'Writing the tests' }],
+      ['TaskCreate', { subject: 'Fix the bug', description: 'fix' }],
+      ['TaskUpdate', { taskId: '1', status: 'completed' }],
+    ];
+    const ask = command(alice, 'ask', { prompt: `STEPS:${JSON.stringify(steps)}` }, thread);
+    await final(ask, 'steps done:');
+    const lists = () => discord.channelMessages(thread).filter((m) => m.content.startsWith('📋 **Todo**'));
+    await waitFor(() => lists().find((m) => m.content.includes('1/2 done')), 'the checklist in its last state');
+    expect(lists()).toHaveLength(1);
+    expect(lists()[0]!.content).toBe('📋 **Todo** · 1/2 done\n✅ Write the tests\n☐ Fix the bug');
   }, 240_000);
 
   it('a runner cannot speak for another runner\'s session: the hub drops such events', async () => {

@@ -40,6 +40,20 @@ describe('RemoteTurn', () => {
     expect(turn.apply(text(20, 'late'))).toBe(false); // nothing after the end
   });
 
+  it('keeps the todo list and an API retry as the renderers read them; the end clears the retry', async () => {
+    const turn = new RemoteTurn('t1', ref.sessionId);
+    const seen: string[] = [];
+    turn.on('todos', () => seen.push('todos')).on('retry', () => seen.push('retry'));
+    turn.apply({ type: 'todos', ...ref, items: [{ id: '1', subject: 'Write the tests', status: 'in_progress', activeForm: 'Writing' }] });
+    expect(turn.todos).toEqual([{ id: '1', subject: 'Write the tests', status: 'in_progress', activeForm: 'Writing' }]);
+    turn.apply({ type: 'retry', ...ref, retry: { attempt: 2, maxRetries: 10, delayMs: 4000, status: 529, error: 'overloaded', at: 1 } });
+    expect(turn.retry).toMatchObject({ attempt: 2, status: 529, error: 'overloaded' });
+    expect(turn.retry!.at).toBeGreaterThan(1); // dated on arrival, not by the runner's clock
+    turn.apply(result('ok'));
+    expect(turn.retry).toBeNull();
+    expect(seen).toEqual(['todos', 'retry']);
+  });
+
   it('shows tool calls and tokens from activity; a failed result carries the runner\'s safe message', async () => {
     const turn = new RemoteTurn('t1', ref.sessionId);
     turn.apply({ type: 'activity', ...ref, tokens: 42, tools: [{ id: 'u1', name: 'Bash', done: true }, { id: 'u2', name: 'Read', done: false }] });
