@@ -14,6 +14,9 @@
  * idle over `windowSeconds` and during the burst; each runner's RSS; `concurrent` `/claude ask`s at
  * once, half on each runner (interaction → final edit), p50/p95.
  *
+ * BENCH_HUB_NODE_OPTIONS is the hub's NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to
+ * see where its CPU goes); BENCH_LOG_LEVEL the log level of hub and runners (default warn).
+ *
  *   npm run bench:hub-many     (or: npx tsx scripts/bench/hub-many.ts [sessions=100] [concurrent=20] [windowSeconds=10])
  */
 import path from 'node:path';
@@ -34,6 +37,7 @@ let rig: HubRig | null = null;
 try {
   rig = await hubRig('hub-many', {
     runners: ['a', 'b'], stubUrl: stub.url, logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
+    ...(process.env.BENCH_HUB_NODE_OPTIONS ? { hubEnv: { NODE_OPTIONS: process.env.BENCH_HUB_NODE_OPTIONS } } : {}),
     runnerEnv: {
       CLAUDE_BIN: path.resolve(import.meta.dirname, 'stub-claude.mjs'),
       MAX_SESSIONS: String(sessions + 10), MAX_SESSIONS_PER_USER: String(sessions + 10), MAX_QUEUE: String(sessions), DEFAULT_TIMEOUT: '3600',

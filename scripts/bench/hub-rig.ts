@@ -61,6 +61,8 @@ export async function hubRig(name: string, o: {
   runners: string[];
   stubUrl: string;
   runnerEnv?: Record<string, string>;
+  /** Extra settings of the hub (e.g. `NODE_OPTIONS: '--cpu-prof'`). */
+  hubEnv?: Record<string, string>;
   /** @default warn (as the all-in-one benches) */
   logLevel?: string;
   /** Called before the hub starts (e.g. to add threads, which its gateway READY then lists). */
@@ -94,7 +96,7 @@ export async function hubRig(name: string, o: {
     PATH: process.env.PATH ?? '', HOME: hubDir,
     DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
     ALLOWED_USER_IDS: user.id, ADMIN_USER_IDS: user.id, NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
-    DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: logLevel, THREADS: 'false',
+    DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: logLevel, THREADS: 'false', ...o.hubEnv,
   }, ['hub']);
   const runners: Record<string, BenchRunner> = {};
   const alive = (p: BotProcess, what: string) => { if (p.proc.exitCode !== null) throw new Error(`${what} exited:\n${p.output()}`); };
