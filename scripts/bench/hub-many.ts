@@ -14,7 +14,7 @@
  * idle over `windowSeconds` and during the burst; each runner's RSS; `concurrent` `/claude ask`s at
  * once, half on each runner (interaction → final edit), p50/p95.
  *
- * BENCH_HUB_NODE_OPTIONS is the hub's NODE_OPTIONS (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`, to
+ * BENCH_HUB_NODE_OPTIONS is the hub's NODE_OPTIONS (e.g. `--require <abs path>/scripts/bench/cpu-profile.cjs`, to
  * see where its CPU goes); BENCH_LOG_LEVEL the log level of hub and runners (default warn).
  *
  *   npm run bench:hub-many     (or: npx tsx scripts/bench/hub-many.ts [sessions=100] [concurrent=20] [windowSeconds=10])
