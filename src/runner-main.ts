@@ -16,6 +16,7 @@ import { RunnerService } from './remote/runner.js';
 import { parseRunnerName, runnerInboxPrefix } from './remote/subjects.js';
 import { natsOptions } from './nats-options.js';
 import { openSessions, workDirs } from './session-setup.js';
+import { controlSocketPath, startControlServer } from './cli/control.js';
 
 export interface RunningRunner {
   name: string;
@@ -29,6 +30,20 @@ export interface RunningRunner {
 const COMMAND_RECORD_MS = 7 * 86_400_000;
 
 /**
+ * A runner's own store, run dir and tmux socket, unless `DATABASE_PATH`, `RUN_DIR` or `TMUX_SOCKET`
+ * are set: next to a `start` bot (or another runner) on the same machine with the defaults, each
+ * would end the other's processes as orphans and share one database. Also what the operator
+ * commands (`claude-bridge sessions …`) use on a runner's machine (`RUNNER_NAME` set).
+ */
+export function runnerPlaces(config: Config, runner: string, env: NodeJS.ProcessEnv = process.env): Pick<Config, 'DATABASE_PATH' | 'RUN_DIR' | 'TMUX_SOCKET'> {
+  return {
+    DATABASE_PATH: env.DATABASE_PATH ? config.DATABASE_PATH : `data/runner-${runner}.db`,
+    RUN_DIR: env.RUN_DIR ? config.RUN_DIR : `data/run-${runner}`,
+    TMUX_SOCKET: env.TMUX_SOCKET ? config.TMUX_SOCKET : `cdb-runner-${runner}`,
+  };
+}
+
+/**
  * Starts a runner named `name` (else `RUNNER_NAME`).
  * @throws BridgeError `CONFIG_INVALID` without a name or `NATS_URL`, on a bad directory, refused NATS credentials; what the backend or store throw
  */
@@ -40,14 +55,7 @@ export async function startRunner(config: Config, name: string | undefined, env:
   if (!config.NATS_URL) throw new BridgeError('CONFIG_INVALID', { detail: 'NATS_URL is not set: a runner reaches its hub through NATS (e.g. nats://hub.example:4222)' });
   if (env.DISCORD_TOKEN) log.warn('DISCORD_TOKEN is set on a runner, which never uses it: remove it from this machine (the hub alone holds it)');
   workDirs(config); // a bad directory is refused before NATS is dialled
-  // A runner keeps to its own store, run dir and tmux socket unless they are set: next to a `start`
-  // bot (or another runner) on the same machine with the defaults, each would end the other's
-  // processes as orphans and share one database.
-  const own = {
-    DATABASE_PATH: env.DATABASE_PATH ? config.DATABASE_PATH : `data/runner-${runner}.db`,
-    RUN_DIR: env.RUN_DIR ? config.RUN_DIR : `data/run-${runner}`,
-    TMUX_SOCKET: env.TMUX_SOCKET ? config.TMUX_SOCKET : `cdb-runner-${runner}`,
-  };
+  const own = runnerPlaces(config, runner, env);
   const sessions = await openSessions(config, env, log, {
     databasePath: own.DATABASE_PATH, runDir: own.RUN_DIR, tmuxSocket: own.TMUX_SOCKET, sendFiles: false, logFields: { runner },
   });
@@ -63,7 +71,10 @@ export async function startRunner(config: Config, name: string | undefined, env:
   const version = (JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
   const service = new RunnerService({ nc, name: runner, manager, commands: store, maxSessions: config.MAX_SESSIONS, version, log });
   const keepProcesses = config.KEEP_PROCESSES_ON_EXIT && backend.kind === 'tmux';
+  let closeControl: (() => Promise<void>) | null = null;
   try {
+    // One writer: while the runner runs, `claude-bridge sessions suspend|kill` on its machine go through it.
+    closeControl = await startControlServer(controlSocketPath(own.RUN_DIR), manager, log);
     store.pruneCommands(Date.now() - COMMAND_RECORD_MS);
     await manager.initialize(); // owed turns are published as they are restored; commands wait meanwhile
     await service.start().catch((err: Error) => {
@@ -73,6 +84,7 @@ export async function startRunner(config: Config, name: string | undefined, env:
     });
   } catch (err) {
     await service.stop().catch(() => undefined);
+    await closeControl?.();
     await manager.shutdown({ keepProcesses: true });
     await closeAll();
     throw err;
@@ -82,6 +94,7 @@ export async function startRunner(config: Config, name: string | undefined, env:
     name: runner, manager, log,
     async stop() {
       await service.stop();
+      await closeControl?.();
       await manager.shutdown({ keepProcesses });
       await closeAll();
     },

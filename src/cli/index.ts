@@ -21,11 +21,23 @@ function oneLine(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/**
+ * The configuration an operator command acts on: on a runner's machine (`RUNNER_NAME` set, no
+ * Discord token) the runner's own store, run dir and tmux socket (`runnerPlaces`), so `claude-bridge
+ * sessions …` there reaches the runner (its control socket) and its sessions.
+ */
+async function operatorConfig(): Promise<Config> {
+  const config = loadConfig();
+  if (!config.RUNNER_NAME || config.DISCORD_TOKEN) return config;
+  const { runnerPlaces } = await import('../runner-main.js');
+  return { ...config, ...runnerPlaces(config, config.RUNNER_NAME) };
+}
+
 /** Runs an action with the loaded config; prints its result, or its error in one line. */
 function act<A extends unknown[]>(fn: (config: Config, ...args: A) => Promise<string | void> | string | void) {
   return async (...args: A) => {
     try {
-      const out = await fn(loadConfig(), ...args);
+      const out = await fn(await operatorConfig(), ...args);
       if (out) process.stdout.write(`${out}\n`);
     } catch (err) {
       process.stderr.write(`${oneLine(err)}\n`);

@@ -319,6 +319,20 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     expect(lists()[0]!.content).toBe('📋 **Todo** · 1/2 done\n✅ Write the tests\n☐ Fix the bug');
   }, 240_000);
 
+  it('on a runner\'s machine, claude-bridge sessions lists its sessions and suspends one through the running runner', async () => {
+    const env = {
+      ...machines.a.cenv.env, RUNNER_NAME: 'a', NATS_URL: nats.url, CLAUDE_WORKDIR: machines.a.cenv.workDir,
+      DATABASE_PATH: machines.a.db, RUN_DIR: path.join(machines.a.cenv.workDir, '..', 'run'), TMUX_SOCKET: machines.a.socket,
+    };
+    const cli = (...args: string[]) => execFileSync(process.execPath, [path.resolve(import.meta.dirname, '../../bin/claude-bridge.js'), ...args], { env, encoding: 'utf8' });
+    const id = sessionsOf(machines.a).find((r) => r.channel_id === thread)!.id;
+    expect(cli('sessions', 'list')).toContain(id);
+    // One writer: the running runner ends the process itself (its control socket), not the CLI behind its back.
+    expect(cli('sessions', 'suspend', id).trim()).toBe(`${id}: process ended, session suspended (resumable)`);
+    discord.injectMessage({ user: alice, channelId: thread, content: 'after the suspend' });
+    await waitFor(() => discord.channelMessages(thread).find((m) => m.content.includes('echo: after the suspend') && !hasButton(m, 'stop')), 'the resumed answer');
+  }, 240_000);
+
   it('a runner cannot speak for another runner\'s session: the hub drops such events', async () => {
     const aSession = sessionsOf(machines.a)[0]!.id;
     const nc = await connect({ servers: nats.url, user: 'runner-b', pass: 'pw-b', inboxPrefix: '_INBOX_b' });
