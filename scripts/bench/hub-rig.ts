@@ -109,6 +109,8 @@ export async function hubRig(name: string, o: {
     await observer.close();
     await discord.close();
     await nats.stop();
+    // The hub's and the runners' directories (stores, run dirs, Claude config homes, work dirs).
+    for (const d of [hubDir, ...Object.values(runners).map((r) => path.dirname(r.cenv.workDir))]) fs.rmSync(d, { recursive: true, force: true });
   };
   try {
     await discord.waitFor(() => (alive(hub, 'the hub'), discord.calls.some((c) => c.method === 'PUT' && c.path.includes('/commands') && c.status === 200)), 60_000, 'the hub registering /claude');
