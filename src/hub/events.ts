@@ -75,7 +75,7 @@ export class HubEvents {
     if (!this.o.store.noteSession({ sessionId: b.sessionId, runner, ownerId: b.ownerId, channelId: b.channelId, lastAt: this.o.now() })) {
       return void this.o.log.warn({ runner, session: b.sessionId }, 'a turn of a session another runner holds was dropped');
     }
-    const replyRef = b.replyRef && this.o.store.issuedReplyRef(runner, b.replyRef) ? b.replyRef : null;
+    const replyRef = b.replyRef ? this.o.store.issuedReplyRef(runner, b.replyRef) : null;
     if (b.replyRef && !replyRef) this.o.log.warn({ runner, turn: b.turnId }, 'a reply ref the hub did not give this runner was ignored');
     this.o.store.addTurn({ turnId: b.turnId, sessionId: b.sessionId, runner, ownerId: b.ownerId, channelId: b.channelId, replyRef, followUp: b.followUpOf !== null, createdAt: this.o.now() });
     const row = this.o.store.turn(b.turnId)!;

@@ -137,6 +137,11 @@ export class HubService {
     return { commandId: id, runner, online, published };
   }
 
+  /** The reply named by `replyRef` (an interaction's) now has its message: a restarted hub edits that. */
+  replyPosted(replyRef: string, posted: string): void {
+    this.o.store.postReplyRef(replyRef, posted);
+  }
+
   /** Who owns a channel's conversation: its session's owner, else whoever asked there first (its runner has not reported the session yet). */
   channelOwner(channelId: string): string | null {
     return this.o.store.channelSession(channelId)?.ownerId ?? this.o.store.channelAsker(channelId)?.ownerId ?? null;

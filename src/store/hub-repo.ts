@@ -49,6 +49,12 @@ export const HUB_MIGRATIONS: readonly Migration[] = [{
       PRIMARY KEY (session_id, key, part)
     );
   `,
+}, {
+  version: 3,
+  name: 'posted reply refs',
+  // A message is sent before Discord has answered the interaction's deferral: its reply ref names
+  // the interaction; once the reply's message id is known it is kept here, for a restarted hub.
+  sql: `ALTER TABLE hub_commands ADD COLUMN posted_ref TEXT;`,
 }];
 
 export interface HubPlace { channelId: string; runner: string; dir: string | null; boundBy: string | null; at: number }
@@ -134,9 +140,22 @@ export class SqliteHubStore {
       .get(channelId, ownerId, runner) !== undefined;
   }
 
-  /** Whether the hub gave `runner` this reply ref with a command (a runner cannot point the hub at another message). */
-  issuedReplyRef(runner: string, replyRef: string): boolean {
-    return this.db.prepare('SELECT 1 FROM hub_commands WHERE reply_ref = ? AND runner = ? LIMIT 1').get(replyRef, runner) !== undefined;
+  /**
+   * The reply ref to use for a turn whose event names `replyRef`: the one the hub gave `runner` with
+   * a command (with the reply's message id once known), else `null` — a runner cannot point the hub
+   * at another message.
+   */
+  issuedReplyRef(runner: string, replyRef: string): string | null {
+    const r = this.db.prepare('SELECT coalesce(posted_ref, reply_ref) AS ref FROM hub_commands WHERE reply_ref = ? AND runner = ? LIMIT 1').get(replyRef, runner) as Row | undefined;
+    return r ? String(r.ref) : null;
+  }
+
+  /** The reply named by `replyRef` now has a message (`posted`): its command and its turns not yet shown use that. */
+  postReplyRef(replyRef: string, posted: string): void {
+    this.db.transaction(() => {
+      this.db.prepare('UPDATE hub_commands SET posted_ref = ? WHERE reply_ref = ?').run(posted, replyRef);
+      this.db.prepare('UPDATE hub_turns SET reply_ref = ? WHERE reply_ref = ? AND shown_at IS NULL').run(posted, replyRef);
+    })();
   }
 
   /** Who asked first in a channel, and which runner it went to (a thread whose session the runner has not reported yet). */

@@ -61,6 +61,18 @@ describe('HubEvents: what a runner may make the hub show', () => {
     expect(r.store.session('aaaaaaaaaaaa')).toMatchObject({ runner: 'a', channelId: CH, ownerId: ALICE });
   });
 
+  it('uses the reply\'s message id once the hub knows it, whether the turn came before or after', () => {
+    const r = rig();
+    const via = JSON.stringify({ channelId: CH, via: '400000000000000001' });
+    const posted = JSON.stringify({ channelId: CH, messageId: '300000000000000002', via: '400000000000000001' });
+    r.store.addCommand({ id: 'c1', runner: 'a', type: 'send', ownerId: ALICE, channelId: CH, replyRef: via, at: Date.now() });
+    void r.turn('a', 'aaaaaaaaaaaa', 't1', CH, via); // before Discord answered the deferral
+    r.store.postReplyRef(via, posted);
+    expect(r.store.turn('t1')!.replyRef).toBe(posted);
+    void r.turn('a', 'aaaaaaaaaaaa', 't2', CH, via); // after (a follow-up of the same message, say)
+    expect(r.store.turn('t2')!.replyRef).toBe(posted);
+  });
+
   it('holds a result until its turn is known, shows it once, and only acknowledges it after', async () => {
     const r = rig();
     r.sent('a');

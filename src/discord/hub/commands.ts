@@ -19,7 +19,8 @@ const COMMAND_NAME = 'claude';
 import { placeOf } from '../context.js';
 import { makeReplyRef } from '../reply-ref.js';
 import { excerpt, threadName } from '../operations/thread.js';
-import { interactionTarget } from '../render/targets.js';
+import { interactionTarget, pendingTarget, postedLaterTarget } from '../render/targets.js';
+import { nonceOf } from '../nonce.js';
 import type { ReplyTarget } from '../render/turn-view.js';
 
 export interface HubCommandContext {
@@ -67,23 +68,31 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
     case 'ask': {
       const prompt = interaction.options.getString('prompt', true).trim();
       if (!prompt) throw new BridgeError('PROMPT_EMPTY');
-      const deferred = await interaction.deferReply({ withResponse: true });
-      const messageId = deferred.resource?.message?.id;
-      const opening = c.threads && messageId && !interaction.channel?.isThread();
-      if (opening) await c.hub.runnerFor(p.channelId, p.parentId); // no runner at all: say so before opening a thread
-      const thread = opening ? await openThread(interaction, prompt, c) : null;
-      if (thread) c.hub.messageTaken(thread, thread); // its messages, from the first, are caught up after a hub restart
-      // In a thread of its own, the session lives there and its answer is posted there (with the bot
-      // token, a nonce from the turn id); else the answer is this reply: through the interaction's
-      // token while this process holds it (its first edit ends "thinking…"), by message id after.
-      const place = thread ? { ...p, channelId: thread, parentId: p.channelId } : p;
-      const replyRef = makeReplyRef(thread ? { channelId: thread } : { channelId: p.channelId, ...(messageId ? { messageId } : {}), via: interaction.id });
-      if (!thread) c.lend(interaction.id, interactionTarget(interaction, { messageId, log: c.log }));
-      const sent = await c.hub.send(place, prompt, { source: interaction.id, replyRef });
-      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online, published: sent.published, thread }, 'message sent to a runner');
+      if (c.threads && !interaction.channel?.isThread()) return askInThread(interaction, prompt, p, c);
+      // In place (in a thread, or without THREADS): the message goes to its runner while Discord
+      // takes the deferral, as the all-in-one does (operations/answer.ts). Its answer is this reply:
+      // through the interaction's token while this process holds it (lent; its first edit ends
+      // "thinking…"), by the reply's message id — stored once Discord returns it — after a restart.
+      const deferring = interaction.deferReply({ withResponse: true });
+      const replyRef = makeReplyRef({ channelId: p.channelId, via: interaction.id });
+      c.lend(interaction.id, pendingTarget(deferring.then(
+        (d) => interactionTarget(interaction, { messageId: d.resource?.message?.id, log: c.log }),
+        () => postedLaterTarget(interaction.client, p.channelId, nonceOf('interaction', interaction.id)), // not acknowledged: a channel message
+      )));
+      let sent: Awaited<ReturnType<HubService['send']>>;
+      try {
+        sent = await c.hub.send(p, prompt, { source: interaction.id, replyRef });
+      } finally {
+        await deferring.catch(() => undefined); // an error is told in the acknowledged reply
+      }
+      c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online, published: sent.published }, 'message sent to a runner');
+      const messageId = await deferring.then((d) => d.resource?.message?.id, (err: unknown) => {
+        c.log.warn({ err, interaction: interaction.id }, 'interaction not acknowledged; the answer goes to a channel message');
+        return undefined;
+      });
+      if (messageId) c.hub.replyPosted(replyRef, makeReplyRef({ channelId: p.channelId, messageId, via: interaction.id }));
       const note = !sent.published ? natsAwayNote : !sent.online ? offlineNote(sent.runner) : null;
-      if (note && thread) await interaction.followUp({ content: note });
-      else if (note) await interaction.editReply({ content: note });
+      if (note && messageId) await interaction.editReply({ content: note });
       return;
     }
     case 'stop': {
@@ -170,6 +179,25 @@ export async function runHubCommand(interaction: ChatInputCommandInteraction, c:
     default:
       throw new BridgeError('NOT_ON_HUB', { what: `/claude ${interaction.options.getSubcommand()}` });
   }
+}
+
+/**
+ * `/claude ask` in a channel with `THREADS`: the prompt shown as the reply, a thread opened on it
+ * (its id is the reply's), the session there; the answer is posted in the thread.
+ */
+async function askInThread(interaction: ChatInputCommandInteraction, prompt: string, p: ReturnType<typeof placeOf>, c: HubCommandContext): Promise<void> {
+  const deferred = await interaction.deferReply({ withResponse: true });
+  const messageId = deferred.resource?.message?.id;
+  if (!messageId) throw new Error('the deferred reply has no message id');
+  await c.hub.runnerFor(p.channelId, p.parentId); // no runner at all: say so before opening a thread
+  const thread = await openThread(interaction, prompt, c);
+  if (thread) c.hub.messageTaken(thread, thread); // its messages, from the first, are caught up after a hub restart
+  const place = thread ? { ...p, channelId: thread, parentId: p.channelId } : p;
+  const replyRef = makeReplyRef(thread ? { channelId: thread } : { channelId: p.channelId, messageId });
+  const sent = await c.hub.send(place, prompt, { source: interaction.id, replyRef });
+  c.log.info({ command: sent.commandId, runner: sent.runner, online: sent.online, published: sent.published, thread }, 'message sent to a runner');
+  const note = !sent.published ? natsAwayNote : !sent.online ? offlineNote(sent.runner) : null;
+  if (note) await interaction.followUp({ content: note });
 }
 
 /** Discord: Missing Permissions, Missing Access — the bot may not open threads here. */
