@@ -51,17 +51,31 @@ function forwardTurn(session: Session, turn: Turn, outbox: EventOutbox, log: Log
     followUpOf: turn.followUpOf?.id ?? null,
   });
   let shown = '';
-  const onText = (text: string) => {
-    if (text === shown) return;
-    const appended = text.startsWith(shown);
-    const body = { type: 'text' as const, ...ref, length: text.length, delta: appended ? text.slice(shown.length) : '', ...(appended ? {} : { full: text }) };
-    void send('text', body, appended ? text.length : `${text.length}:${hash(text)}`);
-    shown = text;
-  };
-  const onActivity = () => void send('activity', {
+  // Text and token counts are coalesced: at most one event per STREAM_EVENT_MS each (the first at
+  // once, the last at the turn's end), since every event wakes the runner, NATS and the hub while
+  // claude works on the same machine. A replay may coalesce differently: text events carry their
+  // position (one seen already is ignored), activity events are snapshots.
+  const text = coalesce((t: string) => {
+    if (t === shown) return;
+    const appended = t.startsWith(shown);
+    const body = { type: 'text' as const, ...ref, length: t.length, delta: appended ? t.slice(shown.length) : '', ...(appended ? {} : { full: t }) };
+    void send('text', body, appended ? t.length : `${t.length}:${hash(t)}`);
+    shown = t;
+  });
+  const onText = (t: string) => text.push(t);
+  let tools = '';
+  const activity = coalesce(() => void send('activity', {
     type: 'activity', ...ref, tokens: turn.parts.tokens,
     tools: turn.parts.parts.flatMap((p) => (p.kind === 'tool' ? [{ id: p.call.id, name: p.call.name, done: p.call.result !== undefined }] : [])),
-  }, ++seq.activity);
+  }, ++seq.activity));
+  const onActivity = () => {
+    const now = turn.parts.parts.map((p) => (p.kind === 'tool' ? `${p.call.id}:${p.call.result !== undefined}` : '')).join(',');
+    if (now !== tools) { // a tool started or ended: at once
+      tools = now;
+      activity.push(undefined);
+      activity.flush();
+    } else activity.push(undefined); // only the token count: coalesced
+  };
   for (const n of turn.notices) void send('notice', { type: 'notice', ...ref, text: n }, hash(n));
   if (turn.isStarted) void send('started', { type: 'started', ...ref });
   if (turn.text) onText(turn.text);
@@ -72,7 +86,9 @@ function forwardTurn(session: Session, turn: Turn, outbox: EventOutbox, log: Log
   const onRetry = (retry: ApiRetry | null) => void send('retry', { type: 'retry', ...ref, retry: retry ? { ...retry, error: String(retry.error) } : null }, ++seq.retry);
   turn.on('queued', onQueued).on('started', onStarted).on('notice', onNotice).on('text', onText).on('activity', onActivity).on('todos', onTodos).on('retry', onRetry);
   void turn.done.then(async (r) => {
-    onText(r.text);
+    activity.cancel(); // the result carries the tokens
+    text.push(r.text);
+    text.flush();
     turn.off('queued', onQueued).off('started', onStarted).off('notice', onNotice).off('text', onText).off('activity', onActivity).off('todos', onTodos).off('retry', onRetry);
     const stored = await send('result', resultBody(ref, r));
     if (stored) await session.delivered(turn);
@@ -91,4 +107,42 @@ function hash(text: string): string {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
   return (h >>> 0).toString(36);
+}
+
+/** Between two coalesced streaming events of a turn (text, token counts), ms. */
+const STREAM_EVENT_MS = 100;
+
+/**
+ * Calls `emit` with the newest value pushed: at once when nothing was emitted in the last
+ * {@link STREAM_EVENT_MS}, else once that time is up (leading and trailing edge). `flush` emits a
+ * pending value now; `cancel` drops it.
+ */
+function coalesce<T>(emit: (v: T) => void): { push(v: T): void; flush(): void; cancel(): void } {
+  let last = 0;
+  let timer: NodeJS.Timeout | null = null;
+  let pending: { v: T } | null = null;
+  const flush = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (!pending) return;
+    const { v } = pending;
+    pending = null;
+    last = Date.now();
+    emit(v);
+  };
+  return {
+    push(v: T) {
+      pending = { v };
+      if (timer) return;
+      const wait = last + STREAM_EVENT_MS - Date.now();
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait);
+    },
+    flush,
+    cancel() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      pending = null;
+    },
+  };
 }
