@@ -9,9 +9,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
-import { EXPORT_EXTENSIONS, exportTranscript, type ExportFormat } from '../claude/export.js';
+import type { ExportFormat } from '../claude/export.js';
+import { UPLOAD_LIMIT_BYTES, writeExportFile } from '../claude/export-file.js';
 import { BridgeError } from '../core/errors.js';
 import { parseBridgeSessionId } from '../core/ids.js';
 import type { SessionManager } from '../sessions/manager.js';
@@ -19,7 +18,7 @@ import type { SessionManager } from '../sessions/manager.js';
 /** Bytes of an export per reply: base64 of it stays well under NATS's 1 MiB max payload. */
 export const EXPORT_CHUNK_BYTES = 512 * 1024;
 /** Discord's upload limit for bots without boosts (API docs, "Uploading Files"), bytes. */
-export const EXPORT_LIMIT_BYTES = 10 * 1024 * 1024;
+export const EXPORT_LIMIT_BYTES = UPLOAD_LIMIT_BYTES;
 /** How long an export's file is kept for the requests of its later chunks, ms. */
 const KEEP_MS = 5 * 60_000;
 
@@ -35,8 +34,6 @@ export interface ExportChunk {
   /** Transcript lines that could not be read (skipped). */
   brokenLines: number;
 }
-
-const formatBytes = (n: number) => (n < 1024 ** 2 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`);
 
 export class RunnerExports {
   private readonly files = new Map<string, { path: string; name: string; size: number; brokenLines: number; timer: NodeJS.Timeout }>();
@@ -72,22 +69,9 @@ export class RunnerExports {
 
   private async make(key: string, transcript: string, format: ExportFormat, r: { id: string; claudeSessionId: string; cwd: string }) {
     this.drop(key);
-    if (!fs.existsSync(transcript)) throw new BridgeError('TRANSCRIPT_NOT_FOUND');
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'cdb-export-'));
     try {
-      let file = path.join(dir, `claude-${r.claudeSessionId}.${EXPORT_EXTENSIONS[format]}`);
-      const out = fs.createWriteStream(file);
-      const { brokenLines } = await exportTranscript(transcript, format, out, { sessionId: r.claudeSessionId, cwd: r.cwd });
-      await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
-      let size = (await fs.promises.stat(file)).size;
-      if (size > EXPORT_LIMIT_BYTES) {
-        await pipeline(fs.createReadStream(file), createGzip(), fs.createWriteStream(`${file}.gz`));
-        file = `${file}.gz`;
-        size = (await fs.promises.stat(file)).size;
-      }
-      if (size > EXPORT_LIMIT_BYTES) {
-        throw new BridgeError('EXPORT_TOO_LARGE', { size: formatBytes(size), limit: formatBytes(EXPORT_LIMIT_BYTES), id: r.id, format });
-      }
+      const { file, size, brokenLines } = await writeExportFile(transcript, format, dir, r, EXPORT_LIMIT_BYTES);
       const timer = setTimeout(() => this.drop(key), KEEP_MS);
       timer.unref();
       const f = { path: file, name: path.basename(file), size, brokenLines, timer };
