@@ -2,32 +2,25 @@
  * `HubService`: the hub's side of several machines (issue 12, DESIGN.md §7), between its Discord
  * adapter (`src/discord/hub/`) and the runners (through {@link HubLink}). It places channels on
  * runners and sends commands with ids derived from what caused them (a Discord interaction or
- * message): each is recorded with its body before it is published, so one the hub could not
- * publish (it died, NATS was away) is published at the next start or once NATS is back, under the
- * same id — JetStream and the runner's record of commands take it once. The runners' events are
- * handled by {@link HubEvents}.
+ * message), through its {@link CommandOutbox}. The runners' events are handled by {@link HubEvents}.
  */
-import { createHash } from 'node:crypto';
 import { BridgeError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { HubLink } from '../remote/hub-link.js';
 import type { CommandBody, Presence } from '../remote/protocol.js';
 import type { Reply } from '../remote/requests.js';
 import type { HubAuditEntry, HubStore } from '../store/hub-repo.js';
-import { HubEvents, type Outcome } from './events.js';
+import { CommandOutbox, commandIdFor } from './command-outbox.js';
+import { HubEvents } from './events.js';
 import { type HubUi, isOnline, type HubPlaceOf } from './ui.js';
+
+export { commandIdFor };
 
 export type { HubUi } from './ui.js';
 
 /** Claude Code's permission modes, as the protocol's `settings` command takes them. */
 export type PermissionModeName = NonNullable<Extract<CommandBody, { type: 'settings' }>['permissionMode']>;
 
-/** How long `/claude project`, `model` and `mode` wait for the runner to take the change before saying it is queued, ms. */
-const BIND_WAIT_MS = 15_000;
-/** Unpublished commands older than this are not published any more at start-up, ms. */
-const REPUBLISH_WITHIN_MS = 24 * 3_600_000;
-/** Between attempts to publish what NATS did not take, ms. */
-const REPUBLISH_EVERY_MS = 5_000;
 
 export interface HubServiceOptions {
   link: Pick<HubLink, 'send' | 'presence' | 'runners' | 'request' | 'consume'>;
@@ -36,66 +29,28 @@ export interface HubServiceOptions {
   now?: () => number;
 }
 
-/** A UUID (version 5 layout) derived from a Discord id: the same interaction or message always gives the same command id. */
-export function commandIdFor(source: string): string {
-  const h = createHash('sha256').update(`cdb-command:${source}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 export class HubService {
-  private readonly waiting = new Map<string, (r: Outcome) => void>();
   private ui: HubUi | null = null;
   private readonly now: () => number;
   private readonly events: HubEvents;
-  private retry: NodeJS.Timeout | null = null;
-  private closed = false;
+  private readonly outbox: CommandOutbox;
 
   constructor(private readonly o: HubServiceOptions) {
     this.now = o.now ?? Date.now;
-    this.events = new HubEvents({
-      store: o.store, log: o.log, now: this.now, ui: () => this.ui!,
-      outcome: (id, r) => { const w = this.waiting.get(id); w?.(r); return w !== undefined; },
-    });
+    this.outbox = new CommandOutbox({ link: o.link, store: o.store, log: o.log, now: this.now });
+    this.events = new HubEvents({ store: o.store, log: o.log, now: this.now, ui: () => this.ui!, outcome: (id, r) => this.outbox.outcome(id, r) });
   }
 
   /** Publishes what was recorded and not published, then consumes the runners' events, shown through `ui`. */
   async start(ui: HubUi): Promise<void> {
     this.ui = ui;
-    await this.republish();
+    await this.outbox.republish();
     await this.o.link.consume((e) => this.events.handle(e), { concurrent: true, retryMs: 2_000 });
   }
 
   /** Stops retrying publishes. */
   close(): void {
-    this.closed = true;
-    if (this.retry) clearTimeout(this.retry);
-  }
-
-  /** Publishes the recorded commands NATS has not taken yet, oldest first; on a failure, tries again later. */
-  private async republish(): Promise<void> {
-    for (const c of this.o.store.unpublished(this.now() - REPUBLISH_WITHIN_MS)) {
-      if (!(await this.publish(c.runner, JSON.parse(c.body) as CommandBody, c.id))) return;
-      this.o.log.info({ command: c.id, runner: c.runner }, 'a command kept while it could not be published is published now');
-    }
-  }
-
-  /** Publishes a recorded command. @returns `false` when NATS did not take it (tried again every 5 s) */
-  private async publish(runner: string, body: CommandBody, id: string): Promise<boolean> {
-    try {
-      await this.o.link.send(runner, body, id);
-    } catch (err) {
-      this.o.log.warn({ err, command: id, runner }, 'NATS did not take a command; it is kept and published when it can be');
-      if (!this.retry && !this.closed) this.retry = setTimeout(() => { this.retry = null; void this.republish(); }, REPUBLISH_EVERY_MS);
-      return false;
-    }
-    this.o.store.markPublished(id, this.now());
-    return true;
-  }
-
-  /** Records a command with its body, then publishes it. @returns whether NATS has it now */
-  private async record(c: { id: string; runner: string; ownerId: string | null; channelId: string | null; replyRef: string | null }, body: CommandBody): Promise<boolean> {
-    this.o.store.addCommand({ ...c, type: body.type, at: this.now(), body: JSON.stringify(body) });
-    return this.publish(c.runner, body, c.id);
+    this.outbox.close();
   }
 
   /**
@@ -131,7 +86,7 @@ export class HubService {
       ? { runner: known, online: isOnline(await this.o.link.presence(known), this.now()) }
       : await this.runnerFor(place.channelId, place.parentId);
     const id = commandIdFor(o.source);
-    const published = await this.record({ id, runner, ownerId: place.userId, channelId: place.channelId, replyRef: o.replyRef }, {
+    const published = await this.outbox.record({ id, runner, ownerId: place.userId, channelId: place.channelId, replyRef: o.replyRef }, {
       type: o.type ?? 'send', ownerId: place.userId, channelId: place.channelId, guildId: place.guildId, parentId: place.parentId, text, replyRef: o.replyRef,
     });
     return { commandId: id, runner, online, published };
@@ -176,7 +131,7 @@ export class HubService {
   private async toSession(sessionId: string, by: HubPlaceOf, source: string, body: CommandBody): Promise<void> {
     const s = this.o.store.session(sessionId);
     if (!s) throw new BridgeError('SESSION_NOT_FOUND');
-    await this.record({ id: commandIdFor(source), runner: s.runner, ownerId: by.userId, channelId: by.channelId, replyRef: null }, body);
+    await this.outbox.record({ id: commandIdFor(source), runner: s.runner, ownerId: by.userId, channelId: by.channelId, replyRef: null }, body);
   }
 
   /**
@@ -190,7 +145,7 @@ export class HubService {
     const before = this.o.store.place(channelId);
     this.o.store.setPlace({ channelId, runner, dir, boundBy: userId, at: this.now() });
     try {
-      return (await this.sendAndWait({ id: commandIdFor(source), runner, ownerId: userId, channelId, replyRef: null }, { type: 'project', channelId, dir, userId })) ? 'bound' : 'queued';
+      return (await this.outbox.sendAndWait({ id: commandIdFor(source), runner, ownerId: userId, channelId, replyRef: null }, { type: 'project', channelId, dir, userId })) ? 'bound' : 'queued';
     } catch (err) {
       if (before) this.o.store.setPlace(before); // refused: the channel stays where it was
       else this.o.store.deletePlace(channelId);
@@ -207,23 +162,7 @@ export class HubService {
   async settings(sessionId: string, by: HubPlaceOf, source: string, change: { model?: string | null; permissionMode?: PermissionModeName }): Promise<boolean> {
     const s = this.o.store.session(sessionId);
     if (!s) throw new BridgeError('SESSION_NOT_FOUND');
-    return this.sendAndWait({ id: commandIdFor(source), runner: s.runner, ownerId: by.userId, channelId: by.channelId, replyRef: null }, { type: 'settings', sessionId, ...change });
-  }
-
-  /** Records and sends a command and waits up to 15 s for its outcome: `true` taken, `false` not yet (it stays queued). @throws BridgeError `REMOTE` on a refusal */
-  private async sendAndWait(c: Parameters<HubService['record']>[0], body: CommandBody): Promise<boolean> {
-    const answered = new Promise<Outcome>((resolve) => this.waiting.set(c.id, resolve));
-    try {
-      if (!(await this.record(c, body))) return false;
-      let timer: NodeJS.Timeout | undefined;
-      const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), BIND_WAIT_MS); });
-      const r = await Promise.race([answered, late]);
-      clearTimeout(timer);
-      if (r && !r.ok) throw new BridgeError('REMOTE', { message: r.message });
-      return r !== null;
-    } finally {
-      this.waiting.delete(c.id);
-    }
+    return this.outbox.sendAndWait({ id: commandIdFor(source), runner: s.runner, ownerId: by.userId, channelId: by.channelId, replyRef: null }, { type: 'settings', sessionId, ...change });
   }
 
   /** Every runner seen within the presence TTL. */
