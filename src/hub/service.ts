@@ -170,10 +170,6 @@ export class HubService {
     return this.o.link.runners();
   }
 
-  presence(runner: string): Promise<Presence | null> {
-    return this.o.link.presence(runner);
-  }
-
   /** Asks one runner for the owner's sessions and the terminal sessions of `dir` (its directory for the channel when `null`). */
   sessions(runner: string, ownerId: string, dir: string | null): Promise<Reply> {
     return this.o.link.request(runner, { type: 'sessions', ownerId, dir }, 10_000);
