@@ -18,6 +18,7 @@ import { hubPermissions, runnerPermissions } from '../../src/remote/subjects.js'
 import { startAnthropicStub, type AnthropicStub } from '../fakes/anthropic-stub.js';
 import { FakeDiscord, type FakeUser, type Interaction, type StoredMessage } from '../fakes/discord/server.js';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { startHubProcess } from '../helpers/hub-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
 import { buttonIds, hasButton } from '../helpers/harness.js';
 import { natsServerBinary, NO_NATS_SERVER, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
@@ -75,18 +76,7 @@ describe.skipIf(!hasNats)('questions and plans answered on the hub (hub + one ru
   })}` });
 
   const startHub = async () => {
-    hub = startBotProcess({
-      PATH: process.env.PATH ?? '', HOME: hubDir,
-      DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
-      ALLOWED_USER_IDS: [alice.id, mallory.id, carol.id].join(','), ADMIN_USER_IDS: alice.id,
-      NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
-      DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: 'debug', THREADS: 'true',
-    }, ['hub']);
-    const proc = hub;
-    await waitFor(() => {
-      if (proc.proc.exitCode !== null) throw new Error(`hub exited:\n${proc.output()}`);
-      return proc.output().includes('hub ready');
-    }, 'the hub ready');
+    hub = await startHubProcess({ discord, natsUrl: nats.url, dir: hubDir, allowed: [alice, mallory, carol], admin: alice, waitFor });
   };
 
   beforeAll(async () => {

@@ -24,6 +24,7 @@ import { FakeDiscord, type FakeUser, type Interaction, type StoredMessage } from
 import { snowflake } from '../fakes/discord/snowflake.js';
 import { threadPayload } from '../fakes/discord/payloads.js';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.js';
+import { startHubProcess } from '../helpers/hub-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../helpers/claude-env.js';
 import { buttonIds, hasButton } from '../helpers/harness.js';
 import { natsServerBinary, NO_NATS_SERVER, startNatsServer, type NatsServer } from '../helpers/nats-server.js';
@@ -62,19 +63,7 @@ describe.skipIf(!hasNats)('claude-bridge hub + two runners over NATS (real nats-
     }, `runner ${m.name} ready`);
   };
   const startHub = async () => {
-    const registered = discord.calls.filter((c) => c.method === 'PUT' && c.path.includes('/commands') && c.status === 200).length;
-    hub = startBotProcess({
-      PATH: process.env.PATH ?? '', HOME: hubDir,
-      DISCORD_TOKEN: discord.token, DISCORD_API_URL: discord.apiUrl, DISCORD_GUILD_ID: discord.guildId,
-      ALLOWED_USER_IDS: [alice.id, mallory.id].join(','), ADMIN_USER_IDS: alice.id,
-      NATS_URL: nats.url, NATS_USER: 'hub', NATS_PASSWORD: 'pw-hub',
-      DATABASE_PATH: path.join(hubDir, 'hub.db'), RUN_DIR: path.join(hubDir, 'run'), LOG_LEVEL: 'debug', THREADS: 'true',
-    }, ['hub']);
-    const proc = hub;
-    await waitFor(() => {
-      if (proc.proc.exitCode !== null) throw new Error(`hub exited:\n${proc.output()}`);
-      return discord.calls.filter((c) => c.method === 'PUT' && c.path.includes('/commands') && c.status === 200).length > registered && proc.output().includes('hub ready');
-    }, 'the hub ready');
+    hub = await startHubProcess({ discord, natsUrl: nats.url, dir: hubDir, allowed: [alice, mallory], admin: alice, waitFor });
   };
   const command = (user: FakeUser, subcommand: string, options: Record<string, string> = {}, channelId?: string) =>
     discord.injectCommand({ user, name: 'claude', subcommand, options, ...(channelId ? { channelId } : {}) });
