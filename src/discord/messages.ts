@@ -21,13 +21,14 @@ import { composePrompt, refusalText, takeAttachments } from './attachments/intak
 import { nonceOf } from './nonce.js';
 import { makeReplyRef } from './reply-ref.js';
 import { OrderedInbox } from './ordered-inbox.js';
+import { RecentSet } from '../core/recent-set.js';
 
 /** Threads of sessions idle for longer are not read at start-up (each costs two REST calls). */
 const CATCH_UP_DAYS = 7;
 
 export class ThreadInbox extends OrderedInbox {
-  /** Who was already refused in which thread (`channel:user`). */
-  private readonly told = new Set<string>();
+  /** Who was already refused in which thread (`channel:user`); the oldest are forgotten (told again at worst). */
+  private readonly told = new RecentSet(10_000);
 
   constructor(private readonly ctx: BotContext) {
     super();

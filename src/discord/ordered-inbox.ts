@@ -8,14 +8,17 @@
  */
 import type { Client, Message } from 'discord.js';
 import type { Logger } from '../core/logger.js';
+import { RecentSet } from '../core/recent-set.js';
 
 /** Discord: Get Channel Messages returns at most 100 messages a call. */
 const PAGE = 100;
 /** Pages read per thread at start-up (older messages beyond are left). */
 const MAX_PAGES = 5;
+/** Message ids remembered as taken: more than a start-up catch-up can read (threads × pages × 100) for any likely number of threads. */
+const SEEN = 50_000;
 
 export abstract class OrderedInbox {
-  private readonly seen = new Set<string>();
+  private readonly seen = new RecentSet(SEEN);
   /** Per channel, the message being taken: messages of one thread are taken in order. */
   private readonly chains = new Map<string, Promise<void>>();
   private live: Message[] | null = [];

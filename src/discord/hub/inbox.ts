@@ -12,6 +12,7 @@
 import type { Client, Message } from 'discord.js';
 import { BridgeError, makeErrorRef, userFacingMessage } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
+import { RecentSet } from '../../core/recent-set.js';
 import type { HubService } from '../../hub/service.js';
 import { assertAllowed, assertMayAct, type AccessPolicy } from '../access.js';
 import { placeOf } from '../context.js';
@@ -22,7 +23,8 @@ import { OrderedInbox } from '../ordered-inbox.js';
 const NO_PINGS = { parse: [] as never[], repliedUser: false };
 
 export class HubInbox extends OrderedInbox {
-  private readonly told = new Set<string>();
+  /** Who was already refused in which thread (`channel:user`); the oldest are forgotten (told again at worst). */
+  private readonly told = new RecentSet(10_000);
 
   constructor(private readonly o: { client: () => Client; hub: HubService; policy: AccessPolicy; log: Logger }) {
     super();
