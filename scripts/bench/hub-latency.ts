@@ -23,11 +23,12 @@
 import { execFileSync } from 'node:child_process';
 import type { FakeDiscord, FakeUser } from '../../test/fakes/discord/server.js';
 import buildDist from '../../test/helpers/build.js';
-import { ackMs, eventsOf, hubRig, printStages, type HubRig, type TimedTurn } from './hub-rig.js';
+import { ackMs, eventsOf, exitUnlessNatsServer, hubRig, printStages, type HubRig, type TimedTurn } from './hub-rig.js';
 import { benchRig, cpuMs, finalEdit, loadavg, machine, median, p95, sleep } from './rig.js';
 
 const turns = Number(process.argv[2] ?? 30);
 const paceMs = Number(process.argv[3] ?? 1200);
+exitUnlessNatsServer('bench:hub-latency');
 buildDist(); // the bot, the hub and the runner run as shipped (dist/)
 const local = await benchRig('hub-latency');
 let remote: HubRig | null = null;

@@ -24,11 +24,12 @@ import { threadPayload } from '../../test/fakes/discord/payloads.js';
 import { snowflake } from '../../test/fakes/discord/snowflake.js';
 import buildDist from '../../test/helpers/build.js';
 import { startAnthropicStub } from '../../test/fakes/anthropic-stub.js';
-import { hubRig, printStages, type HubRig, type TimedTurn } from './hub-rig.js';
+import { exitUnlessNatsServer, hubRig, printStages, type HubRig, type TimedTurn } from './hub-rig.js';
 import { cpuMs, finalEdit, loadavg, machine, median, p95, rssMiB, sleep } from './rig.js';
 
 const [sessions, concurrent, windowS] = [Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 20), Number(process.argv[4] ?? 10)];
 const half = Math.ceil(sessions / 2);
+exitUnlessNatsServer('bench:hub-many');
 buildDist();
 const stub = await startAnthropicStub(); // unused by the stand-in; the runners' environment points at it all the same
 const threads: string[] = [];

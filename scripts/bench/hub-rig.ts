@@ -17,9 +17,16 @@ import { jetstream, jetstreamManager, StorageType } from '@nats-io/jetstream';
 import { FakeDiscord, type FakeUser } from '../../test/fakes/discord/server.js';
 import { startBotProcess, type BotProcess } from '../../test/helpers/bot-process.js';
 import { makeClaudeTestEnv, type ClaudeTestEnv } from '../../test/helpers/claude-env.js';
-import { startNatsServer, type NatsServer } from '../../test/helpers/nats-server.js';
+import { NO_NATS_SERVER, natsServerBinary, startNatsServer, type NatsServer } from '../../test/helpers/nats-server.js';
 import { commandIdFor } from '../../src/hub/service.js';
 import { PRESENCE_BUCKET, hubPermissions, runnerPermissions } from '../../src/remote/subjects.js';
+
+/** Ends a hub bench at once, with exit 0 and the reason, where there is no nats-server (so `npm run bench` goes on with the rest). */
+export function exitUnlessNatsServer(bench: string): void {
+  if (natsServerBinary()) return;
+  console.log(`${bench}: skipped, ${NO_NATS_SERVER}`);
+  process.exit(0);
+}
 
 export interface BenchRunner { name: string; cenv: ClaudeTestEnv; socket: string; db: string; proc: BotProcess | null }
 
