@@ -13,7 +13,8 @@ import { HubLink } from './remote/hub-link.js';
 import { HUB_INBOX_PREFIX } from './remote/subjects.js';
 import { natsOptions } from './nats-options.js';
 import { openDatabase } from './store/db.js';
-import { HUB_MIGRATIONS, SqliteHubStore } from './store/hub-repo.js';
+import { HUB_MIGRATIONS } from './store/hub-migrations.js';
+import { SqliteHubStore } from './store/hub-repo.js';
 
 export interface RunningHub {
   hub: HubService;

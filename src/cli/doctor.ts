@@ -12,7 +12,7 @@ import { execFileAsync, type Exec } from '../backends/exec.js';
 import { selectBackend } from '../backends/select.js';
 import { TmuxBackend } from '../backends/tmux.js';
 import { inviteUrl } from '../discord/invite.js';
-import { HUB_MIGRATIONS } from '../store/hub-repo.js';
+import { HUB_MIGRATIONS } from '../store/hub-migrations.js';
 import { MIGRATIONS, type Migration } from '../store/migrations.js';
 import { checkNats, natsRole } from './doctor-nats.js';
 import { checkClaudeLogin, checkMcpConfig, checkNativeModules, checkNode, checkWritableDir, tryClaude, type Check, type RunProgram } from './doctor-checks.js';

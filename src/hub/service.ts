@@ -14,6 +14,9 @@ import { CommandOutbox, commandIdFor } from './command-outbox.js';
 import { HubEvents } from './events.js';
 import { type HubUi, isOnline, type HubPlaceOf } from './ui.js';
 
+/** Threads with no command for longer are not read at start-up (two REST calls each), as in the all-in-one's `ThreadInbox`. */
+const CATCH_UP_DAYS = 7;
+
 export { commandIdFor };
 
 export type { HubUi } from './ui.js';
@@ -219,9 +222,9 @@ export class HubService {
     }
   }
 
-  /** Channel cursors: the newest message taken in each (see `HubInbox`). */
+  /** Channel cursors: the newest message taken in each thread used in the last {@link CATCH_UP_DAYS} days (see `HubInbox`). */
   cursors() {
-    return this.o.store.cursors();
+    return this.o.store.cursors(this.now() - CATCH_UP_DAYS * 86_400_000);
   }
 
   /** A message of `channelId` was taken (sent to its runner, or refused): catch-up starts after it. */

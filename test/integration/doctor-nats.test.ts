@@ -14,7 +14,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { createLogger } from '../../src/core/logger.js';
 import { runDoctor } from '../../src/cli/doctor.js';
 import { openDatabase } from '../../src/store/db.js';
-import { HUB_MIGRATIONS } from '../../src/store/hub-repo.js';
+import { HUB_MIGRATIONS } from '../../src/store/hub-migrations.js';
 import { checkNats } from '../../src/cli/doctor-nats.js';
 import { HubLink } from '../../src/remote/hub-link.js';
 import { connectNats, presenceBucket } from '../../src/remote/jetstream.js';

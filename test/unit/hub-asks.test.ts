@@ -16,7 +16,8 @@ import { HubService } from '../../src/hub/service.js';
 import type { HubSession, PermissionAsk } from '../../src/hub/ui.js';
 import { command, event, PROTOCOL_VERSION } from '../../src/remote/protocol.js';
 import { openDatabase } from '../../src/store/db.js';
-import { HUB_MIGRATIONS, SqliteHubStore } from '../../src/store/hub-repo.js';
+import { HUB_MIGRATIONS } from '../../src/store/hub-migrations.js';
+import { SqliteHubStore } from '../../src/store/hub-repo.js';
 
 const ID = '7b0c8f0e-52a3-4a44-9d1c-2d1d3c6b8e11';
 const USER = '100000000000000001';

@@ -12,7 +12,8 @@ import type { RemoteTurn } from '../../src/hub/remote-turn.js';
 import type { HubUi } from '../../src/hub/ui.js';
 import type { EventBody, RunnerEvent } from '../../src/remote/protocol.js';
 import { openDatabase } from '../../src/store/db.js';
-import { HUB_MIGRATIONS, SqliteHubStore, type HubTurn } from '../../src/store/hub-repo.js';
+import { HUB_MIGRATIONS } from '../../src/store/hub-migrations.js';
+import { SqliteHubStore, type HubTurn } from '../../src/store/hub-repo.js';
 
 const ALICE = '100000000000000001';
 const CH = '200000000000000001';
