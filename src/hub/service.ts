@@ -115,6 +115,17 @@ export class HubService {
     await this.toSession(sessionId, by, source, { type: 'permission', sessionId, key, decision, userId: by.userId });
   }
 
+  /**
+   * Denies a prompt the hub can never show (its channel gone, no access), by `nobody`, once (the
+   * command's id derives from the prompt). @throws BridgeError `SESSION_NOT_FOUND`
+   */
+  async denyUnshown(sessionId: string, key: string): Promise<void> {
+    const s = this.o.store.session(sessionId);
+    if (!s) throw new BridgeError('SESSION_NOT_FOUND');
+    await this.outbox.record({ id: commandIdFor(`unshown:${sessionId}:${key}`), runner: s.runner, ownerId: null, channelId: null, replyRef: null },
+      { type: 'permission', sessionId, key, decision: 'deny', userId: 'nobody' });
+  }
+
   /** Answers question `index` of a question prompt (`answer`: an option's label, labels joined with ", ", or the user's words). @throws BridgeError `SESSION_NOT_FOUND` */
   async answerQuestion(sessionId: string, key: string, index: number, answer: string, by: HubPlaceOf, source: string): Promise<void> {
     await this.toSession(sessionId, by, source, { type: 'answer', sessionId, key, index, answer, userId: by.userId });

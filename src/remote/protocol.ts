@@ -45,8 +45,14 @@ export const commandBody = z.discriminatedUnion('type', [
     model: z.string().regex(/^[a-z0-9][a-z0-9.\-[\]]{1,80}$/).nullable().optional(),
     permissionMode: z.enum(['default', 'acceptEdits', 'bypassPermissions', 'plan', 'dontAsk', 'auto']).optional(),
   }),
-  /** An answer to a `permission` event (`key`), by the Discord user who pressed the button. */
-  z.object({ type: z.literal('permission'), sessionId, key: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'always']), userId: snowflake }),
+  /**
+   * An answer to a `permission` event (`key`), by the Discord user who pressed the button — or a
+   * denial by `nobody`: the hub could not show the prompt at all (its channel gone), and Claude must
+   * not wait for what nobody sees (as the all-in-one denies what it cannot post).
+   */
+  z.object({
+    type: z.literal('permission'), sessionId, key: z.string().min(1).max(200), decision: z.enum(['allow', 'deny', 'always']), userId: z.union([snowflake, z.literal('nobody')]),
+  }).refine((b) => b.userId !== 'nobody' || b.decision === 'deny', { message: 'only a denial can be by nobody', path: ['userId'] }),
   /** An answer to question `index` (0-based) of a `permission` event of kind `question`: an option's label, labels joined with ", ", or the user's own words. */
   z.object({
     type: z.literal('answer'), sessionId, key: z.string().min(1).max(200), index: z.number().int().min(0).max(99), answer: z.string().min(1).max(4_000), userId: snowflake,

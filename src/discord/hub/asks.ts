@@ -32,9 +32,9 @@ export interface HubAsksOptions {
   /**
    * Runs one Discord call, counting as done one that no retry mends (the channel or message gone,
    * no access: the presenter's `unlessPermanent`), so the event is not delivered forever; by
-   * default the call as it is.
+   * default the call as it is. Resolves `false` when the call met such an error.
    */
-  guard?: (what: string, log: Logger, op: () => Promise<void>) => Promise<void>;
+  guard?: (what: string, log: Logger, op: () => Promise<void>) => Promise<boolean>;
 }
 
 /** The protocol's names of the plan choices (`plan` command). */
@@ -56,22 +56,23 @@ export function requestOf(ask: PermissionAsk): PermissionRequest {
 
 export class HubAsks {
   /** Prompts being posted, by `<session>:<key>`: a settlement handled meanwhile waits for them. */
-  private readonly posting = new Map<string, Promise<void>>();
+  private readonly posting = new Map<string, Promise<unknown>>();
   private readonly now: () => number;
 
   private readonly guard: NonNullable<HubAsksOptions['guard']>;
 
   constructor(private readonly o: HubAsksOptions) {
     this.now = o.now ?? Date.now;
-    this.guard = o.guard ?? ((_what, _log, op) => op());
+    this.guard = o.guard ?? ((_what, _log, op) => op().then(() => true));
   }
 
   /**
    * Posts the questions still open (each in its own message, the owner mentioned in the first) or
    * the plan (attached as plan.md when long), each once.
+   * @returns `false` when it can never be posted there (the channel gone, no access)
    * @throws what Discord throws (the event comes again and only what is missing is posted then)
    */
-  ask(ask: PermissionAsk, s: HubSession): Promise<void> {
+  ask(ask: PermissionAsk, s: HubSession): Promise<boolean> {
     const id = `${ask.sessionId}:${ask.key}`;
     const run = this.guard('a question or plan', this.o.log, () => this.post(ask, s));
     const tracked = run.catch(() => undefined).finally(() => {

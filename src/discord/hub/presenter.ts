@@ -36,12 +36,15 @@ export interface HubPresenterOptions {
  */
 const PERMANENT = new Set([10003, 10008, 50001, 50013]);
 
-async function unlessPermanent(what: string, log: Logger, op: () => Promise<void>): Promise<void> {
+/** Runs `op`; @returns `false` when it met a permanent error (logged, counted as done). @throws any other error */
+async function unlessPermanent(what: string, log: Logger, op: () => Promise<void>): Promise<boolean> {
   try {
     await op();
+    return true;
   } catch (err) {
     if (!(err instanceof DiscordAPIError && PERMANENT.has(Number(err.code)))) throw err;
     log.error({ err, code: err.code }, `${what} cannot be shown there (the channel or message is gone, or the bot may not post); dropped`);
+    return false;
   }
 }
 
@@ -93,13 +96,23 @@ export class HubPresenter implements HubUi {
     }, { policy: DEFAULT_RETRY_POLICY, log: this.o.log });
   }
 
-  /** Posts the prompt once (a nonce from its key), mentioning the session's owner; the buttons answer over the protocol. */
+  /**
+   * Posts the prompt once (a nonce from its key), mentioning the session's owner; the buttons answer
+   * over the protocol. One that can never be posted (the channel gone, no access) is denied at once,
+   * as the all-in-one does: Claude must not wait for what nobody sees.
+   */
   async permission(ask: PermissionAsk, s: HubSession): Promise<void> {
-    if (isShownAsAsk(ask)) return this.asks.ask(ask, s);
+    const shown = isShownAsAsk(ask) ? await this.asks.ask(ask, s) : await this.postToolPrompt(ask, s);
+    if (shown) return;
+    this.o.log.warn({ session: ask.sessionId, tool: ask.tool, runner: s.runner }, 'a prompt that cannot be shown is denied');
+    await this.o.hub.denyUnshown(ask.sessionId, ask.key);
+  }
+
+  private async postToolPrompt(ask: PermissionAsk, s: HubSession): Promise<boolean> {
     const known = this.o.hub.prompt(ask.sessionId, ask.key);
-    if (known?.messageId || known?.settledAt) return; // posted, or settled before it could be
+    if (known?.messageId || known?.settledAt) return true; // posted, or settled before it could be
     const req = requestOf(ask);
-    await unlessPermanent('a permission prompt', this.o.log, async () => {
+    return unlessPermanent('a permission prompt', this.o.log, async () => {
       const message = await (await this.channel(s.channelId)).send({
         ...renderPermissionPrompt(req, s.ownerId), nonce: nonceOf('perm', ask.sessionId, ask.key), enforceNonce: true,
         allowedMentions: { users: [s.ownerId] }, // the owner only: the tool's name and input come from the runner
