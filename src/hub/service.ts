@@ -16,6 +16,8 @@ import { type HubUi, isOnline, type HubPlaceOf } from './ui.js';
 
 /** Threads with no command for longer are not read at start-up (two REST calls each), as in the all-in-one's `ThreadInbox`. */
 const CATCH_UP_DAYS = 7;
+/** Shown turns and answered commands are kept this long, then pruned (at start, then daily), ms. */
+const RECORD_MS = 30 * 86_400_000;
 
 export { commandIdFor };
 
@@ -34,6 +36,7 @@ export interface HubServiceOptions {
 
 export class HubService {
   private ui: HubUi | null = null;
+  private pruning: NodeJS.Timeout | undefined;
   private readonly now: () => number;
   private readonly events: HubEvents;
   private readonly outbox: CommandOutbox;
@@ -47,6 +50,8 @@ export class HubService {
   /** Publishes what was recorded and not published, then consumes the runners' events, shown through `ui`. */
   async start(ui: HubUi): Promise<void> {
     this.ui = ui;
+    this.prune();
+    this.pruning = setInterval(() => this.prune(), 86_400_000).unref();
     await this.outbox.republish();
     await this.o.link.consume((e) => this.events.handle(e), { concurrent: true, retryMs: 2_000 });
   }
@@ -54,6 +59,16 @@ export class HubService {
   /** Stops retrying publishes. */
   close(): void {
     this.outbox.close();
+    clearInterval(this.pruning);
+  }
+
+  private prune(): void {
+    try {
+      const pruned = this.o.store.prune(this.now() - RECORD_MS);
+      if (pruned.turns + pruned.commands > 0) this.o.log.info(pruned, 'pruned shown turns and answered commands older than 30 days');
+    } catch (err) {
+      this.o.log.warn({ err }, 'could not prune the hub store (tried again tomorrow)');
+    }
   }
 
   /**

@@ -233,6 +233,20 @@ export class SqliteHubStore {
     return this.db.prepare('UPDATE hub_prompt_parts SET answered_at = ? WHERE session_id = ? AND key = ? AND part = ? AND answered_at IS NULL').run(at, sessionId, key, part).changes === 1;
   }
 
+  /**
+   * Forgets what showing answers no longer needs: turns shown before `before`, and commands sent
+   * before it whose outcome came (one still waiting in an offline runner's queue is kept: its
+   * session's events are trusted because of it). The audit log is kept.
+   * @param before ms since the epoch
+   * @returns how many rows of each were deleted
+   */
+  prune(before: number): { turns: number; commands: number } {
+    return this.db.transaction(() => ({
+      turns: this.db.prepare('DELETE FROM hub_turns WHERE shown_at IS NOT NULL AND shown_at < ?').run(before).changes,
+      commands: this.db.prepare('DELETE FROM hub_commands WHERE outcome IS NOT NULL AND at < ?').run(before).changes,
+    }))();
+  }
+
   audit(e: HubAuditEntry): void {
     this.db.prepare('INSERT INTO hub_audit (at, user_id, kind, action, session_id, channel_id, runner, result, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
       .run(e.at, e.userId, e.kind, e.action, e.sessionId, e.channelId, e.runner, e.result, e.detail);

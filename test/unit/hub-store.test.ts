@@ -27,3 +27,22 @@ describe('the hub store\'s thread cursors', () => {
     expect(store.cursors(now - 35 * DAY).map((c) => c.channelId).sort()).toEqual(['200000000000000001', '200000000000000002']);
   });
 });
+
+describe('the hub store\'s pruning', () => {
+  it('forgets turns shown and commands answered before the time, and keeps the rest', () => {
+    const store = new SqliteHubStore(openDatabase(':memory:', HUB_MIGRATIONS));
+    const now = 100 * DAY;
+    const cmd = (id: string, at: number) => store.addCommand({ id, runner: 'laptop', type: 'send', ownerId: '100000000000000001', channelId: '200000000000000001', replyRef: null, at });
+    cmd('old-answered', now - 40 * DAY); store.settleCommand('old-answered', 'accepted', '0123456789ab', 't-old');
+    cmd('old-waiting', now - 40 * DAY); // still in an offline runner's queue
+    cmd('new-answered', now - DAY); store.settleCommand('new-answered', 'accepted', '0123456789ab', 't-new');
+    const turn = (turnId: string) => store.addTurn({ turnId, sessionId: '0123456789ab', runner: 'laptop', ownerId: '100000000000000001', channelId: '200000000000000001', replyRef: null, followUp: false, createdAt: now - 40 * DAY });
+    turn('t-old'); store.markShown('t-old', now - 40 * DAY);
+    turn('t-unshown');
+    turn('t-new'); store.markShown('t-new', now - DAY);
+    expect(store.prune(now - 30 * DAY)).toEqual({ turns: 1, commands: 1 });
+    expect([store.command('old-answered'), store.command('old-waiting')?.id, store.command('new-answered')?.id]).toEqual([null, 'old-waiting', 'new-answered']);
+    expect([store.turn('t-old'), store.turn('t-unshown')?.turnId, store.turn('t-new')?.turnId]).toEqual([null, 't-unshown', 't-new']);
+    expect(store.prune(now - 30 * DAY)).toEqual({ turns: 0, commands: 0 });
+  });
+});
