@@ -28,7 +28,7 @@ async function running(): Promise<Session> {
 }
 async function asked(s: Session, id: string, line: object): Promise<void> {
   seams.backend.last.print(line);
-  for (let i = 0; i < 200 && !s.waitingRequest(keyOf(id)) && !s.waitingElicitation(keyOf(id)); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 2000 && !s.waitingRequest(keyOf(id)) && !s.waitingElicitation(keyOf(id)); i++) await new Promise((r) => setTimeout(r, 5));
 }
 
 describe('questions in the loop', () => {
@@ -68,7 +68,7 @@ describe('questions in the loop', () => {
     s.on('elicitationSettled', (req, o) => settled.push(`${req.serverName}:${o.action}:${o.by}`));
     const six = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`f${i}`, { type: 'string' }]));
     seams.backend.last.print({ type: 'control_request', request_id: 'e1', request: { subtype: 'elicitation', mcp_server_name: 'db', message: 'm', mode: 'form', requested_schema: { type: 'object', properties: six } } });
-    for (let i = 0; i < 200 && settled.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && settled.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
     expect(settled).toEqual(['db:decline:refused']);
     await asked(s, 'e2', { type: 'control_request', request_id: 'e2', request: { subtype: 'elicitation', mcp_server_name: 'db', message: 'm', mode: 'url', url: 'https://example.com/x' } });
     expect(s.waitingElicitation(keyOf('e2'))).toMatchObject({ mode: 'url', url: 'https://example.com/x', refusal: null });

@@ -9,7 +9,7 @@ import { alice, chan, makeManager, seams, started, useSeams } from '../helpers/s
 useSeams();
 afterEach(() => seams.manager.shutdown({ keepProcesses: false }));
 
-const until = async (cond: () => boolean, what: string, limitMs = 1000) => {
+const until = async (cond: () => boolean, what: string, limitMs = 10_000) => { // generous: CI is a loaded 2-core machine
   for (let i = 0; i < limitMs / 2 && !cond(); i++) await new Promise((r) => setTimeout(r, 2));
   if (!cond()) throw new Error(`never happened: ${what}`);
 };

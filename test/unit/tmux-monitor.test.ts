@@ -19,7 +19,7 @@ fs.writeFileSync(client, '#!/bin/sh\nexec cat >/dev/null\n', { mode: 0o755 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 async function until(what: string, ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 400 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 2000 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
   if (!ok()) throw new Error(`gave up waiting: ${what}`);
 }
 
