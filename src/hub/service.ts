@@ -74,14 +74,20 @@ export class HubService {
   /**
    * The runner of a channel: its binding (or its parent channel's, for a thread), else the
    * least-loaded online runner, bound from now on to the channel (a thread's parent): its sessions
-   * live there.
+   * live there. A channel the hub placed itself (not by `/claude project`) whose runner is offline
+   * is placed anew when another runner is online: nobody chose that machine, and its new sessions
+   * are answered now instead of queued (sessions already there stay there).
    * @throws BridgeError `NO_RUNNER` when the channel is not bound and no runner is online
    */
   async runnerFor(channelId: string, parentId: string | null): Promise<{ runner: string; online: boolean }> {
     const bound = this.o.store.place(channelId) ?? (parentId ? this.o.store.place(parentId) : null);
-    if (bound) return { runner: bound.runner, online: isOnline(await this.o.link.presence(bound.runner), this.now()) };
+    if (bound) {
+      const online = isOnline(await this.o.link.presence(bound.runner), this.now());
+      if (online || bound.boundBy !== null) return { runner: bound.runner, online };
+    }
     const online = (await this.o.link.runners()).filter((p) => isOnline(p, this.now()));
     const best = online.sort((a, b) => a.live / a.max - b.live / b.max || a.name.localeCompare(b.name))[0];
+    if (!best && bound) return { runner: bound.runner, online: false };
     if (!best) throw new BridgeError('NO_RUNNER');
     // A thread's channel is bound, not the thread: the channel's next threads go to the same runner.
     this.o.store.setPlace({ channelId: parentId ?? channelId, runner: best.name, dir: null, boundBy: null, at: this.now() });
