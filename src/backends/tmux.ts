@@ -56,6 +56,8 @@ export class TmuxBackend implements ProcessBackend {
   private readonly run: TmuxRunner;
   private readonly monitor: TmuxMonitor;
   private readonly log: Logger | undefined;
+  /** The server check under way, shared by concurrent starts. */
+  private serverStarting: Promise<void> | null = null;
 
   constructor(private readonly opts: TmuxBackendOptions) {
     const env = helperEnv();
@@ -143,7 +145,14 @@ export class TmuxBackend implements ProcessBackend {
    * not take the server down under the next new-session. `remain-on-exit off`: a pane ends when its
    * shell does. `detach-on-destroy off`: the monitor's control client moves on to another session.
    */
-  private async ensureServer(): Promise<void> {
+  private ensureServer(): Promise<void> {
+    // Concurrent starts share one check: clients racing to start a server on a fresh socket is
+    // where "server exited unexpectedly" comes from (seen with a runner's first starts side by side).
+    this.serverStarting ??= this.startServer().finally(() => { this.serverStarting = null; });
+    return this.serverStarting;
+  }
+
+  private async startServer(): Promise<void> {
     const start = () => this.run([
       '-f', '/dev/null', 'start-server', ';',
       'set-option', '-g', 'exit-empty', 'off', ';',
@@ -152,10 +161,14 @@ export class TmuxBackend implements ProcessBackend {
     ]);
     // A server that is still exiting (killed a moment ago) answers "server exited unexpectedly" to
     // the client that reached its socket; the next client starts a new one (seen under CI load).
-    await start().catch(async (err: Error & { stderr?: string }) => {
-      if (!/server exited unexpectedly/.test(err.stderr ?? '')) throw err;
-      await new Promise((r) => setTimeout(r, 100));
-      await start();
-    });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await start();
+        return;
+      } catch (err) {
+        if (attempt >= 3 || !/server exited unexpectedly/.test((err as { stderr?: string }).stderr ?? '')) throw err;
+        await new Promise((r) => setTimeout(r, 100 * attempt));
+      }
+    }
   }
 }
