@@ -150,11 +150,15 @@ export class HubPresenter implements HubUi {
     }
     if (ref?.messageId) return channelTarget(this.o.client(), ref as PostedRef);
     const channelId = ref?.channelId ?? row.channelId;
+    // An interaction's turn whose reply has no message id on record: Discord refused the deferral and
+    // the answer went to a channel message (`postedLaterTarget`), unless this hub died first. The
+    // same nonce finds that message again (within Discord's few minutes) instead of posting a second.
+    const nonce = ref?.via ? nonceOf('interaction', ref.via) : nonceOf(row.turnId);
     let posted: PostedRef | null = null;
     await deliver('answer message', async () => {
       const message = await (await this.channel(channelId)).send({
         content: row.followUp ? '-# ↪️ answering what was sent while Claude was working…' : '-# 💭 …',
-        nonce: nonceOf(row.turnId), enforceNonce: true,
+        nonce, enforceNonce: true,
         ...(ref?.replyTo ? { reply: { messageReference: ref.replyTo, failIfNotExists: false } } : {}),
         allowedMentions: { parse: [], repliedUser: false },
       });
