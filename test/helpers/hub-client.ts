@@ -73,15 +73,23 @@ export class HubClient {
       b.type === type && (turnId === undefined || ('turnId' in b && b.turnId === turnId)));
   }
 
-  /** The answer's text as a hub rebuilds it from `text` events (by position: a repeat changes nothing). */
-  textOf(turnId: string): string {
-    let text = '';
+  /**
+   * The answer's text as a hub rebuilds it from `text` events, each delta put at its position (the
+   * length after it, minus its own): a repeat changes nothing, and an event delivered late fills
+   * its place. Late delivery is JetStream's behaviour across a server restart: a message the server
+   * had handed to the consumer when it stopped is delivered again only after the consumer's ack
+   * wait (30 s), so events behind it come first (observed on nats-server 2.9 under CI load).
+   * @returns the text, or `null` while some part of it has not been delivered
+   */
+  textOf(turnId: string): string | null {
+    let chars: string[] = [];
     for (const t of this.of('text', turnId)) {
-      if (t.full !== undefined) text = t.full;
-      else if (t.length - t.delta.length <= text.length) text = text.slice(0, t.length - t.delta.length) + t.delta;
-      else throw new Error(`text gap: have ${text.length} chars, event starts at ${t.length - t.delta.length}`);
+      if (t.full !== undefined) { chars = [...t.full]; continue; }
+      const start = t.length - t.delta.length;
+      for (let i = 0; i < t.delta.length; i++) chars[start + i] = t.delta[i]!;
     }
-    return text;
+    for (let i = 0; i < chars.length; i++) if (chars[i] === undefined) return null;
+    return chars.join('');
   }
 
   close(): Promise<void> {
