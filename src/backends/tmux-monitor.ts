@@ -9,6 +9,8 @@
  * The client needs no keeper session of its own: it rides on one of ours and, with
  * `detach-on-destroy off`, tmux moves it to another when that one ends; when none is left it exits,
  * and the next {@link TmuxMonitor.watch} starts a new one. Idle cost: one blocked process, no timer.
+ * The client connects through the backend's gate: no session is created or killed until it has
+ * attached (tmux 3.3a crashes otherwise; see `TmuxBackend`).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Logger } from '../core/logger.js';
@@ -23,14 +25,24 @@ interface MonitorOptions {
   env: Record<string, string>;
   run: TmuxRunner;
   log?: Logger;
+  /**
+   * Runs a task in turn with the backend's commands that create or end sessions: the client's
+   * connection, until it has attached (tmux 3.3a crashes on a session notification to a control
+   * client still connecting; see `TmuxBackend`). By default the task at once.
+   */
+  gate?: (task: () => Promise<void>) => Promise<void>;
 }
 
 /** Retry delay after a failed `list-sessions` or a control client that could not attach, ms. */
 const RETRY_MS = 1000;
+/** Longest a connecting client holds the gate when it prints nothing (it prints `%begin` on attaching), ms. */
+const CONNECT_MS = 3000;
 
 export class TmuxMonitor {
   private readonly watched = new Map<string, () => void>();
   private client: ChildProcess | null = null;
+  /** A client's connection is waiting for, or holding, the gate. */
+  private connecting = false;
   private running: Promise<void> | null = null;
   private again = false;
   private retry: NodeJS.Timeout | null = null;
@@ -64,8 +76,19 @@ export class TmuxMonitor {
   }
 
   private ensureClient(): void {
-    if (this.client || this.watched.size === 0) return;
+    if (this.client || this.connecting || this.watched.size === 0) return;
     if (Date.now() < this.holdUntil) return this.retryLater();
+    this.connecting = true;
+    const gate = this.o.gate ?? ((task) => task());
+    void gate(() => this.connect()).catch((err: unknown) => this.o.log?.warn({ err }, 'tmux control client failed')).finally(() => {
+      this.connecting = false;
+      if (this.watched.size === 0) this.stopClient(); // everything stopped being watched meanwhile
+    });
+  }
+
+  /** Starts the control client; resolves once it has attached (its first output), ended, or after {@link CONNECT_MS}. */
+  private connect(): Promise<void> {
+    if (this.client || this.watched.size === 0) return Promise.resolve();
     const target = this.watched.keys().next().value as string;
     const child = spawn(this.o.bin, ['-L', this.o.socket, '-C', 'attach-session', '-f', 'no-output,ignore-size', `-t=${target}`], {
       env: this.o.env,
@@ -76,10 +99,15 @@ export class TmuxMonitor {
     child.unref(); // watching never keeps the bot alive by itself
     let buffered = '';
     let attached = false;
+    let connected!: () => void;
+    const connecting = new Promise<void>((resolve) => { connected = resolve; });
+    const timer = setTimeout(() => connected(), CONNECT_MS).unref();
+    void connecting.then(() => clearTimeout(timer));
     child.stdout!.setEncoding('utf8');
     child.stdout!.on('data', (chunk: string) => {
       if (!attached) {
         attached = true;
+        connected();
         this.reconcile(); // anything that ended while no client was listening
       }
       buffered += chunk;
@@ -89,6 +117,7 @@ export class TmuxMonitor {
     });
     child.on('error', (err) => this.o.log?.warn({ err }, 'tmux control client failed'));
     child.on('close', () => {
+      connected();
       if (this.client !== child) return; // stopped on purpose
       this.client = null;
       this.clientFailed = Date.now() - startedAt < RETRY_MS; // check() decides whether to hold
@@ -96,6 +125,7 @@ export class TmuxMonitor {
     });
     (child.stdout as unknown as { unref?: () => void }).unref?.();
     (child.stdin as unknown as { unref?: () => void }).unref?.();
+    return connecting;
   }
 
   private stopClient(): void {
