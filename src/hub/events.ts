@@ -57,7 +57,7 @@ export class HubEvents {
   private async settled(runner: string, commandId: string, r: Outcome, sessionId: string | null, turnId: string | null): Promise<void> {
     const cmd = this.o.store.command(commandId);
     if (!cmd || cmd.runner !== runner) return void this.o.log.warn({ runner, command: commandId }, 'the outcome of a command the hub did not send this runner was dropped');
-    if (cmd.outcome === null) this.o.store.settleCommand(commandId, r.ok ? 'accepted' : 'refused', sessionId, turnId);
+    if (cmd.outcome === null) this.o.store.settleCommand(commandId, r.ok ? 'accepted' : 'refused', sessionId, turnId, this.o.now());
     if (r.ok && sessionId && cmd.ownerId && cmd.channelId && (cmd.type === 'send' || cmd.type === 'steer')) {
       if (!this.o.store.noteSession({ sessionId, runner, ownerId: cmd.ownerId, channelId: cmd.channelId, lastAt: cmd.at })) {
         this.o.log.warn({ runner, session: sessionId }, 'an acceptance naming a session held elsewhere was not recorded');

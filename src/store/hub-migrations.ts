@@ -54,7 +54,11 @@ export const HUB_MIGRATIONS: readonly Migration[] = [{
   sql: `ALTER TABLE hub_commands ADD COLUMN posted_ref TEXT;`,
 }, {
   version: 4,
-  name: 'channel lookups',
-  // Each thread message looks up its channel's session; start-up reads only recently used threads' cursors.
-  sql: `CREATE INDEX hub_sessions_channel ON hub_sessions (channel_id, last_at);`,
+  name: 'channel lookups and pruning',
+  // Each thread message looks up its channel's session; start-up reads only recently used threads'
+  // cursors; a command is pruned some time after its outcome came (settled_at), not after it was sent.
+  sql: `
+    CREATE INDEX hub_sessions_channel ON hub_sessions (channel_id, last_at);
+    ALTER TABLE hub_commands ADD COLUMN settled_at INTEGER;
+  `,
 }];

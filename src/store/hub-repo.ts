@@ -173,8 +173,9 @@ export class SqliteHubStore {
     };
   }
 
-  settleCommand(id: string, outcome: 'accepted' | 'refused', sessionId: string | null, turnId: string | null): void {
-    this.db.prepare('UPDATE hub_commands SET outcome = ?, session_id = ?, turn_id = ? WHERE id = ?').run(outcome, sessionId, turnId, id);
+  /** Records a command's outcome, as it came at `at` (ms since the epoch). */
+  settleCommand(id: string, outcome: 'accepted' | 'refused', sessionId: string | null, turnId: string | null, at: number): void {
+    this.db.prepare('UPDATE hub_commands SET outcome = ?, session_id = ?, turn_id = ?, settled_at = ? WHERE id = ?').run(outcome, sessionId, turnId, at, id);
   }
 
   /** Records a turn to show (once: a second call keeps the first row). */
@@ -234,16 +235,16 @@ export class SqliteHubStore {
   }
 
   /**
-   * Forgets what showing answers no longer needs: turns shown before `before`, and commands sent
-   * before it whose outcome came (one still waiting in an offline runner's queue is kept: its
-   * session's events are trusted because of it). The audit log is kept.
+   * Forgets what showing answers no longer needs: turns shown before `before`, and commands whose
+   * outcome came before it (one still waiting in an offline runner's queue is kept: its session's
+   * events are trusted because of it). The audit log is kept.
    * @param before ms since the epoch
    * @returns how many rows of each were deleted
    */
   prune(before: number): { turns: number; commands: number } {
     return this.db.transaction(() => ({
       turns: this.db.prepare('DELETE FROM hub_turns WHERE shown_at IS NOT NULL AND shown_at < ?').run(before).changes,
-      commands: this.db.prepare('DELETE FROM hub_commands WHERE outcome IS NOT NULL AND at < ?').run(before).changes,
+      commands: this.db.prepare('DELETE FROM hub_commands WHERE outcome IS NOT NULL AND coalesce(settled_at, at) < ?').run(before).changes,
     }))();
   }
 

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { HUB_MIGRATIONS } from '../../src/store/hub-migrations.js';
 import { SqliteHubStore } from '../../src/store/hub-repo.js';
@@ -10,10 +10,17 @@ const DAY = 86_400_000;
 
 describe('the hub store\'s thread cursors', () => {
   it('gives start-up only the cursors of threads with a command since the given time', () => {
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-hubstore-')), 'hub.db');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdb-hubstore-'));
+    onTestFinished(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'hub.db');
     const v3 = openDatabase(file, HUB_MIGRATIONS.slice(0, 3)); // a store the previous release left
     v3.close();
-    const store = new SqliteHubStore(openDatabase(file, HUB_MIGRATIONS));
+    const db = openDatabase(file, HUB_MIGRATIONS);
+    onTestFinished(() => void db.close());
+    // Migration 4 adds the index each thread message's session lookup uses.
+    expect(db.prepare("EXPLAIN QUERY PLAN SELECT * FROM hub_sessions WHERE channel_id = ? ORDER BY last_at DESC LIMIT 1").all('1').map((r) => String((r as { detail: string }).detail)).join(' '))
+      .toContain('hub_sessions_channel');
+    const store = new SqliteHubStore(db);
     const now = 100 * DAY;
     const command = (id: string, channelId: string, at: number) =>
       store.addCommand({ id, runner: 'laptop', type: 'steer', ownerId: '100000000000000001', channelId, replyRef: null, at });
@@ -33,15 +40,17 @@ describe('the hub store\'s pruning', () => {
     const store = new SqliteHubStore(openDatabase(':memory:', HUB_MIGRATIONS));
     const now = 100 * DAY;
     const cmd = (id: string, at: number) => store.addCommand({ id, runner: 'laptop', type: 'send', ownerId: '100000000000000001', channelId: '200000000000000001', replyRef: null, at });
-    cmd('old-answered', now - 40 * DAY); store.settleCommand('old-answered', 'accepted', '0123456789ab', 't-old');
+    cmd('old-answered', now - 40 * DAY); store.settleCommand('old-answered', 'accepted', '0123456789ab', 't-old', now - 40 * DAY);
     cmd('old-waiting', now - 40 * DAY); // still in an offline runner's queue
-    cmd('new-answered', now - DAY); store.settleCommand('new-answered', 'accepted', '0123456789ab', 't-new');
+    cmd('new-answered', now - DAY); store.settleCommand('new-answered', 'accepted', '0123456789ab', 't-new', now - DAY);
+    cmd('late-answered', now - 40 * DAY); store.settleCommand('late-answered', 'accepted', '0123456789ab', 't-late', now - DAY); // waited 39 days
     const turn = (turnId: string) => store.addTurn({ turnId, sessionId: '0123456789ab', runner: 'laptop', ownerId: '100000000000000001', channelId: '200000000000000001', replyRef: null, followUp: false, createdAt: now - 40 * DAY });
     turn('t-old'); store.markShown('t-old', now - 40 * DAY);
     turn('t-unshown');
     turn('t-new'); store.markShown('t-new', now - DAY);
     expect(store.prune(now - 30 * DAY)).toEqual({ turns: 1, commands: 1 });
-    expect([store.command('old-answered'), store.command('old-waiting')?.id, store.command('new-answered')?.id]).toEqual([null, 'old-waiting', 'new-answered']);
+    expect([store.command('old-answered'), store.command('old-waiting')?.id, store.command('new-answered')?.id, store.command('late-answered')?.id])
+      .toEqual([null, 'old-waiting', 'new-answered', 'late-answered']);
     expect([store.turn('t-old'), store.turn('t-unshown')?.turnId, store.turn('t-new')?.turnId]).toEqual([null, 't-unshown', 't-new']);
     expect(store.prune(now - 30 * DAY)).toEqual({ turns: 0, commands: 0 });
   });
