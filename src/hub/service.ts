@@ -74,23 +74,26 @@ export class HubService {
   /**
    * The runner of a channel: its binding (or its parent channel's, for a thread), else the
    * least-loaded online runner, bound from now on to the channel (a thread's parent): its sessions
-   * live there. A channel the hub placed itself (not by `/claude project`) whose runner is offline
-   * is placed anew when another runner is online: nobody chose that machine, and its new sessions
-   * are answered now instead of queued (sessions already there stay there).
+   * live there. A channel the hub placed itself (not by `/claude project`) whose runner has been
+   * gone longer than the presence TTL (30 s without a heartbeat: not a restart) is placed anew when
+   * another runner is online: nobody chose that machine, and its new sessions are answered now
+   * instead of queued (sessions already there stay there).
    * @throws BridgeError `NO_RUNNER` when the channel is not bound and no runner is online
    */
   async runnerFor(channelId: string, parentId: string | null): Promise<{ runner: string; online: boolean }> {
     const bound = this.o.store.place(channelId) ?? (parentId ? this.o.store.place(parentId) : null);
     if (bound) {
-      const online = isOnline(await this.o.link.presence(bound.runner), this.now());
-      if (online || bound.boundBy !== null) return { runner: bound.runner, online };
+      const presence = await this.o.link.presence(bound.runner);
+      const online = isOnline(presence, this.now());
+      if (online || bound.boundBy !== null || presence !== null) return { runner: bound.runner, online };
     }
     const online = (await this.o.link.runners()).filter((p) => isOnline(p, this.now()));
     const best = online.sort((a, b) => a.live / a.max - b.live / b.max || a.name.localeCompare(b.name))[0];
     if (!best && bound) return { runner: bound.runner, online: false };
     if (!best) throw new BridgeError('NO_RUNNER');
     // A thread's channel is bound, not the thread: the channel's next threads go to the same runner.
-    this.o.store.setPlace({ channelId: parentId ?? channelId, runner: best.name, dir: null, boundBy: null, at: this.now() });
+    const placed = this.o.store.placeUnlessBound({ channelId: parentId ?? channelId, runner: best.name, at: this.now() });
+    if (placed.runner !== best.name) return { runner: placed.runner, online: isOnline(await this.o.link.presence(placed.runner), this.now()) };
     this.o.log.info({ channel: parentId ?? channelId, runner: best.name }, 'channel placed on the least-loaded runner');
     return { runner: best.name, online: true };
   }
@@ -102,9 +105,10 @@ export class HubService {
    * @throws BridgeError `NO_RUNNER`
    */
   async send(place: HubPlaceOf, text: string, o: { source: string; replyRef: string | null; type?: 'send' | 'steer' }): Promise<{ commandId: string; runner: string; online: boolean; published: boolean }> {
-    // Where a session lives already (the user's here, else the thread's), there; else by placement.
-    const session = this.o.store.currentSession(place.userId, place.channelId) ?? this.o.store.channelSession(place.channelId);
-    const asked = session ? null : this.o.store.channelAsker(place.channelId); // a thread whose session is not reported yet
+    // Where a session lives already (the user's here, else — in a thread — the thread's), there; else by placement.
+    const inThread = place.parentId !== null;
+    const session = this.o.store.currentSession(place.userId, place.channelId) ?? (inThread ? this.o.store.channelSession(place.channelId) : null);
+    const asked = session || !inThread ? null : this.o.store.channelAsker(place.channelId); // a thread whose session is not reported yet
     const known = session?.runner ?? asked?.runner;
     const { runner, online } = known
       ? { runner: known, online: isOnline(await this.o.link.presence(known), this.now()) }

@@ -59,6 +59,17 @@ export class SqliteHubStore {
       .run(p.channelId, p.runner, p.dir, p.boundBy, p.at);
   }
 
+  /**
+   * Places `channelId` on `runner` for the hub (`bound_by` NULL) unless an admin has bound it
+   * meanwhile (a `/claude project` racing the hub's choice wins). @returns the channel's place now
+   */
+  placeUnlessBound(p: Omit<HubPlace, 'dir' | 'boundBy'>): HubPlace {
+    this.db.prepare(`INSERT INTO hub_places (channel_id, runner, dir, bound_by, at) VALUES (?, ?, NULL, NULL, ?)
+      ON CONFLICT (channel_id) DO UPDATE SET runner = excluded.runner, dir = NULL, at = excluded.at WHERE hub_places.bound_by IS NULL`)
+      .run(p.channelId, p.runner, p.at);
+    return this.place(p.channelId)!;
+  }
+
   session(sessionId: string): HubSession | null {
     const r = this.db.prepare('SELECT * FROM hub_sessions WHERE session_id = ?').get(sessionId) as Row | undefined;
     return r ? sessionOf(r) : null;

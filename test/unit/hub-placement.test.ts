@@ -32,7 +32,8 @@ function setup() {
   let n = 0;
   const ask = (channelId = CHANNEL, userId = USER, parentId: string | null = null) =>
     hub.send({ userId, channelId, guildId: '300000000000000001', parentId }, 'hi', { source: `40000000000000000${n++}`, replyRef: null });
-  return { hub, store, up, ask, sent };
+  const gone = (name: string) => presences.delete(name); // no heartbeat for longer than the bucket's TTL
+  return { hub, store, up, gone, ask, sent };
 }
 
 describe('placement of new sessions on the hub', () => {
@@ -45,14 +46,16 @@ describe('placement of new sessions on the hub', () => {
     expect(await ask(CHANNEL, '100000000000000002')).toMatchObject({ runner: 'b' }); // another user's new session: same place
   });
 
-  it('a channel the hub placed on a runner now offline is placed anew on an online one; its sessions there stay', async () => {
-    const { store, up, ask } = setup();
+  it('a channel the hub placed on a runner gone for longer than the presence TTL is placed anew on an online one; its sessions there stay', async () => {
+    const { store, up, gone, ask } = setup();
     const thread = (n: number) => `20000000000000010${n}`; // each /claude ask opens a thread of CHANNEL (THREADS)
     up('a', 0);
     await ask(thread(1), USER, CHANNEL); // the channel placed on a
     store.noteSession({ sessionId: '0123456789ab', runner: 'a', ownerId: USER, channelId: thread(1), lastAt: NOW });
-    up('a', 0, false); up('b', 3);
-    expect(await ask(thread(2), '100000000000000002', CHANNEL)).toMatchObject({ runner: 'b', online: true }); // a new session
+    up('a', 0, false); up('b', 3); // a restarting: its entry says offline, and is still there
+    expect(await ask(thread(2), '100000000000000002', CHANNEL)).toMatchObject({ runner: 'a', online: false }); // queued: it is coming back
+    gone('a');
+    expect(await ask(thread(3), '100000000000000003', CHANNEL)).toMatchObject({ runner: 'b', online: true }); // a new session
     expect(store.place(CHANNEL)).toMatchObject({ runner: 'b', boundBy: null });
     expect(await ask(thread(1))).toMatchObject({ runner: 'a', online: false }); // the session on a: queued there
   });
@@ -62,6 +65,8 @@ describe('placement of new sessions on the hub', () => {
     up('a', 0, false); up('b', 0);
     store.setPlace({ channelId: CHANNEL, runner: 'a', dir: '/src', boundBy: USER, at: NOW });
     expect(await ask()).toMatchObject({ runner: 'a', online: false });
+    // The hub's own choice never overwrites an admin's binding made meanwhile.
+    expect(store.placeUnlessBound({ channelId: CHANNEL, runner: 'b', at: NOW })).toMatchObject({ runner: 'a', boundBy: USER, dir: '/src' });
     const other = '200000000000000002';
     store.setPlace({ channelId: other, runner: 'a', dir: null, boundBy: null, at: NOW });
     up('b', 0, false);
