@@ -39,13 +39,14 @@ export class ThreadInbox extends OrderedInbox {
    * then the live messages held meanwhile. Never throws: a thread that cannot be read is logged.
    */
   async catchUp(): Promise<void> {
-    const since = Date.now() - CATCH_UP_DAYS * 86_400_000;
-    const cursors = this.ctx.manager.messageCursors().filter(({ channelId }) => {
-      const session = this.ctx.manager.getChannelSession(channelId as never);
-      return session !== null && session.record.lastActivityAt >= since;
-    });
+    const all = this.ctx.manager.messageCursors().map((c) => ({ c, activity: this.ctx.manager.getChannelSession(c.channelId as never)?.record.lastActivityAt ?? null }));
+    // Counted back from the newest activity (the last time the bot worked), so a bot down for a
+    // week still reads the threads in use when it went down.
+    const newest = all.reduce((max, { activity }) => Math.max(max, activity ?? 0), 0);
+    const since = Math.min(Date.now(), newest || Infinity) - CATCH_UP_DAYS * 86_400_000;
+    const cursors = all.filter(({ activity }) => activity !== null && activity >= since).map(({ c }) => c);
     const taken = await this.catchUpThreads(this.ctx.client, cursors, this.ctx.log);
-    this.ctx.log.info({ messages: taken, threads: this.ctx.manager.messageCursors().length }, 'caught up on messages sent while the bot was away');
+    this.ctx.log.info({ messages: taken, threads: all.length }, 'caught up on messages sent while the bot was away');
   }
 
   protected async take(message: Message): Promise<void> {

@@ -258,9 +258,14 @@ export class HubService {
     }
   }
 
-  /** Channel cursors: the newest message taken in each thread used in the last {@link CATCH_UP_DAYS} days (see `HubInbox`). */
+  /**
+   * Channel cursors: the newest message taken in each thread used in the {@link CATCH_UP_DAYS} days
+   * before the hub's last command (see `HubInbox`): a hub down for a week still reads the threads
+   * in use when it went down.
+   */
   cursors() {
-    return this.o.store.cursors(this.now() - CATCH_UP_DAYS * 86_400_000);
+    const lastWorked = Math.min(this.now(), this.o.store.lastCommandAt() ?? Infinity);
+    return this.o.store.cursors(lastWorked - CATCH_UP_DAYS * 86_400_000);
   }
 
   /** A message of `channelId` was taken (sent to its runner, or refused): catch-up starts after it. */

@@ -158,6 +158,12 @@ export class SqliteHubStore {
     this.db.prepare('INSERT INTO hub_cursors (channel_id, message_id) VALUES (?, ?) ON CONFLICT (channel_id) DO UPDATE SET message_id = excluded.message_id').run(channelId, messageId);
   }
 
+  /** When the newest command was recorded (ms since the epoch), `null` when there is none: the last time the hub worked. */
+  lastCommandAt(): number | null {
+    const r = this.db.prepare('SELECT max(at) AS at FROM hub_commands').get() as Row;
+    return r.at === null ? null : Number(r.at);
+  }
+
   /** Records a command before it is published; `body`: its JSON, kept until published (a hub that dies meanwhile publishes it at start). */
   addCommand(c: Omit<HubCommand, 'outcome' | 'sessionId' | 'turnId'> & { body?: string }): void {
     this.db.prepare(`INSERT OR IGNORE INTO hub_commands (id, runner, type, owner_id, channel_id, reply_ref, at, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)

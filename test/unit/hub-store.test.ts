@@ -5,6 +5,8 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
 import { HUB_MIGRATIONS } from '../../src/store/hub-migrations.js';
 import { SqliteHubStore } from '../../src/store/hub-repo.js';
+import { createLogger } from '../../src/core/logger.js';
+import { HubService } from '../../src/hub/service.js';
 
 const DAY = 86_400_000;
 
@@ -32,6 +34,7 @@ describe('the hub store\'s thread cursors', () => {
     }
     expect(store.cursors(now - 7 * DAY)).toEqual([{ channelId: '200000000000000001', messageId: '300000000000000001' }]);
     expect(store.cursors(now - 35 * DAY).map((c) => c.channelId).sort()).toEqual(['200000000000000001', '200000000000000002']);
+    expect(store.lastCommandAt()).toBe(now - 1 * DAY); // the hub's last work: its catch-up window ends there
   });
 });
 
@@ -53,5 +56,18 @@ describe('the hub store\'s pruning', () => {
       .toEqual([null, 'old-waiting', 'new-answered', 'late-answered']);
     expect([store.turn('t-old'), store.turn('t-unshown')?.turnId, store.turn('t-new')?.turnId]).toEqual([null, 't-unshown', 't-new']);
     expect(store.prune(now - 30 * DAY)).toEqual({ turns: 0, commands: 0 });
+  });
+});
+
+describe('the hub\'s start-up catch-up window', () => {
+  it('counts back from the hub\'s last command: down for ten days, it still reads the threads in use when it went down', () => {
+    const store = new SqliteHubStore(openDatabase(':memory:', HUB_MIGRATIONS));
+    const wentDown = 100 * DAY;
+    store.addCommand({ id: 'c1', runner: 'laptop', type: 'steer', ownerId: '100000000000000001', channelId: '200000000000000001', replyRef: null, at: wentDown - 2 * DAY });
+    store.addCommand({ id: 'c2', runner: 'laptop', type: 'steer', ownerId: '100000000000000001', channelId: '200000000000000002', replyRef: null, at: wentDown - 12 * DAY });
+    store.moveCursor('200000000000000001', '300000000000000001');
+    store.moveCursor('200000000000000002', '300000000000000002');
+    const hub = new HubService({ link: {} as never, store, log: createLogger('silent'), now: () => wentDown + 10 * DAY });
+    expect(hub.cursors()).toEqual([{ channelId: '200000000000000001', messageId: '300000000000000001' }]);
   });
 });
