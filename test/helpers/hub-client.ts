@@ -84,12 +84,20 @@ export class HubClient {
   textOf(turnId: string): string | null {
     let chars: string[] = [];
     for (const t of this.of('text', turnId)) {
-      if (t.full !== undefined) { chars = [...t.full]; continue; }
+      if (t.full !== undefined) { chars = t.full.split(''); continue; } // positions count UTF-16 units
       const start = t.length - t.delta.length;
       for (let i = 0; i < t.delta.length; i++) chars[start + i] = t.delta[i]!;
     }
     for (let i = 0; i < chars.length; i++) if (chars[i] === undefined) return null;
     return chars.join('');
+  }
+
+  /** The ids of `text` events of the turn that disagree with its final text at their position (none: every delta is where it belongs). */
+  textMismatches(turnId: string, final: string): string[] {
+    return this.events.filter((e) => e.body.type === 'text' && e.body.turnId === turnId).filter((e) => {
+      const t = e.body as Extract<RunnerEvent['body'], { type: 'text' }>;
+      return t.full !== undefined ? !final.startsWith(t.full) : final.slice(t.length - t.delta.length, t.length) !== t.delta;
+    }).map((e) => e.id);
   }
 
   close(): Promise<void> {
